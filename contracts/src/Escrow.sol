@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {IEscrow} from "./interfaces/IEscrow.sol";
+
+/// @title Escrow
+/// @notice Token custody for a market. Markets inherit it instead of calling a separate vault: a cross-contract
+/// call costs at least 2,600 gas cold, and a task touches escrow in every transaction of its lifecycle.
+abstract contract Escrow is IEscrow, Ownable2Step, ReentrancyGuardTransient {
+    using SafeERC20 for IERC20;
+
+    mapping(address token => mapping(address account => Account)) internal _accounts;
+    mapping(address matcher => mapping(address token => FeePot)) internal _feePots;
+    mapping(address token => bool) internal _allowedTokens;
+    address public treasury;
+
+    constructor(address treasury_) {
+        _setTreasury(treasury_);
+    }
+
+    /// @inheritdoc IEscrow
+    function deposit(address token, address to, uint256 amount) external nonReentrant {
+        if (!_allowedTokens[token]) revert EscrowTokenNotAllowed(token);
+        if (amount == 0) revert EscrowZeroAmount();
+        if (to == address(0)) revert EscrowZeroAddress();
+        uint256 before = IERC20(token).balanceOf(address(this));
+        IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
+        uint256 total = IERC20(token).balanceOf(address(this));
+        // Every balance kept here is a part of this total, so capping it keeps all of them within uint128.
+        if (total > type(uint128).max) revert EscrowAmountTooLarge(total);
+        uint256 received = total - before;
+        Account storage account = _accounts[token][to];
+        // Cannot overflow: free + received <= total <= type(uint128).max.
+        unchecked {
+            account.free += uint128(received);
+        }
+        emit Deposited(token, to, received);
+    }
+
+    /// @inheritdoc IEscrow
+    function withdraw(address token, uint256 amount) external nonReentrant {
+        if (amount == 0) revert EscrowZeroAmount();
+        Account storage account = _accounts[token][msg.sender];
+        uint256 free = account.free;
+        if (free < amount) revert EscrowInsufficientBalance(token, msg.sender, free, amount);
+        // Cannot underflow: checked just above.
+        unchecked {
+            account.free = uint128(free - amount);
+        }
+        IERC20(token).safeTransfer(msg.sender, amount);
+        emit Withdrawn(token, msg.sender, amount);
+    }
+
+    /// @inheritdoc IEscrow
+    function claimMatcherFees(address token) external nonReentrant returns (uint256 amount) {
+        FeePot storage pot = _feePots[msg.sender][token];
+        amount = pot.matcherFees;
+        if (amount == 0) revert EscrowNothingToClaim();
+        pot.matcherFees = 0;
+        IERC20(token).safeTransfer(msg.sender, amount);
+        emit MatcherFeesClaimed(token, msg.sender, amount);
+    }
+
+    /// @inheritdoc IEscrow
+    function collectProtocolFees(address token, address[] calldata matchers)
+        external
+        nonReentrant
+        returns (uint256 amount)
+    {
+        for (uint256 i = 0; i < matchers.length; ++i) {
+            FeePot storage pot = _feePots[matchers[i]][token];
+            amount += pot.protocolFees;
+            pot.protocolFees = 0;
+        }
+        if (amount == 0) revert EscrowNothingToClaim();
+        address to = treasury;
+        IERC20(token).safeTransfer(to, amount);
+        emit ProtocolFeesCollected(token, to, amount);
+    }
+
+    /// @notice Allows or stops new deposits of `token`. Existing balances stay withdrawable either way.
+    function setTokenAllowed(address token, bool allowed) external onlyOwner {
+        if (token == address(0)) revert EscrowZeroAddress();
+        _allowedTokens[token] = allowed;
+        emit TokenAllowed(token, allowed);
+    }
+
+    /// @notice Sets where protocol fees are sent.
+    function setTreasury(address treasury_) external onlyOwner {
+        _setTreasury(treasury_);
+    }
+
+    /// @inheritdoc IEscrow
+    function balanceOf(address token, address account) external view returns (Account memory) {
+        return _accounts[token][account];
+    }
+
+    /// @inheritdoc IEscrow
+    function feesOf(address matcher, address token) external view returns (FeePot memory) {
+        return _feePots[matcher][token];
+    }
+
+    /// @inheritdoc IEscrow
+    function isTokenAllowed(address token) external view returns (bool) {
+        return _allowedTokens[token];
+    }
+
+    // Arithmetic below is unchecked on purpose: every amount moved is a part of the escrow's own token
+    // balance, which `deposit` caps at type(uint128).max, so no sum of balances can exceed uint128.
+
+    /// @dev Moves `amount` from the client's free to its locked balance.
+    function _lock(address token, address client, uint256 amount) internal {
+        Account storage account = _accounts[token][client];
+        Account memory balance = account;
+        if (balance.free < amount) revert EscrowInsufficientBalance(token, client, balance.free, amount);
+        unchecked {
+            account.free = uint128(balance.free - amount);
+            account.locked = uint128(balance.locked + amount);
+        }
+    }
+
+    /// @dev Releases `locked` from the client's locked balance and credits `refund` of it back to free; the
+    /// caller has paid out the rest. Callers guarantee `refund <= locked` and that `locked` was locked once.
+    function _release(address token, address client, uint256 locked, uint256 refund) internal {
+        Account storage account = _accounts[token][client];
+        Account memory balance = account;
+        unchecked {
+            account.locked = uint128(balance.locked - locked);
+            account.free = uint128(balance.free + refund);
+        }
+    }
+
+    /// @dev Credits a provider's free balance with part of a released lock.
+    function _credit(address token, address to, uint256 amount) internal {
+        unchecked {
+            _accounts[token][to].free += uint128(amount);
+        }
+    }
+
+    /// @dev Accrues fees taken from a released lock.
+    function _accrueFees(address matcher, address token, uint256 matcherFee, uint256 protocolFee) internal {
+        FeePot storage pot = _feePots[matcher][token];
+        FeePot memory fees = pot;
+        unchecked {
+            pot.matcherFees = uint128(fees.matcherFees + matcherFee);
+            pot.protocolFees = uint128(fees.protocolFees + protocolFee);
+        }
+    }
+
+    function _setTreasury(address treasury_) private {
+        if (treasury_ == address(0)) revert EscrowZeroAddress();
+        treasury = treasury_;
+        emit TreasuryUpdated(treasury_);
+    }
+}

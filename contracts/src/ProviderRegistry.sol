@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+
+import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
+import {ResourcesLib} from "./libraries/ResourcesLib.sol";
+
+/// @title ProviderRegistry
+/// @notice Holds providers' resources, metadata and stake in the protocol token.
+contract ProviderRegistry is IProviderRegistry, Ownable2Step {
+    using SafeERC20 for IERC20;
+    using ResourcesLib for uint256;
+
+    uint256 public constant MAX_CID_LENGTH = 128;
+    uint16 public constant MAX_SLASH_BPS = 5000;
+    /// @notice Longer than any market's longest task plus challenge window (two days for compute), so stake
+    /// that backs a task cannot leave before the task settles.
+    uint32 public constant MIN_UNBONDING_PERIOD = 3 days;
+    uint32 public constant MAX_UNBONDING_PERIOD = 60 days;
+    uint32 public constant MAX_JAIL_DURATION = 90 days;
+    uint96 public constant MAX_MIN_STAKE = 1e9 ether;
+
+    IERC20 public immutable stakeToken;
+    address public treasury;
+    RegistryParams internal _params;
+
+    mapping(address provider => Provider) internal _providers;
+    mapping(address provider => uint40) internal _unbondingReadyAt;
+    mapping(address provider => uint256) internal _resources;
+    mapping(address provider => bytes) internal _metadataCids;
+    mapping(address module => bool) public isSlasher;
+
+    modifier onlyRegistered() {
+        ProviderStatus status = _providers[msg.sender].status;
+        if (status == ProviderStatus.None) revert RegistryNotRegistered(msg.sender);
+        _;
+    }
+
+    constructor(IERC20 stakeToken_, address owner_, address treasury_, RegistryParams memory params_)
+        Ownable(owner_)
+    {
+        stakeToken = stakeToken_;
+        _setTreasury(treasury_);
+        _setParams(params_);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function register(uint256 resources, bytes calldata metadataCid) external {
+        if (_providers[msg.sender].status != ProviderStatus.None) revert RegistryAlreadyRegistered(msg.sender);
+        _setProfile(resources, metadataCid);
+        _providers[msg.sender].status = ProviderStatus.Active;
+        emit ProviderRegistered(msg.sender, resources, metadataCid);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function updateProfile(uint256 resources, bytes calldata metadataCid) external onlyRegistered {
+        _setProfile(resources, metadataCid);
+        emit ProviderProfileUpdated(msg.sender, resources, metadataCid);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function stake(uint96 amount) external onlyRegistered {
+        if (amount == 0) revert RegistryZeroAmount();
+        Provider storage provider = _providers[msg.sender];
+        if (provider.status == ProviderStatus.Left) revert RegistryProviderLeft(msg.sender);
+        uint256 bonded = uint256(provider.bonded) + amount;
+        if (bonded > type(uint96).max) revert RegistryStakeOverflow();
+        provider.bonded = uint96(bonded);
+        stakeToken.safeTransferFrom(msg.sender, address(this), amount);
+        emit Staked(msg.sender, amount, bonded);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function requestUnbond(uint96 amount) external onlyRegistered {
+        if (amount == 0) revert RegistryZeroAmount();
+        _unbond(msg.sender, amount);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function withdrawStake() external onlyRegistered {
+        Provider storage provider = _providers[msg.sender];
+        uint256 amount = provider.unbonding;
+        if (amount == 0) revert RegistryNothingToWithdraw();
+        uint40 readyAt = _unbondingReadyAt[msg.sender];
+        if (block.timestamp < readyAt) revert RegistryUnbondingNotReady(readyAt);
+        provider.unbonding = 0;
+        stakeToken.safeTransfer(msg.sender, amount);
+        emit StakeWithdrawn(msg.sender, amount);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function leave() external onlyRegistered {
+        Provider storage provider = _providers[msg.sender];
+        if (provider.status == ProviderStatus.Left) revert RegistryProviderLeft(msg.sender);
+        provider.status = ProviderStatus.Left;
+        uint96 bonded = provider.bonded;
+        if (bonded != 0) _unbond(msg.sender, bonded);
+        emit ProviderLeft(msg.sender, provider.unbonding, _unbondingReadyAt[msg.sender]);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function slash(bytes32 taskId, address[] calldata providers) external {
+        if (!isSlasher[msg.sender]) revert RegistryUnauthorizedSlasher(msg.sender);
+        RegistryParams memory params_ = _params;
+        uint40 jailedUntil = uint40(block.timestamp) + params_.jailDuration;
+        uint256 total;
+        for (uint256 i = 0; i < providers.length; ++i) {
+            Provider storage provider = _providers[providers[i]];
+            Provider memory current = provider;
+            uint256 amount = (uint256(current.bonded) + current.unbonding) * params_.slashBps / 10_000;
+            // Bonded first, then unbonding; the amount never exceeds their sum since slashBps <= 10,000.
+            uint96 fromBonded = amount > current.bonded ? current.bonded : uint96(amount);
+            unchecked {
+                provider.bonded = current.bonded - fromBonded;
+                provider.unbonding = current.unbonding - uint96(amount - fromBonded);
+            }
+            if (jailedUntil > current.jailedUntil) provider.jailedUntil = jailedUntil;
+            total += amount;
+            emit ProviderSlashed(providers[i], taskId, amount, jailedUntil);
+        }
+        if (total != 0) stakeToken.safeTransfer(treasury, total);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function jail(address provider, uint40 until) external onlyOwner {
+        if (_providers[provider].status == ProviderStatus.None) revert RegistryNotRegistered(provider);
+        uint256 latest = block.timestamp + MAX_JAIL_DURATION;
+        if (until > latest) revert RegistryParamOutOfBounds("jailUntil", until, block.timestamp, latest);
+        _providers[provider].jailedUntil = until;
+        emit ProviderJailed(provider, until);
+    }
+
+    /// @notice Allows or revokes a market module's right to slash.
+    function setSlasher(address module, bool allowed) external onlyOwner {
+        if (module == address(0)) revert RegistryZeroAddress();
+        isSlasher[module] = allowed;
+        emit SlasherUpdated(module, allowed);
+    }
+
+    /// @notice Sets the registry parameters, each within its hard bounds.
+    function setParams(RegistryParams calldata params_) external onlyOwner {
+        _setParams(params_);
+    }
+
+    /// @notice Sets where slashed stake is sent.
+    function setTreasury(address treasury_) external onlyOwner {
+        _setTreasury(treasury_);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function requireEligible(address[] memory providers) external view {
+        uint256 minStake = _params.minStake;
+        for (uint256 i = 0; i < providers.length; ++i) {
+            Provider memory provider = _providers[providers[i]];
+            if (provider.status != ProviderStatus.Active) {
+                if (provider.status == ProviderStatus.Left) revert RegistryProviderLeft(providers[i]);
+                revert RegistryNotRegistered(providers[i]);
+            }
+            if (provider.jailedUntil > block.timestamp) revert RegistryJailed(providers[i], provider.jailedUntil);
+            if (provider.bonded < minStake) revert RegistryInsufficientStake(providers[i], provider.bonded, minStake);
+        }
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function providerOf(address provider) external view returns (Provider memory) {
+        return _providers[provider];
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function profileOf(address provider) external view returns (uint256 resources, bytes memory metadataCid) {
+        return (_resources[provider], _metadataCids[provider]);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function unbondingReadyAt(address provider) external view returns (uint40) {
+        return _unbondingReadyAt[provider];
+    }
+
+    /// @notice The current parameters.
+    function params() external view returns (RegistryParams memory) {
+        return _params;
+    }
+
+    function _unbond(address account, uint96 amount) private {
+        Provider storage provider = _providers[account];
+        uint96 bonded = provider.bonded;
+        if (amount > bonded) revert RegistryAmountExceedsBonded(amount, bonded);
+        uint40 readyAt = uint40(block.timestamp) + _params.unbondingPeriod;
+        // Cannot underflow: checked above. Cannot overflow: bonded + unbonding never exceeds the stake
+        // deposited, which `stake` keeps within uint96.
+        unchecked {
+            provider.bonded = bonded - amount;
+            provider.unbonding += amount;
+        }
+        _unbondingReadyAt[account] = readyAt;
+        emit UnbondRequested(account, amount, provider.unbonding, readyAt);
+    }
+
+    function _setProfile(uint256 resources, bytes calldata metadataCid) private {
+        if (resources.cpuCores() == 0 || resources.memoryMiB() == 0) revert RegistryInvalidResources();
+        // A CIDv1 starts with its version byte 0x01.
+        if (metadataCid.length < 4 || metadataCid.length > MAX_CID_LENGTH || metadataCid[0] != 0x01) {
+            revert RegistryInvalidMetadataCid();
+        }
+        _resources[msg.sender] = resources;
+        _metadataCids[msg.sender] = metadataCid;
+    }
+
+    function _setParams(RegistryParams memory params_) private {
+        _requireWithin("minStake", params_.minStake, 1, MAX_MIN_STAKE);
+        _requireWithin("unbondingPeriod", params_.unbondingPeriod, MIN_UNBONDING_PERIOD, MAX_UNBONDING_PERIOD);
+        _requireWithin("slashBps", params_.slashBps, 1, MAX_SLASH_BPS);
+        _requireWithin("jailDuration", params_.jailDuration, 0, MAX_JAIL_DURATION);
+        _params = params_;
+        emit RegistryParamsUpdated(params_);
+    }
+
+    function _setTreasury(address treasury_) private {
+        if (treasury_ == address(0)) revert RegistryZeroAddress();
+        treasury = treasury_;
+        emit RegistryTreasuryUpdated(treasury_);
+    }
+
+    function _requireWithin(bytes32 name, uint256 value, uint256 min, uint256 max) private pure {
+        if (value < min || value > max) revert RegistryParamOutOfBounds(name, value, min, max);
+    }
+}

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IEscrow} from "./IEscrow.sol";
+import {Ask, Bid, Task, TaskStatus} from "../types/Orders.sol";
+
+/// @title Compute market: signed orders in, verified results out.
+/// @notice A matcher (or the client itself) matches a client's signed bid with one signed ask per replica;
+/// escrow locks `maxFuel × price × replicas` plus fees. With one replica the provider submits its result and
+/// is paid in the same transaction. With several, each provider commits to
+/// `keccak256(abi.encode(taskId, provider, resultHash, fuelUsed, salt))`, then reveals; when `quorum` reveals
+/// agree the task finalizes: agreeing providers are paid `fuelUsed × price`, dissenting and silent ones are
+/// slashed, fees go to the matcher and the treasury, the client gets the rest back and one review right.
+/// Every deadline has a path anyone can call, so no task stays open and no money stays locked.
+interface IComputeMarket is IEscrow {
+    /// @notice Governance-owned parameters, each with hard bounds (see `MAX_*`/`MIN_*`).
+    struct MarketParams {
+        uint16 protocolFeeBps;
+        uint16 matcherFeeBps;
+        uint32 commitWindow;
+        uint32 revealWindow;
+    }
+
+    /// @notice The stored state of a task, unpacked.
+    struct TaskState {
+        TaskStatus status;
+        uint8 commits;
+        uint8 reveals;
+        bool reviewed;
+        bytes24 recordHash;
+    }
+
+    error ComputeBidExpired(uint64 deadline);
+    error ComputeAskExpired(address provider, uint64 expiry);
+    error ComputeInvalidSignature(address signer);
+    error ComputeNonceUsed(address client, uint64 nonce);
+    error ComputeInvalidReplicas(uint8 replicas, uint8 quorum);
+    error ComputeAskCountMismatch(uint256 asks, uint8 replicas);
+    error ComputeModeUnsupported(uint8 mode);
+    error ComputeModeNotAccepted(address provider, uint8 mode);
+    error ComputeTokenMismatch(address provider, address askToken, address bidToken);
+    error ComputePriceTooHigh(address provider, uint256 askPrice, uint256 maxPrice);
+    error ComputeDuplicateProvider(address provider);
+    error ComputeAskExhausted(address provider, uint64 nonce);
+    error ComputeInvalidBid();
+    error ComputeNotClient(address caller, address client);
+    error ComputeUnknownTask(bytes32 taskId);
+    error ComputeRecordMismatch(bytes32 taskId);
+    error ComputeResultHashMismatch(bytes32 taskId);
+    error ComputeTaskNotOpen(bytes32 taskId, TaskStatus status);
+    error ComputeNotAssigned(address caller, uint256 index);
+    error ComputeWrongReplicaCount(uint256 replicas);
+    error ComputeCommitClosed(uint64 commitDeadline);
+    error ComputeAlreadyCommitted(address provider);
+    error ComputeRevealNotOpen();
+    error ComputeRevealClosed(uint64 revealDeadline);
+    error ComputeNotCommitted(address provider);
+    error ComputeCommitmentMismatch(address provider);
+    error ComputeFuelAboveLimit(uint64 fuelUsed, uint64 maxFuel);
+    error ComputeTooEarly(bytes32 taskId);
+    error ComputeNotReviewable(bytes32 taskId);
+    error ComputeUnauthorizedReviewModule(address caller);
+    error ComputeParamOutOfBounds(bytes32 param, uint256 value, uint256 min, uint256 max);
+
+    /// @notice A bid was matched; `task` is the record every later call passes back.
+    event TaskMatched(
+        bytes32 indexed taskId,
+        address indexed client,
+        address indexed matcher,
+        Task task,
+        bytes appCid,
+        bytes inputCid,
+        bytes32 encryptionKey
+    );
+    event ResultCommitted(bytes32 indexed taskId, address indexed provider, bytes32 commitment);
+    event ResultRevealed(bytes32 indexed taskId, address indexed provider, bytes32 resultHash, uint64 fuelUsed);
+    /// @notice A task reached a final state. `paidMask`/`slashedMask` index into `task.providers`.
+    /// `resultHash` is the SHA-256 digest of the output (the digest of its raw CIDv1); zero when failed.
+    event TaskSettled(
+        bytes32 indexed taskId,
+        TaskStatus status,
+        bytes32 resultHash,
+        uint64 fuelUsed,
+        uint256 paidMask,
+        uint256 slashedMask,
+        uint256 refund
+    );
+    event BidCancelled(address indexed client, uint64 nonce, bytes32 indexed taskId);
+    event AskCancelled(address indexed provider, uint64 nonce);
+    event ReviewRightConsumed(bytes32 indexed taskId, address indexed client);
+    event MarketParamsUpdated(MarketParams params);
+    event ReviewModuleUpdated(address module);
+
+    /// @notice Matches `bid` with one ask per replica and locks the client's escrow; the caller is the matcher
+    /// and earns the matcher fee.
+    /// @return taskId `keccak256(abi.encode(bid.client, bid.nonce))`.
+    function matchOrders(
+        Bid calldata bid,
+        bytes calldata bidSignature,
+        Ask[] calldata asks,
+        bytes[] calldata askSignatures
+    ) external returns (bytes32 taskId);
+
+    /// @notice The client fills asks directly, without a matcher (no matcher fee, no bid signature).
+    function fill(Bid calldata bid, Ask[] calldata asks, bytes[] calldata askSignatures)
+        external
+        returns (bytes32 taskId);
+
+    /// @notice Single-replica fast path: the provider submits its result and the task settles at once.
+    function submitResult(bytes32 taskId, Task calldata task, bytes32 resultHash, uint64 fuelUsed) external;
+
+    /// @notice Commits the caller's result; `index` is the caller's position in `task.providers`.
+    function commit(bytes32 taskId, Task calldata task, uint256 index, bytes32 commitment) external;
+
+    /// @notice Reveals the committed result. Opens once every provider committed or the commit window closed;
+    /// the reveal that completes the set finalizes the task.
+    function reveal(
+        bytes32 taskId,
+        Task calldata task,
+        uint256 index,
+        bytes32 resultHash,
+        uint64 fuelUsed,
+        bytes32 salt
+    ) external;
+
+    /// @notice Settles a task whose windows have run out (or that can no longer change). Anyone may call.
+    /// @param resultHash The full hash of the agreed result when a quorum revealed (from `ResultRevealed`);
+    /// ignored when there is none. Storage keeps only its leading bits, and the settlement event carries it.
+    function finalize(bytes32 taskId, Task calldata task, bytes32 resultHash) external;
+
+    /// @notice Marks the caller's bid nonce as used, so the bid can never be matched.
+    function cancelBid(uint64 nonce) external;
+
+    /// @notice Exhausts the caller's ask with `nonce`, so it can never be filled again.
+    function cancelAsk(uint64 nonce) external;
+
+    /// @notice Spends the client's review right for a finalized task. Only the review module.
+    /// @return client The client who may review.
+    function consumeReviewRight(bytes32 taskId, Task calldata task, uint256 paidMask, uint256 paid)
+        external
+        returns (address client);
+
+    /// @notice The task id a bid of `client` with `nonce` gets.
+    function taskIdOf(address client, uint64 nonce) external pure returns (bytes32);
+
+    /// @notice The stored state of a task.
+    function taskState(bytes32 taskId) external view returns (TaskState memory);
+
+    /// @notice How many times the ask (provider, nonce) has been filled.
+    function askFills(address provider, uint64 nonce) external view returns (uint256);
+
+    /// @notice The EIP-712 digest a client signs for `bid`.
+    function hashBid(Bid calldata bid) external view returns (bytes32);
+
+    /// @notice The EIP-712 digest a provider signs for `ask`.
+    function hashAsk(Ask calldata ask) external view returns (bytes32);
+
+    /// @notice The amount escrow locks for a task with these terms.
+    function lockAmount(uint256 pricePerFuel, uint64 maxFuel, uint256 replicas, uint16 protocolFeeBps, uint16 matcherFeeBps)
+        external
+        pure
+        returns (uint256);
+
+    /// @notice The current parameters.
+    function params() external view returns (MarketParams memory);
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @notice How a task's result is verified before anyone is paid. Only `Replicated` is live; the other modes
+/// are reserved so that orders signed today keep their meaning when those modules land.
+enum VerificationMode {
+    Replicated,
+    Optimistic,
+    Tee,
+    Zk
+}
+
+/// @notice A provider's signed offer to run tasks (EIP-712 `Ask`).
+/// @param provider Registered provider that signs the ask and will execute the task.
+/// @param token Payment token (must be allowlisted by the market).
+/// @param pricePerFuel Price in token base units per fuel unit.
+/// @param resources Packed resources offered (see `ResourcesLib`).
+/// @param modes Bitmask of accepted verification modes (`1 << uint8(mode)`).
+/// @param volume Number of tasks this ask may fill.
+/// @param expiry Unix time after which the ask cannot be filled.
+/// @param nonce Provider-chosen identifier; (provider, nonce) is filled at most `volume` times.
+struct Ask {
+    address provider;
+    address token;
+    uint256 pricePerFuel;
+    uint256 resources;
+    uint32 modes;
+    uint32 volume;
+    uint64 expiry;
+    uint64 nonce;
+}
+
+/// @notice A client's signed request for a compute task (EIP-712 `Bid`).
+/// @param client Account that pays from its escrow balance.
+/// @param token Payment token.
+/// @param appCid CIDv1 (binary) of the WASM module.
+/// @param inputCid CIDv1 (binary) of the input document: the app's arguments and stdin bytes.
+/// @param maxFuel Fuel limit per replica; escrow is locked for this much.
+/// @param maxPricePerFuel Highest price per fuel unit the client accepts.
+/// @param replicas Number of providers that execute the task.
+/// @param quorum Number of equal results needed to finalize; more than half of `replicas`.
+/// @param mode Verification mode (`VerificationMode`).
+/// @param deadline Unix time after which the bid cannot be matched.
+/// @param nonce Client-chosen identifier; (client, nonce) names the task and is used once.
+/// @param encryptionKey Optional X25519 public key results are encrypted to (zero when absent).
+struct Bid {
+    address client;
+    address token;
+    bytes appCid;
+    bytes inputCid;
+    uint64 maxFuel;
+    uint256 maxPricePerFuel;
+    uint8 replicas;
+    uint8 quorum;
+    uint8 mode;
+    uint64 deadline;
+    uint64 nonce;
+    bytes32 encryptionKey;
+}
+
+/// @notice The terms of a matched task. Only its hash is stored; every later call passes it back in calldata
+/// (it is emitted whole in `TaskMatched`), which costs far less gas than keeping it in storage.
+struct Task {
+    address client;
+    address token;
+    address matcher;
+    uint128 pricePerFuel;
+    uint64 maxFuel;
+    uint8 quorum;
+    uint16 protocolFeeBps;
+    uint16 matcherFeeBps;
+    uint64 commitDeadline;
+    uint64 revealDeadline;
+    address[] providers;
+}
+
+/// @notice Lifecycle of a task; `Finalized`, `Failed` and `Cancelled` are final.
+enum TaskStatus {
+    None,
+    Matched,
+    Finalized,
+    Failed,
+    Cancelled
+}

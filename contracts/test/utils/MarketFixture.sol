@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Test} from "forge-std/Test.sol";
+
+import {AgoraToken} from "../../src/AgoraToken.sol";
+import {ComputeMarket} from "../../src/ComputeMarket.sol";
+import {TestStablecoin} from "../../src/dev/TestStablecoin.sol";
+import {IComputeMarket} from "../../src/interfaces/IComputeMarket.sol";
+import {IProviderRegistry} from "../../src/interfaces/IProviderRegistry.sol";
+import {ProviderRegistry} from "../../src/ProviderRegistry.sol";
+import {Ask, Bid, Task} from "../../src/types/Orders.sol";
+
+/// @notice Deploys the real contracts and gives tests funded, staked, signing actors.
+abstract contract MarketFixture is Test {
+    uint96 internal constant MIN_STAKE = 1000 ether;
+    uint96 internal constant STAKE = 10_000 ether;
+    uint16 internal constant PROTOCOL_FEE_BPS = 100;
+    uint16 internal constant MATCHER_FEE_BPS = 50;
+    uint32 internal constant COMMIT_WINDOW = 10 minutes;
+    uint32 internal constant REVEAL_WINDOW = 10 minutes;
+    uint16 internal constant SLASH_BPS = 1000;
+    uint256 internal constant PRICE = 2; // tUSD base units per fuel unit
+    uint64 internal constant MAX_FUEL = 1_000_000;
+    uint256 internal constant CLIENT_FUNDS = 1_000_000e6;
+    /// @dev Resources: 8 cores, 16 GiB, region 1.
+    uint256 internal constant RESOURCES = 8 | (16_384 << 16) | (1 << 88);
+    bytes internal constant APP_CID = hex"01551220a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447";
+    bytes internal constant INPUT_CID = hex"015512202c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
+    bytes internal constant METADATA_CID = hex"01551220e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    address internal owner = makeAddr("owner");
+    address internal treasury = makeAddr("treasury");
+    address internal matcher = makeAddr("matcher");
+    address internal client;
+    uint256 internal clientKey;
+    address[] internal providers;
+    uint256[] internal providerKeys;
+
+    AgoraToken internal agora;
+    TestStablecoin internal usd;
+    ProviderRegistry internal registry;
+    ComputeMarket internal market;
+
+    uint64 internal nextBidNonce = 1;
+    mapping(address => uint64) internal nextAskNonce;
+
+    function setUp() public virtual {
+        agora = new AgoraToken(address(this), 1e9 ether);
+        usd = new TestStablecoin();
+        registry = new ProviderRegistry(
+            agora,
+            owner,
+            treasury,
+            IProviderRegistry.RegistryParams({
+                minStake: MIN_STAKE,
+                unbondingPeriod: 7 days,
+                slashBps: SLASH_BPS,
+                jailDuration: 1 days
+            })
+        );
+        market = new ComputeMarket(
+            registry,
+            owner,
+            treasury,
+            IComputeMarket.MarketParams({
+                protocolFeeBps: PROTOCOL_FEE_BPS,
+                matcherFeeBps: MATCHER_FEE_BPS,
+                commitWindow: COMMIT_WINDOW,
+                revealWindow: REVEAL_WINDOW
+            })
+        );
+        vm.startPrank(owner);
+        registry.setSlasher(address(market), true);
+        market.setTokenAllowed(address(usd), true);
+        vm.stopPrank();
+
+        (client, clientKey) = makeAddrAndKey("client");
+        _fund(client, CLIENT_FUNDS);
+        for (uint256 i = 0; i < 5; ++i) {
+            (address provider, uint256 key) = makeAddrAndKey(string.concat("provider", vm.toString(i)));
+            providers.push(provider);
+            providerKeys.push(key);
+            _registerAndStake(provider, STAKE);
+        }
+    }
+
+    function _fund(address account, uint256 amount) internal {
+        usd.mint(account, amount);
+        vm.startPrank(account);
+        usd.approve(address(market), amount);
+        market.deposit(address(usd), account, amount);
+        vm.stopPrank();
+    }
+
+    function _registerAndStake(address provider, uint96 amount) internal {
+        agora.transfer(provider, amount);
+        vm.startPrank(provider);
+        registry.register(RESOURCES, METADATA_CID);
+        agora.approve(address(registry), amount);
+        registry.stake(amount);
+        vm.stopPrank();
+    }
+
+    function _bid(uint8 replicas, uint8 quorum) internal returns (Bid memory bid) {
+        bid = Bid({
+            client: client,
+            token: address(usd),
+            appCid: APP_CID,
+            inputCid: INPUT_CID,
+            maxFuel: MAX_FUEL,
+            maxPricePerFuel: PRICE,
+            replicas: replicas,
+            quorum: quorum,
+            mode: 0,
+            deadline: uint64(block.timestamp + 1 hours),
+            nonce: nextBidNonce++,
+            encryptionKey: bytes32(0)
+        });
+    }
+
+    function _ask(uint256 providerIndex) internal returns (Ask memory ask) {
+        address provider = providers[providerIndex];
+        ask = Ask({
+            provider: provider,
+            token: address(usd),
+            pricePerFuel: PRICE,
+            resources: RESOURCES,
+            modes: 1,
+            volume: 100,
+            expiry: uint64(block.timestamp + 1 hours),
+            nonce: ++nextAskNonce[provider]
+        });
+    }
+
+    function _sign(uint256 key, bytes32 digest) internal pure returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    function _signBid(Bid memory bid) internal view returns (bytes memory) {
+        return _sign(clientKey, market.hashBid(bid));
+    }
+
+    function _asksFor(uint256 count) internal returns (Ask[] memory asks, bytes[] memory signatures) {
+        asks = new Ask[](count);
+        signatures = new bytes[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            asks[i] = _ask(i);
+            signatures[i] = _sign(providerKeys[i], market.hashAsk(asks[i]));
+        }
+    }
+
+    /// @dev The record `matchOrders` stores for `bid` matched now by `matcher_` with the first providers.
+    function _taskFor(Bid memory bid, address matcher_) internal view returns (Task memory task) {
+        address[] memory assigned = new address[](bid.replicas);
+        for (uint256 i = 0; i < bid.replicas; ++i) {
+            assigned[i] = providers[i];
+        }
+        uint64 commitDeadline = uint64(block.timestamp) + COMMIT_WINDOW;
+        task = Task({
+            client: bid.client,
+            token: bid.token,
+            matcher: matcher_,
+            pricePerFuel: uint128(PRICE),
+            maxFuel: bid.maxFuel,
+            quorum: bid.quorum,
+            protocolFeeBps: PROTOCOL_FEE_BPS,
+            matcherFeeBps: matcher_ == address(0) ? 0 : MATCHER_FEE_BPS,
+            commitDeadline: commitDeadline,
+            revealDeadline: commitDeadline + REVEAL_WINDOW,
+            providers: assigned
+        });
+    }
+
+    /// @dev Matches a fresh bid with the first `replicas` providers through the matcher.
+    function _matchTask(uint8 replicas, uint8 quorum) internal returns (bytes32 taskId, Task memory task) {
+        Bid memory bid = _bid(replicas, quorum);
+        (Ask[] memory asks, bytes[] memory signatures) = _asksFor(replicas);
+        bytes memory bidSignature = _signBid(bid);
+        task = _taskFor(bid, matcher);
+        vm.prank(matcher);
+        taskId = market.matchOrders(bid, bidSignature, asks, signatures);
+    }
+
+    function _commitment(bytes32 taskId, address provider, bytes32 resultHash, uint64 fuelUsed, bytes32 salt)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(taskId, provider, resultHash, fuelUsed, salt));
+    }
+
+    function _commit(bytes32 taskId, Task memory task, uint256 index, bytes32 resultHash, uint64 fuelUsed) internal {
+        vm.prank(task.providers[index]);
+        market.commit(taskId, task, index, _commitment(taskId, task.providers[index], resultHash, fuelUsed, _salt(index)));
+    }
+
+    function _reveal(bytes32 taskId, Task memory task, uint256 index, bytes32 resultHash, uint64 fuelUsed) internal {
+        vm.prank(task.providers[index]);
+        market.reveal(taskId, task, index, resultHash, fuelUsed, _salt(index));
+    }
+
+    function _salt(uint256 index) internal pure returns (bytes32) {
+        return keccak256(abi.encode("salt", index));
+    }
+
+    function _free(address account) internal view returns (uint256) {
+        return market.balanceOf(address(usd), account).free;
+    }
+
+    function _locked(address account) internal view returns (uint256) {
+        return market.balanceOf(address(usd), account).locked;
+    }
+
+    function _lockFor(uint256 replicas, bool withMatcher) internal pure returns (uint256) {
+        uint256 base = PRICE * MAX_FUEL * replicas;
+        return base + base * PROTOCOL_FEE_BPS / 10_000 + (withMatcher ? base * MATCHER_FEE_BPS / 10_000 : 0);
+    }
+}

@@ -1,0 +1,257 @@
+// A real Agora network on a fresh anvil, with funded and staked actors, for tests and benchmarks.
+import {
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  keccak256,
+  parseEther,
+  parseEventLogs,
+  toHex,
+  zeroHash,
+} from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+
+import {
+  type Ask,
+  type Bid,
+  type Deployment,
+  type Task,
+  agoraTokenAbi,
+  askTypes,
+  bidTypes,
+  commitmentOf,
+  computeMarketAbi,
+  computeMarketDomain,
+  deployAgora,
+  providerRegistryAbi,
+  testStablecoinAbi,
+} from '@agora/sdk';
+import { type Anvil, anvilDevKeys, startAnvil } from '@agora/sdk/dev';
+
+export type Wallet = WalletClient<Transport, Chain, Account>;
+
+export type Network = {
+  anvil: Anvil;
+  chain: Chain;
+  publicClient: PublicClient;
+  deployment: Deployment;
+  market: Address;
+  usd: Address;
+  deployer: Wallet;
+  client: Wallet;
+  matcher: Wallet;
+  providers: Wallet[];
+  stop: () => Promise<void>;
+};
+
+/** 8 cores, 16 GiB, region 1: see contracts/src/libraries/ResourcesLib.sol. */
+export const RESOURCES = 8n | (16_384n << 16n) | (1n << 88n);
+/** CIDv1 (raw, sha2-256) of the empty string, standing in for real content until the content layer exists. */
+export const PLACEHOLDER_CID: Hex = '0x01551220e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+/** Starts anvil, deploys Agora with the test stablecoin, funds the client and registers and stakes providers. */
+export async function startNetwork({ providerCount = 3, clientFunds = 1_000_000_000_000n } = {}): Promise<Network> {
+  const anvil = await startAnvil();
+  const chain = defineChain({
+    id: 31337,
+    name: 'anvil',
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [anvil.rpcUrl] } },
+  });
+  const transport = http(anvil.rpcUrl);
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: 50 });
+  const wallet = (key: Hex): Wallet => createWalletClient({ account: privateKeyToAccount(key), chain, transport });
+  const [deployerKey, clientKey, matcherKey, ...providerKeys] = anvilDevKeys;
+  const deployer = wallet(deployerKey);
+  const client = wallet(clientKey);
+  const matcher = wallet(matcherKey);
+  const providers = providerKeys.slice(0, providerCount).map(wallet);
+
+  try {
+    const deployment = await deployAgora({ publicClient, walletClient: deployer, options: { devToken: true } });
+    const { computeMarket: market, providerRegistry: registry, agoraToken, testStablecoin } = deployment.contracts;
+    if (!testStablecoin) throw new Error('the dev deployment has no test stablecoin');
+    const wait = async (hash: Promise<Hex>) => {
+      const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash });
+      if (receipt.status !== 'success') throw new Error(`setup transaction ${receipt.transactionHash} reverted`);
+      return receipt;
+    };
+
+    await wait(client.writeContract({ address: testStablecoin, abi: testStablecoinAbi, functionName: 'mint', args: [client.account.address, clientFunds] }));
+    await wait(client.writeContract({ address: testStablecoin, abi: testStablecoinAbi, functionName: 'approve', args: [market, clientFunds] }));
+    await wait(client.writeContract({ address: market, abi: computeMarketAbi, functionName: 'deposit', args: [testStablecoin, client.account.address, clientFunds] }));
+
+    const stake = parseEther('10000');
+    for (const provider of providers) {
+      await wait(deployer.writeContract({ address: agoraToken, abi: agoraTokenAbi, functionName: 'transfer', args: [provider.account.address, stake] }));
+      await wait(provider.writeContract({ address: registry, abi: providerRegistryAbi, functionName: 'register', args: [RESOURCES, PLACEHOLDER_CID] }));
+      await wait(provider.writeContract({ address: agoraToken, abi: agoraTokenAbi, functionName: 'approve', args: [registry, stake] }));
+      await wait(provider.writeContract({ address: registry, abi: providerRegistryAbi, functionName: 'stake', args: [stake] }));
+    }
+    return {
+      anvil,
+      chain,
+      publicClient,
+      deployment,
+      market,
+      usd: testStablecoin,
+      deployer,
+      client,
+      matcher,
+      providers,
+      stop: () => anvil.stop(),
+    };
+  } catch (error) {
+    await anvil.stop();
+    throw error;
+  }
+}
+
+let nonceCounter = 0n;
+
+export async function signedBid(network: Network, overrides: Partial<Bid> = {}): Promise<{ bid: Bid; signature: Hex }> {
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  const bid: Bid = {
+    client: network.client.account.address,
+    token: network.usd,
+    appCid: PLACEHOLDER_CID,
+    inputCid: PLACEHOLDER_CID,
+    maxFuel: 1_000_000n,
+    maxPricePerFuel: 2n,
+    replicas: 1,
+    quorum: 1,
+    mode: 0,
+    deadline: now + 3600n,
+    nonce: ++nonceCounter,
+    encryptionKey: zeroHash,
+    ...overrides,
+  };
+  const signature = await network.client.signTypedData({
+    domain: computeMarketDomain(network.chain.id, network.market),
+    types: bidTypes,
+    primaryType: 'Bid',
+    message: bid,
+  });
+  return { bid, signature };
+}
+
+export async function signedAsk(network: Network, provider: Wallet, overrides: Partial<Ask> = {}): Promise<{ ask: Ask; signature: Hex }> {
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  const ask: Ask = {
+    provider: provider.account.address,
+    token: network.usd,
+    pricePerFuel: 2n,
+    resources: RESOURCES,
+    modes: 1,
+    volume: 1000,
+    expiry: now + 3600n,
+    nonce: 1n,
+    ...overrides,
+  };
+  const signature = await provider.signTypedData({
+    domain: computeMarketDomain(network.chain.id, network.market),
+    types: askTypes,
+    primaryType: 'Ask',
+    message: ask,
+  });
+  return { ask, signature };
+}
+
+export async function send(network: Network, hash: Promise<Hex>): Promise<TransactionReceipt> {
+  const receipt = await network.publicClient.waitForTransactionReceipt({ hash: await hash });
+  if (receipt.status !== 'success') throw new Error(`transaction ${receipt.transactionHash} reverted`);
+  return receipt;
+}
+
+/** Matches a bid with asks of the first `bid.replicas` providers through the matcher; returns the task record. */
+export async function matchTask(
+  network: Network,
+  bidOverrides: Partial<Bid> = {},
+  askOverrides: Partial<Ask> = {},
+): Promise<{ taskId: Hex; task: Task; receipt: TransactionReceipt }> {
+  const { bid, signature } = await signedBid(network, bidOverrides);
+  const asks = await Promise.all(network.providers.slice(0, bid.replicas).map((provider) => signedAsk(network, provider, askOverrides)));
+  const receipt = await send(
+    network,
+    network.matcher.writeContract({
+      address: network.market,
+      abi: computeMarketAbi,
+      functionName: 'matchOrders',
+      args: [bid, signature, asks.map((a) => a.ask), asks.map((a) => a.signature)],
+    }),
+  );
+  const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
+  if (!matched) throw new Error('matchOrders emitted no TaskMatched');
+  return { taskId: matched.args.taskId, task: matched.args.task, receipt };
+}
+
+export function providerWallet(network: Network, address: Address): Wallet {
+  const provider = network.providers.find((p) => p.account.address === address);
+  if (!provider) throw new Error(`no wallet for provider ${address}`);
+  return provider;
+}
+
+export function saltFor(taskId: Hex, provider: Address): Hex {
+  return keccak256(toHex(`${taskId}:${provider}`));
+}
+
+export async function commitResult(network: Network, taskId: Hex, task: Task, index: number, resultHash: Hex, fuelUsed: bigint) {
+  const provider = task.providers[index];
+  if (!provider) throw new Error(`task has no provider ${index}`);
+  const commitment = commitmentOf({ taskId, provider, resultHash, fuelUsed, salt: saltFor(taskId, provider) });
+  return send(
+    network,
+    providerWallet(network, provider).writeContract({
+      address: network.market,
+      abi: computeMarketAbi,
+      functionName: 'commit',
+      args: [taskId, task, BigInt(index), commitment],
+    }),
+  );
+}
+
+export async function revealResult(network: Network, taskId: Hex, task: Task, index: number, resultHash: Hex, fuelUsed: bigint) {
+  const provider = task.providers[index];
+  if (!provider) throw new Error(`task has no provider ${index}`);
+  return send(
+    network,
+    providerWallet(network, provider).writeContract({
+      address: network.market,
+      abi: computeMarketAbi,
+      functionName: 'reveal',
+      args: [taskId, task, BigInt(index), resultHash, fuelUsed, saltFor(taskId, provider)],
+    }),
+  );
+}
+
+export async function submitResult(network: Network, taskId: Hex, task: Task, resultHash: Hex, fuelUsed: bigint) {
+  const provider = task.providers[0];
+  if (!provider) throw new Error('task has no provider');
+  return send(
+    network,
+    providerWallet(network, provider).writeContract({
+      address: network.market,
+      abi: computeMarketAbi,
+      functionName: 'submitResult',
+      args: [taskId, task, resultHash, fuelUsed],
+    }),
+  );
+}
+
+export async function escrowBalance(network: Network, account: Address) {
+  return network.publicClient.readContract({
+    address: network.market,
+    abi: computeMarketAbi,
+    functionName: 'balanceOf',
+    args: [network.usd, account],
+  });
+}

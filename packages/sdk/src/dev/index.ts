@@ -1,0 +1,1 @@
+export { type Anvil, type StartAnvilParameters, anvilBinary, anvilDevKeys, startAnvil } from './anvil.js';

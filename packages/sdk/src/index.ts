@@ -1,0 +1,16 @@
+export { AgoraError, type AgoraErrorCode, errorCodes } from './errors.js';
+export {
+  type Ask,
+  type Bid,
+  type Task,
+  askTypes,
+  bidTypes,
+  commitmentOf,
+  computeMarketDomain,
+  lockAmount,
+  taskIdOf,
+  taskStatus,
+  verificationMode,
+} from './orders.js';
+export { type DeployAgoraParameters, type DeployOptions, type Deployment, deployAgora, deploymentSchema } from './deploy.js';
+export * from './generated/contracts.js';
