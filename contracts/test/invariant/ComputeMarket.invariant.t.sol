@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IComputeMarket} from "../../src/interfaces/IComputeMarket.sol";
+import {IProviderRegistry} from "../../src/interfaces/IProviderRegistry.sol";
+import {TaskStatus} from "../../src/types/Orders.sol";
+import {MarketFixture} from "../utils/MarketFixture.sol";
+import {MarketHandler} from "./MarketHandler.sol";
+
+contract ComputeMarketInvariantTest is MarketFixture {
+    MarketHandler internal handler;
+
+    function setUp() public override {
+        super.setUp();
+        address[] memory assigned = new address[](3);
+        uint256[] memory keys = new uint256[](3);
+        for (uint256 i = 0; i < 3; ++i) {
+            assigned[i] = providers[i];
+            keys[i] = providerKeys[i];
+        }
+        // Slashing must never stop a provider from being matched for long in this run.
+        IProviderRegistry.RegistryParams memory soft = _softParams();
+        vm.prank(owner);
+        registry.setParams(soft);
+        handler = new MarketHandler(market, usd, client, clientKey, matcher, assigned, keys);
+        targetContract(address(handler));
+        bytes4[] memory selectors = new bytes4[](9);
+        selectors[0] = MarketHandler.deposit.selector;
+        selectors[1] = MarketHandler.withdraw.selector;
+        selectors[2] = MarketHandler.matchTask.selector;
+        selectors[3] = MarketHandler.replayBid.selector;
+        selectors[4] = MarketHandler.submit.selector;
+        selectors[5] = MarketHandler.commit.selector;
+        selectors[6] = MarketHandler.reveal.selector;
+        selectors[7] = MarketHandler.finalize.selector;
+        selectors[8] = MarketHandler.warp.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+    }
+
+    /// @notice Money is conserved: the escrow holds exactly the sum of all balances and fee pots.
+    function invariant_escrowBalanceEqualsBooks() public view {
+        assertEq(usd.balanceOf(address(market)), _books());
+    }
+
+    /// @notice No payout without quorum: providers hold exactly what the ghost paid for quorum-backed results.
+    function invariant_noPayoutWithoutQuorum() public view {
+        for (uint256 i = 0; i < handler.providerCount(); ++i) {
+            address provider = handler.providerAt(i);
+            assertEq(_free(provider), handler.expectedEarnings(provider));
+        }
+    }
+
+    /// @notice A bid nonce is used once, however often it is replayed.
+    function invariant_nonceUsedOnce() public view {
+        for (uint256 i = 0; i < handler.taskCount(); ++i) {
+            assertEq(handler.timesMatched(handler.taskIdAt(i)), 1);
+        }
+    }
+
+    /// @notice Every task reaches a final state through paths anyone can call, and nothing stays locked.
+    function afterInvariant() external {
+        handler.settleEverything();
+        for (uint256 i = 0; i < handler.taskCount(); ++i) {
+            TaskStatus status = market.taskState(handler.taskIdAt(i)).status;
+            assertTrue(status == TaskStatus.Finalized || status == TaskStatus.Failed, "task not final");
+        }
+        assertEq(_locked(client), 0, "money left locked");
+        assertEq(usd.balanceOf(address(market)), _books());
+        for (uint256 i = 0; i < handler.providerCount(); ++i) {
+            address provider = handler.providerAt(i);
+            assertEq(_free(provider), handler.expectedEarnings(provider));
+            assertLe(registry.providerOf(provider).bonded, STAKE, "slashing never exceeds stake");
+        }
+    }
+
+    function _books() internal view returns (uint256 total) {
+        total = _free(client) + _locked(client);
+        for (uint256 i = 0; i < handler.providerCount(); ++i) {
+            total += _free(handler.providerAt(i)) + _locked(handler.providerAt(i));
+        }
+        IComputeMarket.FeePot memory pot = market.feesOf(matcher, address(usd));
+        total += pot.matcherFees + pot.protocolFees;
+    }
+
+    function _softParams() internal view returns (IProviderRegistry.RegistryParams memory params) {
+        params = registry.params();
+        params.jailDuration = 0;
+        params.minStake = 1;
+    }
+}

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {CommonBase} from "forge-std/Base.sol";
+import {StdCheats} from "forge-std/StdCheats.sol";
+import {StdUtils} from "forge-std/StdUtils.sol";
+
+import {ComputeMarket} from "../../src/ComputeMarket.sol";
+import {TestStablecoin} from "../../src/dev/TestStablecoin.sol";
+import {Ask, Bid, Task, TaskStatus} from "../../src/types/Orders.sol";
+
+/// @notice Drives the market through random but valid sequences and keeps ghost books to compare against.
+contract MarketHandler is CommonBase, StdCheats, StdUtils {
+    ComputeMarket internal immutable market;
+    TestStablecoin internal immutable usd;
+    address internal immutable client;
+    uint256 internal immutable clientKey;
+    address internal immutable matcher;
+    address[] internal providers;
+    uint256[] internal providerKeys;
+
+    struct OpenTask {
+        bytes32 taskId;
+        Task task;
+        uint64 fuel;
+        uint256 lying; // bitmask of providers that commit a wrong result
+    }
+
+    OpenTask[] internal tasks;
+    Bid[] internal matchedBids;
+    bytes[] internal matchedBidSignatures;
+    uint64 internal nextNonce = 1;
+
+    // Ghost books.
+    mapping(address => uint256) public expectedEarnings;
+    mapping(bytes32 => uint256) public timesMatched;
+    uint256 public replayAttempts;
+    uint256 public withdrawn;
+
+    constructor(
+        ComputeMarket market_,
+        TestStablecoin usd_,
+        address client_,
+        uint256 clientKey_,
+        address matcher_,
+        address[] memory providers_,
+        uint256[] memory providerKeys_
+    ) {
+        market = market_;
+        usd = usd_;
+        client = client_;
+        clientKey = clientKey_;
+        matcher = matcher_;
+        providers = providers_;
+        providerKeys = providerKeys_;
+    }
+
+    function deposit(uint256 amount) external {
+        amount = bound(amount, 1, 1e12);
+        usd.mint(client, amount);
+        vm.startPrank(client);
+        usd.approve(address(market), amount);
+        market.deposit(address(usd), client, amount);
+        vm.stopPrank();
+    }
+
+    function withdraw(uint256 amount) external {
+        uint256 free = market.balanceOf(address(usd), client).free;
+        if (free == 0) return;
+        amount = bound(amount, 1, free);
+        vm.prank(client);
+        market.withdraw(address(usd), amount);
+        withdrawn += amount;
+    }
+
+    function matchTask(uint256 replicasSeed, uint256 fuelSeed, uint256 lyingSeed) external {
+        uint8 replicas = uint8(bound(replicasSeed, 1, 3));
+        if (replicas == 2) replicas = 3;
+        uint8 quorum = replicas == 1 ? 1 : 2;
+        Bid memory bid = Bid({
+            client: client,
+            token: address(usd),
+            appCid: hex"0155",
+            inputCid: hex"0155",
+            maxFuel: 1_000_000,
+            maxPricePerFuel: 2,
+            replicas: replicas,
+            quorum: quorum,
+            mode: 0,
+            deadline: uint64(block.timestamp + 1 hours),
+            nonce: nextNonce++,
+            encryptionKey: bytes32(0)
+        });
+        Ask[] memory asks = new Ask[](replicas);
+        bytes[] memory signatures = new bytes[](replicas);
+        address[] memory assigned = new address[](replicas);
+        for (uint256 i = 0; i < replicas; ++i) {
+            asks[i] = Ask({
+                provider: providers[i],
+                token: address(usd),
+                pricePerFuel: 2,
+                resources: 1 | 1 << 16,
+                modes: 1,
+                volume: type(uint32).max,
+                expiry: uint64(block.timestamp + 1 hours),
+                nonce: 1
+            });
+            signatures[i] = _sign(providerKeys[i], market.hashAsk(asks[i]));
+            assigned[i] = providers[i];
+        }
+        bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
+        vm.prank(matcher);
+        try market.matchOrders(bid, bidSignature, asks, signatures) returns (bytes32 taskId) {
+            ++timesMatched[taskId];
+            ComputeMarket.MarketParams memory params = market.params();
+            uint64 commitDeadline = uint64(block.timestamp) + params.commitWindow;
+            tasks.push(
+                OpenTask({
+                    taskId: taskId,
+                    task: Task({
+                        client: client,
+                        token: address(usd),
+                        matcher: matcher,
+                        pricePerFuel: 2,
+                        maxFuel: 1_000_000,
+                        quorum: quorum,
+                        protocolFeeBps: params.protocolFeeBps,
+                        matcherFeeBps: params.matcherFeeBps,
+                        commitDeadline: commitDeadline,
+                        revealDeadline: commitDeadline + params.revealWindow,
+                        providers: assigned
+                    }),
+                    fuel: uint64(bound(fuelSeed, 0, 1_000_000)),
+                    lying: replicas == 1 ? 0 : lyingSeed % 8
+                })
+            );
+            matchedBids.push(bid);
+            matchedBidSignatures.push(bidSignature);
+        } catch {
+            // Underfunded client: a refusal, not a loss.
+        }
+    }
+
+    function replayBid(uint256 index) external {
+        if (matchedBids.length == 0) return;
+        index = bound(index, 0, matchedBids.length - 1);
+        Bid memory bid = matchedBids[index];
+        uint8 replicas = bid.replicas;
+        Ask[] memory asks = new Ask[](replicas);
+        bytes[] memory signatures = new bytes[](replicas);
+        for (uint256 i = 0; i < replicas; ++i) {
+            asks[i] = Ask(providers[i], address(usd), 2, 1 | 1 << 16, 1, type(uint32).max, uint64(block.timestamp + 1 hours), 1);
+            signatures[i] = _sign(providerKeys[i], market.hashAsk(asks[i]));
+        }
+        ++replayAttempts;
+        vm.prank(matcher);
+        try market.matchOrders(bid, matchedBidSignatures[index], asks, signatures) returns (bytes32 taskId) {
+            ++timesMatched[taskId];
+        } catch {}
+    }
+
+    function submit(uint256 index) external {
+        (bool found, OpenTask storage open) = _open(index);
+        if (!found || open.task.providers.length != 1) return;
+        vm.prank(open.task.providers[0]);
+        try market.submitResult(open.taskId, open.task, keccak256("ok"), open.fuel) {
+            expectedEarnings[open.task.providers[0]] += uint256(open.fuel) * 2;
+        } catch {}
+    }
+
+    function commit(uint256 index, uint256 providerSeed) external {
+        (bool found, OpenTask storage open) = _open(index);
+        if (!found || open.task.providers.length == 1) return;
+        uint256 i = bound(providerSeed, 0, open.task.providers.length - 1);
+        address provider = open.task.providers[i];
+        bytes32 commitment = keccak256(abi.encode(open.taskId, provider, _resultOf(open, i), open.fuel, bytes32(i)));
+        vm.prank(provider);
+        try market.commit(open.taskId, open.task, i, commitment) {} catch {}
+    }
+
+    function reveal(uint256 index, uint256 providerSeed) external {
+        (bool found, OpenTask storage open) = _open(index);
+        if (!found || open.task.providers.length == 1) return;
+        uint256 i = bound(providerSeed, 0, open.task.providers.length - 1);
+        address provider = open.task.providers[i];
+        vm.prank(provider);
+        try market.reveal(open.taskId, open.task, i, _resultOf(open, i), open.fuel, bytes32(i)) {
+            if (open.lying & (1 << i) == 0) _revealedHonestly[open.taskId][i] = true;
+            _recordIfSettled(open);
+        } catch {}
+    }
+
+    function finalize(uint256 index) external {
+        (bool found, OpenTask storage open) = _open(index);
+        if (!found) return;
+        try market.finalize(open.taskId, open.task, keccak256("ok")) {
+            _recordIfSettled(open);
+        } catch {}
+    }
+
+    function warp(uint256 seconds_) external {
+        vm.warp(block.timestamp + bound(seconds_, 1, 15 minutes));
+    }
+
+    /// @notice Warps past every deadline and settles every open task through the paths anyone can call.
+    function settleEverything() external {
+        vm.warp(block.timestamp + 1 days);
+        for (uint256 i = 0; i < tasks.length; ++i) {
+            OpenTask storage open = tasks[i];
+            if (market.taskState(open.taskId).status == TaskStatus.Matched) {
+                market.finalize(open.taskId, open.task, keccak256("ok"));
+                _recordIfSettled(open);
+            }
+        }
+    }
+
+    function taskCount() external view returns (uint256) {
+        return tasks.length;
+    }
+
+    function taskIdAt(uint256 index) external view returns (bytes32) {
+        return tasks[index].taskId;
+    }
+
+    function providerCount() external view returns (uint256) {
+        return providers.length;
+    }
+
+    function providerAt(uint256 index) external view returns (address) {
+        return providers[index];
+    }
+
+    function _recordIfSettled(OpenTask storage open) internal {
+        if (market.taskState(open.taskId).status != TaskStatus.Finalized) return;
+        if (open.task.providers.length == 1) return;
+        // Liars each reveal a different result, so only the honest one can reach a quorum; every honest
+        // reveal that made it in is paid.
+        for (uint256 i = 0; i < open.task.providers.length; ++i) {
+            if (_revealedHonestly[open.taskId][i]) {
+                expectedEarnings[open.task.providers[i]] += uint256(open.fuel) * 2;
+            }
+        }
+    }
+
+    mapping(bytes32 => mapping(uint256 => bool)) internal _revealedHonestly;
+
+    function _resultOf(OpenTask storage open, uint256 i) internal view returns (bytes32) {
+        return open.lying & (1 << i) != 0 ? keccak256(abi.encode("lie", i)) : keccak256("ok");
+    }
+
+    function _open(uint256 index) internal view returns (bool, OpenTask storage) {
+        if (tasks.length == 0) return (false, _emptyTask());
+        OpenTask storage open = tasks[bound(index, 0, tasks.length - 1)];
+        return (market.taskState(open.taskId).status == TaskStatus.Matched, open);
+    }
+
+    OpenTask[1] internal _none;
+
+    function _emptyTask() internal view returns (OpenTask storage) {
+        return _none[0];
+    }
+
+    function _sign(uint256 key, bytes32 digest) internal pure returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
+        return abi.encodePacked(r, s, v);
+    }
+}
