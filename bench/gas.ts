@@ -26,8 +26,10 @@ try {
     const matched = await matchTask(network, { replicas: 3, quorum: 2 });
     const commits: TransactionReceipt[] = [];
     const reveals: TransactionReceipt[] = [];
-    for (let i = 0; i < 3; i++) commits.push(await commitResult(network, matched.taskId, matched.task, i, resultHash, fuelUsed));
-    for (let i = 0; i < 3; i++) reveals.push(await revealResult(network, matched.taskId, matched.task, i, resultHash, fuelUsed));
+    for (let i = 0; i < 3; i++)
+      commits.push(await commitResult(network, matched.taskId, matched.task, i, resultHash, fuelUsed));
+    for (let i = 0; i < 3; i++)
+      reveals.push(await revealResult(network, matched.taskId, matched.task, i, resultHash, fuelUsed));
     return {
       match: gas([matched.receipt]),
       commits: commits.map((r) => Number(r.gasUsed)),
@@ -40,7 +42,10 @@ try {
   const r1 = await lifecycleR1();
   const r3 = await lifecycleR3();
   const total = (steps: { match: number; submitResult?: number; commits?: number[]; reveals?: number[] }) =>
-    steps.match + (steps.submitResult ?? 0) + (steps.commits ?? []).reduce((a, b) => a + b, 0) + (steps.reveals ?? []).reduce((a, b) => a + b, 0);
+    steps.match +
+    (steps.submitResult ?? 0) +
+    (steps.commits ?? []).reduce((a, b) => a + b, 0) +
+    (steps.reveals ?? []).reduce((a, b) => a + b, 0);
 
   const results = {
     'compute.lifecycle.r1': total(r1),

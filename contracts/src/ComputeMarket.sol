@@ -3,8 +3,8 @@ pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {Escrow} from "./Escrow.sol";
 import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
@@ -139,7 +139,9 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         uint256 commits = word.commits();
         bool settled = word.reveals() == commits && (commits == replicas || commitClosed);
         bool quorumImpossible = commitClosed && commits < task.quorum;
-        if (!settled && !quorumImpossible && block.timestamp <= task.revealDeadline) revert ComputeTooEarly(taskId);
+        if (!settled && !quorumImpossible && block.timestamp <= task.revealDeadline) {
+            revert ComputeTooEarly(taskId);
+        }
         if (!_settleReplicated(taskId, task, word, resultHash)) revert ComputeResultHashMismatch(taskId);
     }
 
@@ -166,7 +168,8 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         uint256 word = _tasks[taskId];
         if (
             word.status() != TaskStatus.Finalized || word.reviewed()
-                || word.recordHash() != OrderHashLib.hashSettlement(OrderHashLib.hashTask(task), paidMask, paid)
+                || word.recordHash()
+                    != OrderHashLib.hashSettlement(OrderHashLib.hashTask(task), paidMask, paid)
         ) revert ComputeNotReviewable(taskId);
         _tasks[taskId] = word | (1 << 24);
         emit ReviewRightConsumed(taskId, task.client);
@@ -239,11 +242,16 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     {
         if (block.timestamp > bid.deadline) revert ComputeBidExpired(bid.deadline);
         uint256 replicas = bid.replicas;
-        if (replicas == 0 || replicas > MAX_REPLICAS || bid.quorum > replicas || uint256(bid.quorum) * 2 <= replicas) {
+        if (
+            replicas == 0 || replicas > MAX_REPLICAS || bid.quorum > replicas
+                || uint256(bid.quorum) * 2 <= replicas
+        ) {
             revert ComputeInvalidReplicas(bid.replicas, bid.quorum);
         }
         if (bid.mode != uint8(VerificationMode.Replicated)) revert ComputeModeUnsupported(bid.mode);
-        if (bid.maxFuel == 0 || bid.appCid.length == 0 || bid.inputCid.length == 0) revert ComputeInvalidBid();
+        if (bid.maxFuel == 0 || bid.appCid.length == 0 || bid.inputCid.length == 0) {
+            revert ComputeInvalidBid();
+        }
         if (asks.length != replicas || askSignatures.length != replicas) {
             revert ComputeAskCountMismatch(asks.length, bid.replicas);
         }
@@ -257,9 +265,13 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     }
 
     /// @dev Locks the client's escrow and stores and announces the task record.
-    function _openTask(bytes32 taskId, Bid calldata bid, address[] memory providers, uint256 price, address matcher)
-        private
-    {
+    function _openTask(
+        bytes32 taskId,
+        Bid calldata bid,
+        address[] memory providers,
+        uint256 price,
+        address matcher
+    ) private {
         MarketParams memory params_ = _params;
         uint64 commitDeadline = uint64(block.timestamp) + params_.commitWindow;
         Task memory task = Task({
@@ -281,16 +293,19 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
             task.client,
             lockAmount(price, task.maxFuel, providers.length, task.protocolFeeBps, task.matcherFeeBps)
         );
-        _tasks[taskId] = TaskStateLib.pack(TaskStatus.Matched, 0, 0, false, OrderHashLib.hashTaskInMemory(task));
+        _tasks[taskId] =
+            TaskStateLib.pack(TaskStatus.Matched, 0, 0, false, OrderHashLib.hashTaskInMemory(task));
         emit TaskMatched(taskId, task.client, matcher, task, bid.appCid, bid.inputCid, bid.encryptionKey);
     }
 
     /// @dev Checks each ask against the bid, counts its fill, and returns the task's price: the highest ask,
     /// so every replica is paid at least what it asked and the client at most what it bid.
-    function _takeAsks(Bid calldata bid, Ask[] calldata asks, bytes[] calldata askSignatures, address[] memory providers)
-        private
-        returns (uint256 price)
-    {
+    function _takeAsks(
+        Bid calldata bid,
+        Ask[] calldata asks,
+        bytes[] calldata askSignatures,
+        address[] memory providers
+    ) private returns (uint256 price) {
         uint256 modeBit = 1 << bid.mode;
         uint256 maxPrice = bid.maxPricePerFuel;
         if (maxPrice > type(uint128).max) maxPrice = type(uint128).max;
@@ -299,7 +314,9 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
             address provider = ask.provider;
             if (block.timestamp > ask.expiry) revert ComputeAskExpired(provider, ask.expiry);
             if (ask.token != bid.token) revert ComputeTokenMismatch(provider, ask.token, bid.token);
-            if (ask.pricePerFuel > maxPrice) revert ComputePriceTooHigh(provider, ask.pricePerFuel, maxPrice);
+            if (ask.pricePerFuel > maxPrice) {
+                revert ComputePriceTooHigh(provider, ask.pricePerFuel, maxPrice);
+            }
             if (ask.modes & modeBit == 0) revert ComputeModeNotAccepted(provider, bid.mode);
             for (uint256 j = 0; j < i; ++j) {
                 if (providers[j] == provider) revert ComputeDuplicateProvider(provider);
@@ -355,7 +372,16 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         if (winner == 0) {
             _settle(taskId, task, word, TaskStatus.Failed, 0, slashedMask, 0, bytes32(0));
         } else {
-            _settle(taskId, task, word, TaskStatus.Finalized, paidMask, slashedMask, winner.revealedFuel(), resultHash);
+            _settle(
+                taskId,
+                task,
+                word,
+                TaskStatus.Finalized,
+                paidMask,
+                slashedMask,
+                winner.revealedFuel(),
+                resultHash
+            );
         }
         return true;
     }
@@ -395,8 +421,9 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         for (uint256 mask = paidMask; mask != 0; mask &= mask - 1) {
             ++paidCount;
         }
-        uint256 locked =
-            lockAmount(task.pricePerFuel, task.maxFuel, task.providers.length, task.protocolFeeBps, task.matcherFeeBps);
+        uint256 locked = lockAmount(
+            task.pricePerFuel, task.maxFuel, task.providers.length, task.protocolFeeBps, task.matcherFeeBps
+        );
         payment = uint256(fuelUsed) * task.pricePerFuel;
         uint256 cost = payment * paidCount;
         uint256 protocolFee = cost * task.protocolFeeBps / BPS;
@@ -431,13 +458,23 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     }
 
     /// @dev Reverts unless the caller is replica `index` of a multi-replica task; returns the replica count.
-    function _requireReplicaProvider(Task calldata task, uint256 index) private view returns (uint256 replicas) {
+    function _requireReplicaProvider(Task calldata task, uint256 index)
+        private
+        view
+        returns (uint256 replicas)
+    {
         replicas = task.providers.length;
         if (replicas == 1) revert ComputeWrongReplicaCount(1);
-        if (index >= replicas || task.providers[index] != msg.sender) revert ComputeNotAssigned(msg.sender, index);
+        if (index >= replicas || task.providers[index] != msg.sender) {
+            revert ComputeNotAssigned(msg.sender, index);
+        }
     }
 
-    function _select(address[] calldata providers, uint256 mask) private pure returns (address[] memory selected) {
+    function _select(address[] calldata providers, uint256 mask)
+        private
+        pure
+        returns (address[] memory selected)
+    {
         uint256 count;
         for (uint256 i = 0; i < providers.length; ++i) {
             if (mask & (1 << i) != 0) ++count;

@@ -50,7 +50,9 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
 
     /// @inheritdoc IProviderRegistry
     function register(uint256 resources, bytes calldata metadataCid) external {
-        if (_providers[msg.sender].status != ProviderStatus.None) revert RegistryAlreadyRegistered(msg.sender);
+        if (_providers[msg.sender].status != ProviderStatus.None) {
+            revert RegistryAlreadyRegistered(msg.sender);
+        }
         _setProfile(resources, metadataCid);
         _providers[msg.sender].status = ProviderStatus.Active;
         emit ProviderRegistered(msg.sender, resources, metadataCid);
@@ -160,8 +162,12 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
                 if (provider.status == ProviderStatus.Left) revert RegistryProviderLeft(providers[i]);
                 revert RegistryNotRegistered(providers[i]);
             }
-            if (provider.jailedUntil > block.timestamp) revert RegistryJailed(providers[i], provider.jailedUntil);
-            if (provider.bonded < minStake) revert RegistryInsufficientStake(providers[i], provider.bonded, minStake);
+            if (provider.jailedUntil > block.timestamp) {
+                revert RegistryJailed(providers[i], provider.jailedUntil);
+            }
+            if (provider.bonded < minStake) {
+                revert RegistryInsufficientStake(providers[i], provider.bonded, minStake);
+            }
         }
     }
 

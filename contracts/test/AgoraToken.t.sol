@@ -38,7 +38,9 @@ contract AgoraTokenTest is Test {
         (address owner, uint256 key) = makeAddrAndKey("permit-owner");
         bytes32 structHash = keccak256(
             abi.encode(
-                keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"),
+                keccak256(
+                    "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+                ),
                 owner,
                 delegatee,
                 5 ether,

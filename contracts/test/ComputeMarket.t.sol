@@ -116,7 +116,9 @@ contract ComputeMarketTest is MarketFixture {
             Bid memory bid = _bid(cases[i][0], cases[i][1]);
             bytes memory bidSignature = _signBid(bid);
             vm.expectRevert(
-                abi.encodeWithSelector(IComputeMarket.ComputeInvalidReplicas.selector, cases[i][0], cases[i][1])
+                abi.encodeWithSelector(
+                    IComputeMarket.ComputeInvalidReplicas.selector, cases[i][0], cases[i][1]
+                )
             );
             vm.prank(matcher);
             market.matchOrders(bid, bidSignature, new Ask[](0), new bytes[](0));
@@ -157,7 +159,9 @@ contract ComputeMarketTest is MarketFixture {
             bytes memory expected;
             if (kind == 0) {
                 ask.expiry = uint64(block.timestamp - 1);
-                expected = abi.encodeWithSelector(IComputeMarket.ComputeAskExpired.selector, ask.provider, ask.expiry);
+                expected = abi.encodeWithSelector(
+                    IComputeMarket.ComputeAskExpired.selector, ask.provider, ask.expiry
+                );
             } else if (kind == 1) {
                 ask.token = address(agora);
                 expected = abi.encodeWithSelector(
@@ -170,12 +174,16 @@ contract ComputeMarketTest is MarketFixture {
                 );
             } else if (kind == 3) {
                 ask.modes = 2;
-                expected = abi.encodeWithSelector(IComputeMarket.ComputeModeNotAccepted.selector, ask.provider, 0);
+                expected =
+                    abi.encodeWithSelector(IComputeMarket.ComputeModeNotAccepted.selector, ask.provider, 0);
             } else if (kind == 4) {
                 ask.volume = 0;
-                expected = abi.encodeWithSelector(IComputeMarket.ComputeAskExhausted.selector, ask.provider, ask.nonce);
+                expected = abi.encodeWithSelector(
+                    IComputeMarket.ComputeAskExhausted.selector, ask.provider, ask.nonce
+                );
             } else {
-                expected = abi.encodeWithSelector(IComputeMarket.ComputeInvalidSignature.selector, ask.provider);
+                expected =
+                    abi.encodeWithSelector(IComputeMarket.ComputeInvalidSignature.selector, ask.provider);
             }
             Ask[] memory asks = new Ask[](1);
             asks[0] = ask;
@@ -200,7 +208,9 @@ contract ComputeMarketTest is MarketFixture {
             signatures[i] = _sign(providerKeys[i == 1 ? 1 : 0], market.hashAsk(asks[i]));
         }
         bytes memory bidSignature = _signBid(bid);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeDuplicateProvider.selector, providers[0]));
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeDuplicateProvider.selector, providers[0])
+        );
         vm.prank(matcher);
         market.matchOrders(bid, bidSignature, asks, signatures);
     }
@@ -218,7 +228,9 @@ contract ComputeMarketTest is MarketFixture {
         market.matchOrders(first, firstSignature, asks, signatures);
         Bid memory second = _bid(1, 1);
         bytes memory secondSignature = _signBid(second);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeAskExhausted.selector, providers[0], ask.nonce));
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeAskExhausted.selector, providers[0], ask.nonce)
+        );
         vm.prank(matcher);
         market.matchOrders(second, secondSignature, asks, signatures);
     }
@@ -316,10 +328,14 @@ contract ComputeMarketTest is MarketFixture {
     function test_submitResult_revertsWhen_late_fuelTooHigh_replicated_settled_unknown() public {
         (bytes32 taskId, Task memory task) = _matchTask(1, 1);
         vm.startPrank(providers[0]);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeFuelAboveLimit.selector, MAX_FUEL + 1, MAX_FUEL));
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeFuelAboveLimit.selector, MAX_FUEL + 1, MAX_FUEL)
+        );
         market.submitResult(taskId, task, RESULT, MAX_FUEL + 1);
         vm.warp(task.commitDeadline + 1);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeCommitClosed.selector, task.commitDeadline));
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeCommitClosed.selector, task.commitDeadline)
+        );
         market.submitResult(taskId, task, RESULT, FUEL);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeUnknownTask.selector, bytes32(0)));
         market.submitResult(bytes32(0), task, RESULT, FUEL);
@@ -334,7 +350,9 @@ contract ComputeMarketTest is MarketFixture {
         vm.startPrank(providers[0]);
         market.submitResult(settledId, settled, RESULT, FUEL);
         vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.ComputeTaskNotOpen.selector, settledId, TaskStatus.Finalized)
+            abi.encodeWithSelector(
+                IComputeMarket.ComputeTaskNotOpen.selector, settledId, TaskStatus.Finalized
+            )
         );
         market.submitResult(settledId, settled, RESULT, FUEL);
         vm.stopPrank();
@@ -358,14 +376,22 @@ contract ComputeMarketTest is MarketFixture {
 
     function test_replicated_honestProvidersArePaid() public {
         (bytes32 taskId, Task memory task) = _matchTask(3, 2);
-        for (uint256 i = 0; i < 3; ++i) _commit(taskId, task, i, RESULT, FUEL);
-        for (uint256 i = 0; i < 3; ++i) _reveal(taskId, task, i, RESULT, FUEL);
+        for (uint256 i = 0; i < 3; ++i) {
+            _commit(taskId, task, i, RESULT, FUEL);
+        }
+        for (uint256 i = 0; i < 3; ++i) {
+            _reveal(taskId, task, i, RESULT, FUEL);
+        }
 
-        for (uint256 i = 0; i < 3; ++i) assertEq(_free(providers[i]), FUEL * PRICE);
+        for (uint256 i = 0; i < 3; ++i) {
+            assertEq(_free(providers[i]), FUEL * PRICE);
+        }
         assertEq(_free(client), CLIENT_FUNDS - _charged(3, FUEL));
         assertEq(_locked(client), 0);
         assertEq(uint8(market.taskState(taskId).status), uint8(TaskStatus.Finalized));
-        for (uint256 i = 0; i < 3; ++i) assertEq(registry.providerOf(providers[i]).bonded, STAKE);
+        for (uint256 i = 0; i < 3; ++i) {
+            assertEq(registry.providerOf(providers[i]).bonded, STAKE);
+        }
         _assertConserved();
     }
 
@@ -466,7 +492,9 @@ contract ComputeMarketTest is MarketFixture {
 
     function test_replicated_committedButSilentIsSlashedAtRevealDeadline() public {
         (bytes32 taskId, Task memory task) = _matchTask(3, 2);
-        for (uint256 i = 0; i < 3; ++i) _commit(taskId, task, i, RESULT, FUEL);
+        for (uint256 i = 0; i < 3; ++i) {
+            _commit(taskId, task, i, RESULT, FUEL);
+        }
         _reveal(taskId, task, 0, RESULT, FUEL);
         _reveal(taskId, task, 1, RESULT, FUEL);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeTooEarly.selector, taskId));
@@ -492,7 +520,9 @@ contract ComputeMarketTest is MarketFixture {
         vm.prank(providers[0]);
         market.commit(taskId, task, 0, RESULT);
         vm.warp(task.commitDeadline + 1);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeCommitClosed.selector, task.commitDeadline));
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeCommitClosed.selector, task.commitDeadline)
+        );
         vm.prank(providers[1]);
         market.commit(taskId, task, 1, RESULT);
 
@@ -511,11 +541,17 @@ contract ComputeMarketTest is MarketFixture {
         _commit(taskId, task, 2, RESULT, FUEL);
 
         vm.startPrank(providers[0]);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeCommitmentMismatch.selector, providers[0]));
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeCommitmentMismatch.selector, providers[0])
+        );
         market.reveal(taskId, task, 0, WRONG, FUEL, _salt(0));
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeCommitmentMismatch.selector, providers[0]));
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeCommitmentMismatch.selector, providers[0])
+        );
         market.reveal(taskId, task, 0, RESULT, FUEL, _salt(9));
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeFuelAboveLimit.selector, MAX_FUEL + 1, MAX_FUEL));
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeFuelAboveLimit.selector, MAX_FUEL + 1, MAX_FUEL)
+        );
         market.reveal(taskId, task, 0, RESULT, MAX_FUEL + 1, _salt(0));
         market.reveal(taskId, task, 0, RESULT, FUEL, _salt(0));
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotCommitted.selector, providers[0]));
@@ -523,7 +559,9 @@ contract ComputeMarketTest is MarketFixture {
         vm.stopPrank();
 
         vm.warp(task.revealDeadline + 1);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeRevealClosed.selector, task.revealDeadline));
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeRevealClosed.selector, task.revealDeadline)
+        );
         _reveal(taskId, task, 1, RESULT, FUEL);
 
         // A provider that never committed cannot reveal.
@@ -542,7 +580,9 @@ contract ComputeMarketTest is MarketFixture {
         vm.prank(providers[1]);
         market.commit(taskId, task, 1, honest);
         _commit(taskId, task, 2, RESULT, FUEL);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeCommitmentMismatch.selector, providers[1]));
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeCommitmentMismatch.selector, providers[1])
+        );
         vm.prank(providers[1]);
         market.reveal(taskId, task, 1, RESULT, FUEL, _salt(0));
     }
@@ -555,7 +595,9 @@ contract ComputeMarketTest is MarketFixture {
         bytes memory bidSignature = _signBid(bid);
         vm.prank(client);
         market.cancelBid(bid.nonce);
-        assertEq(uint8(market.taskState(market.taskIdOf(client, bid.nonce)).status), uint8(TaskStatus.Cancelled));
+        assertEq(
+            uint8(market.taskState(market.taskIdOf(client, bid.nonce)).status), uint8(TaskStatus.Cancelled)
+        );
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNonceUsed.selector, client, bid.nonce));
         vm.prank(matcher);
         market.matchOrders(bid, bidSignature, asks, signatures);
@@ -570,7 +612,9 @@ contract ComputeMarketTest is MarketFixture {
         bytes memory bidSignature = _signBid(bid);
         vm.prank(providers[0]);
         market.cancelAsk(asks[0].nonce);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeAskExhausted.selector, providers[0], asks[0].nonce));
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeAskExhausted.selector, providers[0], asks[0].nonce)
+        );
         vm.prank(matcher);
         market.matchOrders(bid, bidSignature, asks, signatures);
     }
@@ -586,7 +630,9 @@ contract ComputeMarketTest is MarketFixture {
         market.submitResult(taskId, task, RESULT, FUEL);
         uint256 charged = _charged(1, FUEL);
 
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeUnauthorizedReviewModule.selector, client));
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeUnauthorizedReviewModule.selector, client)
+        );
         vm.prank(client);
         market.consumeReviewRight(taskId, task, 1, charged);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotReviewable.selector, taskId));
@@ -616,8 +662,9 @@ contract ComputeMarketTest is MarketFixture {
     // ---------------------------------------------------------------- parameters
 
     function test_setParams_boundsAndOwner() public {
-        IComputeMarket.MarketParams memory params =
-            IComputeMarket.MarketParams({protocolFeeBps: 200, matcherFeeBps: 100, commitWindow: 1 hours, revealWindow: 1 hours});
+        IComputeMarket.MarketParams memory params = IComputeMarket.MarketParams({
+            protocolFeeBps: 200, matcherFeeBps: 100, commitWindow: 1 hours, revealWindow: 1 hours
+        });
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, client));
         vm.prank(client);
         market.setParams(params);
@@ -627,7 +674,9 @@ contract ComputeMarketTest is MarketFixture {
 
         params.protocolFeeBps = 1001;
         vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.ComputeParamOutOfBounds.selector, bytes32("protocolFeeBps"), 1001, 0, 1000)
+            abi.encodeWithSelector(
+                IComputeMarket.ComputeParamOutOfBounds.selector, bytes32("protocolFeeBps"), 1001, 0, 1000
+            )
         );
         vm.prank(owner);
         market.setParams(params);
@@ -635,7 +684,11 @@ contract ComputeMarketTest is MarketFixture {
         params.commitWindow = 2 days;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IComputeMarket.ComputeParamOutOfBounds.selector, bytes32("commitWindow"), 2 days, 1 minutes, 1 days
+                IComputeMarket.ComputeParamOutOfBounds.selector,
+                bytes32("commitWindow"),
+                2 days,
+                1 minutes,
+                1 days
             )
         );
         vm.prank(owner);
@@ -646,7 +699,9 @@ contract ComputeMarketTest is MarketFixture {
         (bytes32 taskId, Task memory task) = _matchTask(1, 1);
         vm.prank(owner);
         market.setParams(
-            IComputeMarket.MarketParams({protocolFeeBps: 1000, matcherFeeBps: 1000, commitWindow: 1 minutes, revealWindow: 1 minutes})
+            IComputeMarket.MarketParams({
+                protocolFeeBps: 1000, matcherFeeBps: 1000, commitWindow: 1 minutes, revealWindow: 1 minutes
+            })
         );
         vm.prank(providers[0]);
         market.submitResult(taskId, task, RESULT, FUEL);

@@ -43,7 +43,9 @@ contract EscrowTest is MarketFixture {
         uint256 free = _free(client);
         vm.startPrank(client);
         vm.expectRevert(
-            abi.encodeWithSelector(IEscrow.EscrowInsufficientBalance.selector, address(usd), client, free, free + 1)
+            abi.encodeWithSelector(
+                IEscrow.EscrowInsufficientBalance.selector, address(usd), client, free, free + 1
+            )
         );
         market.withdraw(address(usd), free + 1);
         vm.expectRevert(IEscrow.EscrowZeroAmount.selector);

@@ -29,7 +29,9 @@ contract ProviderRegistryTest is MarketFixture {
         vm.expectRevert(IProviderRegistry.RegistryInvalidMetadataCid.selector);
         registry.register(RESOURCES, new bytes(129));
         registry.register(RESOURCES, METADATA_CID);
-        vm.expectRevert(abi.encodeWithSelector(IProviderRegistry.RegistryAlreadyRegistered.selector, newcomer));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProviderRegistry.RegistryAlreadyRegistered.selector, newcomer)
+        );
         registry.register(RESOURCES, METADATA_CID);
         vm.stopPrank();
     }
@@ -73,7 +75,11 @@ contract ProviderRegistryTest is MarketFixture {
         assertEq(agora.balanceOf(providers[0]), 1000 ether);
         vm.expectRevert(IProviderRegistry.RegistryNothingToWithdraw.selector);
         registry.withdrawStake();
-        vm.expectRevert(abi.encodeWithSelector(IProviderRegistry.RegistryAmountExceedsBonded.selector, STAKE, STAKE - 1000 ether));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProviderRegistry.RegistryAmountExceedsBonded.selector, STAKE, STAKE - 1000 ether
+            )
+        );
         registry.requestUnbond(STAKE);
         vm.expectRevert(IProviderRegistry.RegistryZeroAmount.selector);
         registry.requestUnbond(0);
@@ -94,12 +100,16 @@ contract ProviderRegistryTest is MarketFixture {
     function test_slash_onlyByAuthorizedModules() public {
         address[] memory slashed = new address[](1);
         slashed[0] = providers[0];
-        vm.expectRevert(abi.encodeWithSelector(IProviderRegistry.RegistryUnauthorizedSlasher.selector, client));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProviderRegistry.RegistryUnauthorizedSlasher.selector, client)
+        );
         vm.prank(client);
         registry.slash(bytes32("task"), slashed);
         vm.prank(owner);
         registry.setSlasher(address(market), false);
-        vm.expectRevert(abi.encodeWithSelector(IProviderRegistry.RegistryUnauthorizedSlasher.selector, address(market)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProviderRegistry.RegistryUnauthorizedSlasher.selector, address(market))
+        );
         vm.prank(address(market));
         registry.slash(bytes32("task"), slashed);
     }
@@ -111,7 +121,9 @@ contract ProviderRegistryTest is MarketFixture {
         registry.slash(bytes32("task"), slashed);
         uint40 until = registry.providerOf(providers[0]).jailedUntil;
         assertEq(until, block.timestamp + 1 days);
-        vm.expectRevert(abi.encodeWithSelector(IProviderRegistry.RegistryJailed.selector, providers[0], until));
+        vm.expectRevert(
+            abi.encodeWithSelector(IProviderRegistry.RegistryJailed.selector, providers[0], until)
+        );
         registry.requireEligible(slashed);
         vm.warp(until);
         registry.requireEligible(slashed);
@@ -167,7 +179,11 @@ contract ProviderRegistryTest is MarketFixture {
         params.unbondingPeriod = 1 days;
         vm.expectRevert(
             abi.encodeWithSelector(
-                IProviderRegistry.RegistryParamOutOfBounds.selector, bytes32("unbondingPeriod"), 1 days, 3 days, 60 days
+                IProviderRegistry.RegistryParamOutOfBounds.selector,
+                bytes32("unbondingPeriod"),
+                1 days,
+                3 days,
+                60 days
             )
         );
         vm.prank(owner);
@@ -175,7 +191,9 @@ contract ProviderRegistryTest is MarketFixture {
         params.unbondingPeriod = 3 days;
         params.slashBps = 5001;
         vm.expectRevert(
-            abi.encodeWithSelector(IProviderRegistry.RegistryParamOutOfBounds.selector, bytes32("slashBps"), 5001, 1, 5000)
+            abi.encodeWithSelector(
+                IProviderRegistry.RegistryParamOutOfBounds.selector, bytes32("slashBps"), 5001, 1, 5000
+            )
         );
         vm.prank(owner);
         registry.setParams(params);

@@ -86,16 +86,60 @@ export async function startNetwork({ providerCount = 3, clientFunds = 1_000_000_
       return receipt;
     };
 
-    await wait(client.writeContract({ address: testStablecoin, abi: testStablecoinAbi, functionName: 'mint', args: [client.account.address, clientFunds] }));
-    await wait(client.writeContract({ address: testStablecoin, abi: testStablecoinAbi, functionName: 'approve', args: [market, clientFunds] }));
-    await wait(client.writeContract({ address: market, abi: computeMarketAbi, functionName: 'deposit', args: [testStablecoin, client.account.address, clientFunds] }));
+    await wait(
+      client.writeContract({
+        address: testStablecoin,
+        abi: testStablecoinAbi,
+        functionName: 'mint',
+        args: [client.account.address, clientFunds],
+      }),
+    );
+    await wait(
+      client.writeContract({
+        address: testStablecoin,
+        abi: testStablecoinAbi,
+        functionName: 'approve',
+        args: [market, clientFunds],
+      }),
+    );
+    await wait(
+      client.writeContract({
+        address: market,
+        abi: computeMarketAbi,
+        functionName: 'deposit',
+        args: [testStablecoin, client.account.address, clientFunds],
+      }),
+    );
 
     const stake = parseEther('10000');
     for (const provider of providers) {
-      await wait(deployer.writeContract({ address: agoraToken, abi: agoraTokenAbi, functionName: 'transfer', args: [provider.account.address, stake] }));
-      await wait(provider.writeContract({ address: registry, abi: providerRegistryAbi, functionName: 'register', args: [RESOURCES, PLACEHOLDER_CID] }));
-      await wait(provider.writeContract({ address: agoraToken, abi: agoraTokenAbi, functionName: 'approve', args: [registry, stake] }));
-      await wait(provider.writeContract({ address: registry, abi: providerRegistryAbi, functionName: 'stake', args: [stake] }));
+      await wait(
+        deployer.writeContract({
+          address: agoraToken,
+          abi: agoraTokenAbi,
+          functionName: 'transfer',
+          args: [provider.account.address, stake],
+        }),
+      );
+      await wait(
+        provider.writeContract({
+          address: registry,
+          abi: providerRegistryAbi,
+          functionName: 'register',
+          args: [RESOURCES, PLACEHOLDER_CID],
+        }),
+      );
+      await wait(
+        provider.writeContract({
+          address: agoraToken,
+          abi: agoraTokenAbi,
+          functionName: 'approve',
+          args: [registry, stake],
+        }),
+      );
+      await wait(
+        provider.writeContract({ address: registry, abi: providerRegistryAbi, functionName: 'stake', args: [stake] }),
+      );
     }
     return {
       anvil,
@@ -144,7 +188,11 @@ export async function signedBid(network: Network, overrides: Partial<Bid> = {}):
   return { bid, signature };
 }
 
-export async function signedAsk(network: Network, provider: Wallet, overrides: Partial<Ask> = {}): Promise<{ ask: Ask; signature: Hex }> {
+export async function signedAsk(
+  network: Network,
+  provider: Wallet,
+  overrides: Partial<Ask> = {},
+): Promise<{ ask: Ask; signature: Hex }> {
   const now = BigInt(Math.floor(Date.now() / 1000));
   const ask: Ask = {
     provider: provider.account.address,
@@ -179,7 +227,9 @@ export async function matchTask(
   askOverrides: Partial<Ask> = {},
 ): Promise<{ taskId: Hex; task: Task; receipt: TransactionReceipt }> {
   const { bid, signature } = await signedBid(network, bidOverrides);
-  const asks = await Promise.all(network.providers.slice(0, bid.replicas).map((provider) => signedAsk(network, provider, askOverrides)));
+  const asks = await Promise.all(
+    network.providers.slice(0, bid.replicas).map((provider) => signedAsk(network, provider, askOverrides)),
+  );
   const receipt = await send(
     network,
     network.matcher.writeContract({
@@ -204,7 +254,14 @@ export function saltFor(taskId: Hex, provider: Address): Hex {
   return keccak256(toHex(`${taskId}:${provider}`));
 }
 
-export async function commitResult(network: Network, taskId: Hex, task: Task, index: number, resultHash: Hex, fuelUsed: bigint) {
+export async function commitResult(
+  network: Network,
+  taskId: Hex,
+  task: Task,
+  index: number,
+  resultHash: Hex,
+  fuelUsed: bigint,
+) {
   const provider = task.providers[index];
   if (!provider) throw new Error(`task has no provider ${index}`);
   const commitment = commitmentOf({ taskId, provider, resultHash, fuelUsed, salt: saltFor(taskId, provider) });
@@ -219,7 +276,14 @@ export async function commitResult(network: Network, taskId: Hex, task: Task, in
   );
 }
 
-export async function revealResult(network: Network, taskId: Hex, task: Task, index: number, resultHash: Hex, fuelUsed: bigint) {
+export async function revealResult(
+  network: Network,
+  taskId: Hex,
+  task: Task,
+  index: number,
+  resultHash: Hex,
+  fuelUsed: bigint,
+) {
   const provider = task.providers[index];
   if (!provider) throw new Error(`task has no provider ${index}`);
   return send(

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IEscrow} from "./IEscrow.sol";
 import {Ask, Bid, Task, TaskStatus} from "../types/Orders.sol";
+import {IEscrow} from "./IEscrow.sol";
 
 /// @title Compute market: signed orders in, verified results out.
 /// @notice A matcher (or the client itself) matches a client's signed bid with one signed ask per replica;
-/// escrow locks `maxFuel × price × replicas` plus fees. With one replica the provider submits its result and
+/// escrow locks `maxFuel * price * replicas` plus fees. With one replica the provider submits its result and
 /// is paid in the same transaction. With several, each provider commits to
 /// `keccak256(abi.encode(taskId, provider, resultHash, fuelUsed, salt))`, then reveals; when `quorum` reveals
-/// agree the task finalizes: agreeing providers are paid `fuelUsed × price`, dissenting and silent ones are
+/// agree the task finalizes: agreeing providers are paid `fuelUsed * price`, dissenting and silent ones are
 /// slashed, fees go to the matcher and the treasury, the client gets the rest back and one review right.
 /// Every deadline has a path anyone can call, so no task stays open and no money stays locked.
 interface IComputeMarket is IEscrow {
@@ -73,7 +73,9 @@ interface IComputeMarket is IEscrow {
         bytes32 encryptionKey
     );
     event ResultCommitted(bytes32 indexed taskId, address indexed provider, bytes32 commitment);
-    event ResultRevealed(bytes32 indexed taskId, address indexed provider, bytes32 resultHash, uint64 fuelUsed);
+    event ResultRevealed(
+        bytes32 indexed taskId, address indexed provider, bytes32 resultHash, uint64 fuelUsed
+    );
     /// @notice A task reached a final state. `paidMask`/`slashedMask` index into `task.providers`.
     /// `resultHash` is the SHA-256 digest of the output (the digest of its raw CIDv1); zero when failed.
     event TaskSettled(
@@ -156,10 +158,13 @@ interface IComputeMarket is IEscrow {
     function hashAsk(Ask calldata ask) external view returns (bytes32);
 
     /// @notice The amount escrow locks for a task with these terms.
-    function lockAmount(uint256 pricePerFuel, uint64 maxFuel, uint256 replicas, uint16 protocolFeeBps, uint16 matcherFeeBps)
-        external
-        pure
-        returns (uint256);
+    function lockAmount(
+        uint256 pricePerFuel,
+        uint64 maxFuel,
+        uint256 replicas,
+        uint16 protocolFeeBps,
+        uint16 matcherFeeBps
+    ) external pure returns (uint256);
 
     /// @notice The current parameters.
     function params() external view returns (MarketParams memory);

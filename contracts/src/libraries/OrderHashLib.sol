@@ -6,10 +6,12 @@ import {Ask, Bid, Task} from "../types/Orders.sol";
 /// @notice EIP-712 struct hashes of orders and the hash of a task record.
 library OrderHashLib {
     bytes32 internal constant ASK_TYPEHASH = keccak256(
+        // solhint-disable-next-line max-line-length
         "Ask(address provider,address token,uint256 pricePerFuel,uint256 resources,uint32 modes,uint32 volume,uint64 expiry,uint64 nonce)"
     );
 
     bytes32 internal constant BID_TYPEHASH = keccak256(
+        // solhint-disable-next-line max-line-length
         "Bid(address client,address token,bytes appCid,bytes inputCid,uint64 maxFuel,uint256 maxPricePerFuel,uint8 replicas,uint8 quorum,uint8 mode,uint64 deadline,uint64 nonce,bytes32 encryptionKey)"
     );
 
@@ -59,7 +61,11 @@ library OrderHashLib {
 
     /// @notice The record hash after settlement: binds the task record to who was paid and what the client
     /// was charged, for the review right.
-    function hashSettlement(bytes24 recordHash, uint256 paidMask, uint256 paid) internal pure returns (bytes24) {
+    function hashSettlement(bytes24 recordHash, uint256 paidMask, uint256 paid)
+        internal
+        pure
+        returns (bytes24)
+    {
         return bytes24(keccak256(abi.encode(recordHash, paidMask, paid)));
     }
 }

@@ -29,9 +29,12 @@ contract SettlementFuzzTest is MarketFixture {
 
     /// @notice Any mix of honest, lying and silent providers, revealing in any order: the books balance, the
     /// honest majority is paid exactly, and the client gets back everything else.
-    function testFuzz_replicated_anyBehaviourAndOrder(uint256 behaviours, uint256 order, uint64 fuel, bool late)
-        public
-    {
+    function testFuzz_replicated_anyBehaviourAndOrder(
+        uint256 behaviours,
+        uint256 order,
+        uint64 fuel,
+        bool late
+    ) public {
         fuel = uint64(bound(fuel, 0, MAX_FUEL));
         (bytes32 taskId, Task memory task) = _matchTask(5, 3);
         // Behaviour per provider: 0 honest, 1 lies, 2 silent, 3 commits but never reveals.
@@ -44,11 +47,15 @@ contract SettlementFuzzTest is MarketFixture {
         uint256[5] memory sequence = _permutation(order);
         for (uint256 k = 0; k < 5; ++k) {
             uint256 i = sequence[k];
-            if (kind[i] != 2) _commit(taskId, task, i, kind[i] == 1 ? keccak256(abi.encode(i)) : keccak256("ok"), fuel);
+            if (kind[i] != 2) {
+                _commit(taskId, task, i, kind[i] == 1 ? keccak256(abi.encode(i)) : keccak256("ok"), fuel);
+            }
         }
         if (late) vm.warp(task.commitDeadline + 1);
         bool anyCommitMissing;
-        for (uint256 i = 0; i < 5; ++i) if (kind[i] == 2) anyCommitMissing = true;
+        for (uint256 i = 0; i < 5; ++i) {
+            if (kind[i] == 2) anyCommitMissing = true;
+        }
         if (anyCommitMissing && !late) vm.warp(task.commitDeadline + 1);
         for (uint256 k = 0; k < 5; ++k) {
             uint256 i = sequence[k];
@@ -63,20 +70,27 @@ contract SettlementFuzzTest is MarketFixture {
         }
 
         bool quorum = honest >= 3;
-        assertEq(uint8(market.taskState(taskId).status), uint8(quorum ? TaskStatus.Finalized : TaskStatus.Failed));
+        assertEq(
+            uint8(market.taskState(taskId).status), uint8(quorum ? TaskStatus.Finalized : TaskStatus.Failed)
+        );
         uint256 paidTotal;
         for (uint256 i = 0; i < 5; ++i) {
             uint256 expected = quorum && kind[i] == 0 ? uint256(fuel) * PRICE : 0;
             assertEq(_free(providers[i]), expected);
             paidTotal += expected;
             bool slashed = quorum ? kind[i] != 0 : kind[i] >= 2;
-            assertEq(registry.providerOf(providers[i]).bonded, slashed ? STAKE - STAKE * SLASH_BPS / 10_000 : STAKE);
+            assertEq(
+                registry.providerOf(providers[i]).bonded, slashed ? STAKE - STAKE * SLASH_BPS / 10_000 : STAKE
+            );
         }
-        uint256 charged = paidTotal + paidTotal * PROTOCOL_FEE_BPS / 10_000 + paidTotal * MATCHER_FEE_BPS / 10_000;
+        uint256 charged =
+            paidTotal + paidTotal * PROTOCOL_FEE_BPS / 10_000 + paidTotal * MATCHER_FEE_BPS / 10_000;
         assertEq(_free(client), CLIENT_FUNDS - charged);
         assertEq(_locked(client), 0);
         IComputeMarket.FeePot memory pot = market.feesOf(matcher, address(usd));
-        assertEq(usd.balanceOf(address(market)), _free(client) + paidTotal + pot.matcherFees + pot.protocolFees);
+        assertEq(
+            usd.balanceOf(address(market)), _free(client) + paidTotal + pot.matcherFees + pot.protocolFees
+        );
     }
 
     /// @notice Deposits and withdrawals of any size keep the escrow's balance equal to its books.
@@ -96,7 +110,9 @@ contract SettlementFuzzTest is MarketFixture {
     }
 
     function _permutation(uint256 seed) internal pure returns (uint256[5] memory sequence) {
-        for (uint256 i = 0; i < 5; ++i) sequence[i] = i;
+        for (uint256 i = 0; i < 5; ++i) {
+            sequence[i] = i;
+        }
         for (uint256 i = 4; i > 0; --i) {
             uint256 j = uint256(keccak256(abi.encode(seed, i))) % (i + 1);
             (sequence[i], sequence[j]) = (sequence[j], sequence[i]);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {MarketFixture} from "../utils/MarketFixture.sol";
 import {Task} from "../../src/types/Orders.sol";
+import {MarketFixture} from "../utils/MarketFixture.sol";
 
 /// @notice Gas of each lifecycle step in steady state (accounts and ask counters already written once),
 /// committed as snapshots so a change in gas shows in review. End-to-end figures including the 21,000 base
@@ -17,8 +17,12 @@ contract LifecycleGasTest is MarketFixture {
         vm.prank(providers[0]);
         market.submitResult(taskId, task, RESULT, 1000);
         (taskId, task) = _matchTask(3, 2);
-        for (uint256 i = 0; i < 3; ++i) _commit(taskId, task, i, RESULT, 1000);
-        for (uint256 i = 0; i < 3; ++i) _reveal(taskId, task, i, RESULT, 1000);
+        for (uint256 i = 0; i < 3; ++i) {
+            _commit(taskId, task, i, RESULT, 1000);
+        }
+        for (uint256 i = 0; i < 3; ++i) {
+            _reveal(taskId, task, i, RESULT, 1000);
+        }
         nextAskNonce[providers[0]] = 0;
         nextAskNonce[providers[1]] = 0;
         nextAskNonce[providers[2]] = 0;

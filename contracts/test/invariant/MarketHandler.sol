@@ -149,7 +149,16 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         Ask[] memory asks = new Ask[](replicas);
         bytes[] memory signatures = new bytes[](replicas);
         for (uint256 i = 0; i < replicas; ++i) {
-            asks[i] = Ask(providers[i], address(usd), 2, 1 | 1 << 16, 1, type(uint32).max, uint64(block.timestamp + 1 hours), 1);
+            asks[i] = Ask(
+                providers[i],
+                address(usd),
+                2,
+                1 | 1 << 16,
+                1,
+                type(uint32).max,
+                uint64(block.timestamp + 1 hours),
+                1
+            );
             signatures[i] = _sign(providerKeys[i], market.hashAsk(asks[i]));
         }
         ++replayAttempts;
@@ -173,7 +182,8 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         if (!found || open.task.providers.length == 1) return;
         uint256 i = bound(providerSeed, 0, open.task.providers.length - 1);
         address provider = open.task.providers[i];
-        bytes32 commitment = keccak256(abi.encode(open.taskId, provider, _resultOf(open, i), open.fuel, bytes32(i)));
+        bytes32 commitment =
+            keccak256(abi.encode(open.taskId, provider, _resultOf(open, i), open.fuel, bytes32(i)));
         vm.prank(provider);
         try market.commit(open.taskId, open.task, i, commitment) {} catch {}
     }

@@ -5,10 +5,10 @@ import {Test} from "forge-std/Test.sol";
 
 import {AgoraToken} from "../../src/AgoraToken.sol";
 import {ComputeMarket} from "../../src/ComputeMarket.sol";
+import {ProviderRegistry} from "../../src/ProviderRegistry.sol";
 import {TestStablecoin} from "../../src/dev/TestStablecoin.sol";
 import {IComputeMarket} from "../../src/interfaces/IComputeMarket.sol";
 import {IProviderRegistry} from "../../src/interfaces/IProviderRegistry.sol";
-import {ProviderRegistry} from "../../src/ProviderRegistry.sol";
 import {Ask, Bid, Task} from "../../src/types/Orders.sol";
 
 /// @notice Deploys the real contracts and gives tests funded, staked, signing actors.
@@ -25,9 +25,12 @@ abstract contract MarketFixture is Test {
     uint256 internal constant CLIENT_FUNDS = 1_000_000e6;
     /// @dev Resources: 8 cores, 16 GiB, region 1.
     uint256 internal constant RESOURCES = 8 | (16_384 << 16) | (1 << 88);
-    bytes internal constant APP_CID = hex"01551220a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447";
-    bytes internal constant INPUT_CID = hex"015512202c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
-    bytes internal constant METADATA_CID = hex"01551220e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    bytes internal constant APP_CID =
+        hex"01551220a948904f2f0f479b8f8197694b30184b0d2ed1c1cd2a1ec0fb85d299a192a447";
+    bytes internal constant INPUT_CID =
+        hex"015512202c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae";
+    bytes internal constant METADATA_CID =
+        hex"01551220e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
     address internal owner = makeAddr("owner");
     address internal treasury = makeAddr("treasury");
@@ -53,10 +56,7 @@ abstract contract MarketFixture is Test {
             owner,
             treasury,
             IProviderRegistry.RegistryParams({
-                minStake: MIN_STAKE,
-                unbondingPeriod: 7 days,
-                slashBps: SLASH_BPS,
-                jailDuration: 1 days
+                minStake: MIN_STAKE, unbondingPeriod: 7 days, slashBps: SLASH_BPS, jailDuration: 1 days
             })
         );
         market = new ComputeMarket(
@@ -191,12 +191,21 @@ abstract contract MarketFixture is Test {
         return keccak256(abi.encode(taskId, provider, resultHash, fuelUsed, salt));
     }
 
-    function _commit(bytes32 taskId, Task memory task, uint256 index, bytes32 resultHash, uint64 fuelUsed) internal {
+    function _commit(bytes32 taskId, Task memory task, uint256 index, bytes32 resultHash, uint64 fuelUsed)
+        internal
+    {
         vm.prank(task.providers[index]);
-        market.commit(taskId, task, index, _commitment(taskId, task.providers[index], resultHash, fuelUsed, _salt(index)));
+        market.commit(
+            taskId,
+            task,
+            index,
+            _commitment(taskId, task.providers[index], resultHash, fuelUsed, _salt(index))
+        );
     }
 
-    function _reveal(bytes32 taskId, Task memory task, uint256 index, bytes32 resultHash, uint64 fuelUsed) internal {
+    function _reveal(bytes32 taskId, Task memory task, uint256 index, bytes32 resultHash, uint64 fuelUsed)
+        internal
+    {
         vm.prank(task.providers[index]);
         market.reveal(taskId, task, index, resultHash, fuelUsed, _salt(index));
     }

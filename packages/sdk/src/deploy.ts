@@ -39,9 +39,15 @@ export const deployOptionsSchema = z.object({
   registry: z
     .object({
       minStake: z.bigint().positive().default(parseEther('1000')),
-      unbondingPeriod: z.number().int().default(7 * 24 * 3600),
+      unbondingPeriod: z
+        .number()
+        .int()
+        .default(7 * 24 * 3600),
       slashBps: z.number().int().default(1000),
-      jailDuration: z.number().int().default(24 * 3600),
+      jailDuration: z
+        .number()
+        .int()
+        .default(24 * 3600),
     })
     .default({ minStake: parseEther('1000'), unbondingPeriod: 7 * 24 * 3600, slashBps: 1000, jailDuration: 24 * 3600 }),
   market: z
@@ -119,10 +125,17 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
 
   const token = await deploy(
     'AgoraToken',
-    walletClient.deployContract({ abi: agoraTokenAbi, bytecode: agoraTokenBytecode, args: [owner, config.tokenSupply] }),
+    walletClient.deployContract({
+      abi: agoraTokenAbi,
+      bytecode: agoraTokenBytecode,
+      args: [owner, config.tokenSupply],
+    }),
   );
   const devToken = config.devToken
-    ? await deploy('TestStablecoin', walletClient.deployContract({ abi: testStablecoinAbi, bytecode: testStablecoinBytecode }))
+    ? await deploy(
+        'TestStablecoin',
+        walletClient.deployContract({ abi: testStablecoinAbi, bytecode: testStablecoinBytecode }),
+      )
     : undefined;
   const registry = await deploy(
     'ProviderRegistry',

@@ -12,5 +12,11 @@ export {
   taskStatus,
   verificationMode,
 } from './orders.js';
-export { type DeployAgoraParameters, type DeployOptions, type Deployment, deployAgora, deploymentSchema } from './deploy.js';
+export {
+  type DeployAgoraParameters,
+  type DeployOptions,
+  type Deployment,
+  deployAgora,
+  deploymentSchema,
+} from './deploy.js';
 export * from './generated/contracts.js';

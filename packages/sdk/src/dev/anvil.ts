@@ -45,7 +45,11 @@ export function anvilBinary(): string {
  * @example
  * const anvil = await startAnvil(); try { ... } finally { await anvil.stop() }
  */
-export async function startAnvil({ blockTime, chainId = 31337, timeoutMs = 15_000 }: StartAnvilParameters = {}): Promise<Anvil> {
+export async function startAnvil({
+  blockTime,
+  chainId = 31337,
+  timeoutMs = 15_000,
+}: StartAnvilParameters = {}): Promise<Anvil> {
   const args = ['--port', '0', '--host', '127.0.0.1', '--chain-id', String(chainId)];
   if (blockTime !== undefined) args.push('--block-time', String(blockTime));
   let child: ChildProcess;
@@ -60,7 +64,9 @@ export async function startAnvil({ blockTime, chainId = 31337, timeoutMs = 15_00
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new AgoraError(errorCodes.ANVIL_FAILED, `anvil did not start within ${timeoutMs} ms.`, { details: output }));
+      reject(
+        new AgoraError(errorCodes.ANVIL_FAILED, `anvil did not start within ${timeoutMs} ms.`, { details: output }),
+      );
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -76,7 +82,11 @@ export async function startAnvil({ blockTime, chainId = 31337, timeoutMs = 15_00
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new AgoraError(errorCodes.ANVIL_FAILED, `anvil exited with code ${code} before listening.`, { details: output }));
+      reject(
+        new AgoraError(errorCodes.ANVIL_FAILED, `anvil exited with code ${code} before listening.`, {
+          details: output,
+        }),
+      );
     });
   });
 

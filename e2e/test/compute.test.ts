@@ -1,0 +1,136 @@
+import { keccak256, parseEventLogs, toHex } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { computeMarketAbi, lockAmount, providerRegistryAbi, taskStatus } from '@agora/sdk';
+
+import {
+  type Network,
+  commitResult,
+  escrowBalance,
+  matchTask,
+  revealResult,
+  signedAsk,
+  signedBid,
+  startNetwork,
+  submitResult,
+} from '../src/scenario.js';
+
+const resultHash = keccak256(toHex('sorted numbers: 1 2 3'));
+const fuelUsed = 250_000n;
+
+describe('compute market on anvil', () => {
+  let network: Network;
+
+  beforeAll(async () => {
+    network = await startNetwork({ providerCount: 3 });
+  }, 60_000);
+  afterAll(async () => {
+    await network?.stop();
+  });
+
+  it('runs a 3-replica task: three providers commit, reveal and are paid; the client gets the rest back', async () => {
+    const client = network.client.account.address;
+    const before = await escrowBalance(network, client);
+    const { taskId, task } = await matchTask(network, { replicas: 3, quorum: 2 });
+
+    const locked = lockAmount({ ...task, replicas: 3 });
+    expect((await escrowBalance(network, client)).locked).toBe(before.locked + locked);
+
+    for (let i = 0; i < 3; i++) await commitResult(network, taskId, task, i, resultHash, fuelUsed);
+    const receipts = [];
+    for (let i = 0; i < 3; i++) receipts.push(await revealResult(network, taskId, task, i, resultHash, fuelUsed));
+
+    const [settled] = parseEventLogs({ abi: computeMarketAbi, logs: receipts[2]!.logs, eventName: 'TaskSettled' });
+    expect(settled?.args).toMatchObject({
+      taskId,
+      status: taskStatus.finalized,
+      resultHash,
+      fuelUsed,
+      paidMask: 7n,
+      slashedMask: 0n,
+    });
+
+    const payment = fuelUsed * task.pricePerFuel;
+    for (const provider of task.providers) {
+      expect((await escrowBalance(network, provider)).free).toBe(payment);
+    }
+    const cost = payment * 3n;
+    const charged =
+      cost + (cost * BigInt(task.protocolFeeBps)) / 10_000n + (cost * BigInt(task.matcherFeeBps)) / 10_000n;
+    const after = await escrowBalance(network, client);
+    expect(after.locked).toBe(before.locked);
+    expect(after.free).toBe(before.free - charged);
+
+    const state = await network.publicClient.readContract({
+      address: network.market,
+      abi: computeMarketAbi,
+      functionName: 'taskState',
+      args: [taskId],
+    });
+    expect(state.status).toBe(taskStatus.finalized);
+  });
+
+  it('slashes a provider that lies about its result and pays the honest two', async () => {
+    const { taskId, task } = await matchTask(network, { replicas: 3, quorum: 2 });
+    const liar = task.providers[1]!;
+    const stakeBefore = await network.publicClient.readContract({
+      address: network.deployment.contracts.providerRegistry,
+      abi: providerRegistryAbi,
+      functionName: 'providerOf',
+      args: [liar],
+    });
+    const earned = await Promise.all(task.providers.map(async (p) => (await escrowBalance(network, p)).free));
+    const lie = keccak256(toHex('a made-up result'));
+
+    for (let i = 0; i < 3; i++) await commitResult(network, taskId, task, i, i === 1 ? lie : resultHash, fuelUsed);
+    await revealResult(network, taskId, task, 0, resultHash, fuelUsed);
+    const settling = await revealResult(network, taskId, task, 1, lie, fuelUsed);
+    expect(parseEventLogs({ abi: computeMarketAbi, logs: settling.logs, eventName: 'TaskSettled' })).toHaveLength(0);
+    const last = await revealResult(network, taskId, task, 2, resultHash, fuelUsed);
+    const [settled] = parseEventLogs({ abi: computeMarketAbi, logs: last.logs, eventName: 'TaskSettled' });
+    expect(settled?.args).toMatchObject({ status: taskStatus.finalized, paidMask: 5n, slashedMask: 2n });
+
+    const payment = fuelUsed * task.pricePerFuel;
+    expect((await escrowBalance(network, task.providers[0]!)).free).toBe(earned[0]! + payment);
+    expect((await escrowBalance(network, liar)).free).toBe(earned[1]!);
+    expect((await escrowBalance(network, task.providers[2]!)).free).toBe(earned[2]! + payment);
+    const stakeAfter = await network.publicClient.readContract({
+      address: network.deployment.contracts.providerRegistry,
+      abi: providerRegistryAbi,
+      functionName: 'providerOf',
+      args: [liar],
+    });
+    expect(stakeAfter.bonded).toBe(stakeBefore.bonded - stakeBefore.bonded / 10n);
+  });
+
+  it('settles a single replica in one transaction', async () => {
+    const { taskId, task } = await matchTask(network, { replicas: 1, quorum: 1 }, { nonce: 2n });
+    const provider = task.providers[0]!;
+    const before = (await escrowBalance(network, provider)).free;
+    await submitResult(network, taskId, task, resultHash, fuelUsed);
+    expect((await escrowBalance(network, provider)).free).toBe(before + fuelUsed * task.pricePerFuel);
+  });
+
+  it('refuses a replayed bid with the contract error', async () => {
+    const { bid, signature } = await signedBid(network, { replicas: 1, quorum: 1 });
+    const { ask, signature: askSignature } = await signedAsk(network, network.providers[0]!, { nonce: 3n });
+    const args = [bid, signature, [ask], [askSignature]] as const;
+    await network.publicClient.waitForTransactionReceipt({
+      hash: await network.matcher.writeContract({
+        address: network.market,
+        abi: computeMarketAbi,
+        functionName: 'matchOrders',
+        args,
+      }),
+    });
+    await expect(
+      network.publicClient.simulateContract({
+        account: network.matcher.account,
+        address: network.market,
+        abi: computeMarketAbi,
+        functionName: 'matchOrders',
+        args,
+      }),
+    ).rejects.toThrow(/ComputeNonceUsed/);
+  });
+});

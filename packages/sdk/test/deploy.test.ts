@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { createPublicClient, http } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { deploymentSchema } from '../src/deploy.js';
+import { type Anvil, anvilDevKeys, startAnvil } from '../src/dev/anvil.js';
+
+const run = promisify(execFile);
+const script = join(import.meta.dirname, '../src/cli/deploy.ts');
+const tsx = join(import.meta.dirname, '../../../node_modules/.bin/tsx');
+
+describe('deploy script', () => {
+  let anvil: Anvil;
+  beforeAll(async () => {
+    anvil = await startAnvil();
+  });
+  afterAll(async () => {
+    await anvil?.stop();
+  });
+
+  it('deploys every contract to the RPC URL and writes their addresses to the JSON file', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'agora-deploy-')), 'deployment.json');
+    await run(tsx, [script, '--rpc-url', anvil.rpcUrl, '--out', out, '--dev'], {
+      env: { ...process.env, AGORA_DEPLOYER_KEY: anvilDevKeys[0] },
+    });
+    const deployment = deploymentSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    expect(deployment.chainId).toBe(31337);
+    expect(deployment.paymentTokens).toEqual([deployment.contracts.testStablecoin]);
+    const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+    for (const address of Object.values(deployment.contracts).filter((a) => a !== undefined)) {
+      expect((await client.getCode({ address }))?.length ?? 0).toBeGreaterThan(2);
+    }
+  });
+
+  it('refuses a missing key with a clear message and writes nothing', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'agora-deploy-')), 'deployment.json');
+    const env = { ...process.env };
+    delete env.AGORA_DEPLOYER_KEY;
+    const failure = await run(tsx, [script, '--rpc-url', anvil.rpcUrl, '--out', out], { env }).then(
+      () => undefined,
+      (error: { stderr: string }) => error,
+    );
+    expect(failure?.stderr).toMatch(
+      /AGORA_INVALID_ARGUMENT[\s\S]*AGORA_DEPLOYER_KEY is not set; it must be a 0x-prefixed 32-byte hex private key/,
+    );
+    expect(() => readFileSync(out)).toThrow();
+  });
+});
