@@ -10,15 +10,19 @@ import {Escrow} from "./Escrow.sol";
 import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {OrderHashLib} from "./libraries/OrderHashLib.sol";
+import {TaskRecordLib} from "./libraries/TaskRecordLib.sol";
 import {TaskStateLib} from "./libraries/TaskStateLib.sol";
 import {Ask, Bid, Task, TaskStatus, VerificationMode} from "./types/Orders.sol";
 
 /// @title ComputeMarket
 /// @notice Matches signed bids and asks, escrows payment, and settles replicated results.
-/// @dev Gas design: a task keeps one storage word (its record hash, status and counters) and each replica one
-/// word while it commits and reveals; the full record travels in calldata. Escrow lives in this contract.
+/// @dev Gas design: a task's terms travel as a packed record in calldata and only its hash is stored, in the
+/// word of the client's lane; lane words and replica words are reused by every task in the lane, so a task in
+/// steady state rewrites warm-zero-free slots (5,000 gas) instead of filling fresh ones (22,100). Escrow lives in
+/// this contract. See `TaskStateLib` and `TaskRecordLib`.
 contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     using TaskStateLib for uint256;
+    using TaskRecordLib for bytes;
 
     uint256 public constant MAX_REPLICAS = 16;
     uint16 public constant MAX_PROTOCOL_FEE_BPS = 1000;
@@ -28,15 +32,17 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     /// can never withdraw stake before a task it joined has settled.
     uint32 public constant MAX_COMMIT_WINDOW = 1 days;
     uint32 public constant MAX_REVEAL_WINDOW = 1 days;
+    uint96 public constant MAX_MIN_STAKE = 1e9 ether;
     uint256 private constant BPS = 10_000;
 
     IProviderRegistry public immutable registry;
     address public reviewModule;
     MarketParams internal _params;
 
-    mapping(bytes32 taskId => uint256) internal _tasks;
-    mapping(bytes32 taskId => mapping(uint256 index => uint256)) internal _replicas;
+    mapping(address client => mapping(uint32 lane => uint256)) internal _lanes;
+    mapping(address client => mapping(uint32 lane => mapping(uint256 index => uint256))) internal _replicas;
     mapping(address provider => mapping(uint64 nonce => uint256)) internal _askFills;
+    mapping(bytes32 taskId => bool) internal _reviewRightsConsumed;
 
     constructor(IProviderRegistry registry_, address owner_, address treasury_, MarketParams memory params_)
         Ownable(owner_)
@@ -69,88 +75,87 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     }
 
     /// @inheritdoc IComputeMarket
-    function submitResult(bytes32 taskId, Task calldata task, bytes32 resultHash, uint64 fuelUsed) external {
-        uint256 word = _requireOpen(taskId, task);
-        if (task.providers.length != 1) revert ComputeWrongReplicaCount(task.providers.length);
-        if (msg.sender != task.providers[0]) revert ComputeNotAssigned(msg.sender, 0);
-        if (block.timestamp > task.commitDeadline) revert ComputeCommitClosed(task.commitDeadline);
-        if (fuelUsed > task.maxFuel) revert ComputeFuelAboveLimit(fuelUsed, task.maxFuel);
-        _settle(taskId, task, word, TaskStatus.Finalized, 1, 0, fuelUsed, resultHash);
+    function submitResult(bytes calldata record, bytes32 resultHash, uint64 fuelUsed) external {
+        (bytes32 taskId, uint256 lane) = _requireOpen(record);
+        uint256 replicas = record.providerCount();
+        if (replicas != 1) revert ComputeWrongReplicaCount(replicas);
+        if (msg.sender != record.provider(0)) revert ComputeNotAssigned(msg.sender, 0);
+        uint64 commitDeadline = record.commitDeadline();
+        if (block.timestamp > commitDeadline) revert ComputeCommitClosed(commitDeadline);
+        uint64 maxFuel = record.maxFuel();
+        if (fuelUsed > maxFuel) revert ComputeFuelAboveLimit(fuelUsed, maxFuel);
+        _settle(taskId, record, lane, TaskStatus.Finalized, 1, 0, fuelUsed, resultHash);
     }
 
     /// @inheritdoc IComputeMarket
-    function commit(bytes32 taskId, Task calldata task, uint256 index, bytes32 commitment) external {
-        uint256 word = _requireOpen(taskId, task);
-        _requireReplicaProvider(task, index);
-        if (block.timestamp > task.commitDeadline) revert ComputeCommitClosed(task.commitDeadline);
-        if (_replicas[taskId][index] != 0) revert ComputeAlreadyCommitted(msg.sender);
-
-        _replicas[taskId][index] = TaskStateLib.committedWord(commitment);
-        // Cannot carry into the reveal counter: at most MAX_REPLICAS commits, one per provider.
-        _tasks[taskId] = word + (1 << 8);
+    function commit(bytes calldata record, uint256 index, bytes32 commitment) external {
+        (bytes32 taskId, uint256 lane) = _requireOpen(record);
+        _requireReplicaProvider(record, index);
+        uint64 commitDeadline = record.commitDeadline();
+        if (block.timestamp > commitDeadline) revert ComputeCommitClosed(commitDeadline);
+        mapping(uint256 => uint256) storage words = _replicaWords(record);
+        uint256 seq = lane.seq();
+        if (words[index].replicaState(seq) != TaskStateLib.REPLICA_EMPTY) {
+            revert ComputeAlreadyCommitted(msg.sender);
+        }
+        words[index] = TaskStateLib.committedWord(seq, commitment);
         emit ResultCommitted(taskId, msg.sender, commitment);
     }
 
     /// @inheritdoc IComputeMarket
-    function reveal(
-        bytes32 taskId,
-        Task calldata task,
-        uint256 index,
-        bytes32 resultHash,
-        uint64 fuelUsed,
-        bytes32 salt
-    ) external {
-        uint256 word = _requireOpen(taskId, task);
-        uint256 replicas = _requireReplicaProvider(task, index);
-        uint256 commits = word.commits();
-        bool commitClosed = block.timestamp > task.commitDeadline;
-        if (commits < replicas && !commitClosed) revert ComputeRevealNotOpen();
-        if (block.timestamp > task.revealDeadline) revert ComputeRevealClosed(task.revealDeadline);
-        if (fuelUsed > task.maxFuel) revert ComputeFuelAboveLimit(fuelUsed, task.maxFuel);
-
-        uint256 replica = _replicas[taskId][index];
-        if (replica.replicaState() != TaskStateLib.REPLICA_COMMITTED) revert ComputeNotCommitted(msg.sender);
-        bytes32 commitment = keccak256(abi.encode(taskId, msg.sender, resultHash, fuelUsed, salt));
-        if (TaskStateLib.committedWord(commitment) != replica) revert ComputeCommitmentMismatch(msg.sender);
-
-        _replicas[taskId][index] = TaskStateLib.revealedWord(resultHash, fuelUsed);
-        // Cannot carry: at most one reveal per commit.
-        word += 1 << 16;
+    function reveal(bytes calldata record, uint256 index, bytes32 resultHash, uint64 fuelUsed, bytes32 salt)
+        external
+    {
+        (bytes32 taskId, uint256 lane) = _requireOpen(record);
+        _requireRevealable(record, fuelUsed);
+        uint256 revealed = TaskStateLib.revealedWord(lane.seq(), resultHash, fuelUsed);
+        (mapping(uint256 => uint256) storage slots, uint256[] memory words, bool complete) = _checkReveal(
+            record,
+            lane,
+            index,
+            keccak256(abi.encode(taskId, msg.sender, resultHash, fuelUsed, salt)),
+            revealed
+        );
         emit ResultRevealed(taskId, msg.sender, resultHash, fuelUsed);
-
         // The reveal that completes the set settles the task, unless this revealer dissents from a quorum
-        // whose full result hash it cannot know; then `finalize` settles it, callable at once.
-        if (word.reveals() == commits && (commits == replicas || commitClosed)) {
-            if (_settleReplicated(taskId, task, word, resultHash)) return;
+        // whose full result hash it cannot know; then `finalize` settles it, callable at once. A settled task's
+        // replica words are never read again, so the settling reveal need not be stored.
+        if (!complete || !_settleReplicated(taskId, record, lane, words, resultHash)) {
+            slots[index] = revealed;
         }
-        _tasks[taskId] = word;
     }
 
     /// @inheritdoc IComputeMarket
-    function finalize(bytes32 taskId, Task calldata task, bytes32 resultHash) external {
-        uint256 word = _requireOpen(taskId, task);
-        uint256 replicas = task.providers.length;
-        bool commitClosed = block.timestamp > task.commitDeadline;
+    function finalize(bytes calldata record, bytes32 resultHash) external {
+        (bytes32 taskId, uint256 lane) = _requireOpen(record);
+        uint256 replicas = record.providerCount();
+        bool commitClosed = block.timestamp > record.commitDeadline();
         if (replicas == 1) {
             if (!commitClosed) revert ComputeTooEarly(taskId);
-            _settle(taskId, task, word, TaskStatus.Failed, 0, 1, 0, bytes32(0));
+            _settle(taskId, record, lane, TaskStatus.Failed, 0, 1, 0, bytes32(0));
             return;
         }
-        uint256 commits = word.commits();
-        bool settled = word.reveals() == commits && (commits == replicas || commitClosed);
-        bool quorumImpossible = commitClosed && commits < task.quorum;
-        if (!settled && !quorumImpossible && block.timestamp <= task.revealDeadline) {
+        uint256[] memory words = _loadReplicas(_replicaWords(record), replicas);
+        (uint256 commits, uint256 reveals) = _count(words, lane.seq());
+        bool complete = reveals == commits && (commits == replicas || commitClosed);
+        bool quorumImpossible = commitClosed && commits < record.quorum();
+        if (!complete && !quorumImpossible && block.timestamp <= record.revealDeadline()) {
             revert ComputeTooEarly(taskId);
         }
-        if (!_settleReplicated(taskId, task, word, resultHash)) revert ComputeResultHashMismatch(taskId);
+        if (!_settleReplicated(taskId, record, lane, words, resultHash)) {
+            revert ComputeResultHashMismatch(taskId);
+        }
     }
 
     /// @inheritdoc IComputeMarket
     function cancelBid(uint64 nonce) external {
-        bytes32 taskId = taskIdOf(msg.sender, nonce);
-        if (_tasks[taskId] != 0) revert ComputeNonceUsed(msg.sender, nonce);
-        _tasks[taskId] = TaskStateLib.pack(TaskStatus.Cancelled, 0, 0, false, bytes24(0));
-        emit BidCancelled(msg.sender, nonce, taskId);
+        uint32 laneId = TaskStateLib.laneOf(nonce);
+        uint256 seq = TaskStateLib.seqOf(nonce);
+        uint256 lane = _lanes[msg.sender][laneId];
+        if (seq < lane.floor()) revert ComputeNonceUsed(msg.sender, nonce);
+        // The last sequence number can never be matched (see `_match`), so a floor of it retires it too.
+        _lanes[msg.sender][laneId] = lane.withFloor(seq == type(uint32).max ? seq : seq + 1);
+        emit BidCancelled(msg.sender, nonce, taskIdOf(msg.sender, nonce));
     }
 
     /// @inheritdoc IComputeMarket
@@ -160,20 +165,33 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     }
 
     /// @inheritdoc IComputeMarket
-    function consumeReviewRight(bytes32 taskId, Task calldata task, uint256 paidMask, uint256 paid)
-        external
-        returns (address client)
-    {
+    function consumeReviewRight(
+        bytes calldata record,
+        uint256 paidMask,
+        uint256 charged,
+        LaterTask[] calldata later
+    ) external returns (address client) {
         if (msg.sender != reviewModule) revert ComputeUnauthorizedReviewModule(msg.sender);
-        uint256 word = _tasks[taskId];
-        if (
-            word.status() != TaskStatus.Finalized || word.reviewed()
-                || word.recordHash()
-                    != OrderHashLib.hashSettlement(OrderHashLib.hashTask(task), paidMask, paid)
-        ) revert ComputeNotReviewable(taskId);
-        _tasks[taskId] = word | (1 << 24);
-        emit ReviewRightConsumed(taskId, task.client);
-        return task.client;
+        client = record.client();
+        uint64 nonce = record.nonce();
+        bytes32 taskId = taskIdOf(client, nonce);
+        // Follow the lane's hash chain from this task's settlement to the lane's current head.
+        bytes23 head =
+            TaskStateLib.settlementHead(record.hashCalldata(), TaskStatus.Finalized, paidMask, charged);
+        for (uint256 i = 0; i < later.length; ++i) {
+            LaterTask calldata next = later[i];
+            if (next.record.length < TaskRecordLib.HEAD_LENGTH || next.record.previous() != head) {
+                revert ComputeNotReviewable(taskId);
+            }
+            head = next.record.hashCalldata();
+            if (next.status != TaskStatus.Matched) {
+                head = TaskStateLib.settlementHead(head, next.status, next.paidMask, next.charged);
+            }
+        }
+        if (_lanes[client][TaskStateLib.laneOf(nonce)].head() != head) revert ComputeNotReviewable(taskId);
+        if (_reviewRightsConsumed[taskId]) revert ComputeAlreadyReviewed(taskId);
+        _reviewRightsConsumed[taskId] = true;
+        emit ReviewRightConsumed(taskId, client);
     }
 
     /// @notice Sets the market parameters, each within its hard bounds.
@@ -193,15 +211,31 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     }
 
     /// @inheritdoc IComputeMarket
-    function taskState(bytes32 taskId) external view returns (TaskState memory) {
-        uint256 word = _tasks[taskId];
-        return TaskState({
-            status: word.status(),
-            commits: uint8(word.commits()),
-            reveals: uint8(word.reveals()),
-            reviewed: word.reviewed(),
-            recordHash: word.recordHash()
-        });
+    function taskStatus(address client, uint64 nonce) external view returns (TaskStatus) {
+        return _statusOf(_lanes[client][TaskStateLib.laneOf(nonce)], TaskStateLib.seqOf(nonce));
+    }
+
+    /// @inheritdoc IComputeMarket
+    function laneState(address client, uint32 lane) external view returns (LaneState memory) {
+        uint256 word = _lanes[client][lane];
+        return LaneState({status: word.status(), seq: word.seq(), floor: word.floor(), head: word.head()});
+    }
+
+    /// @inheritdoc IComputeMarket
+    function isNonceUsable(address client, uint64 nonce) external view returns (bool) {
+        uint256 lane = _lanes[client][TaskStateLib.laneOf(nonce)];
+        uint256 seq = TaskStateLib.seqOf(nonce);
+        return lane.status() != TaskStatus.Matched && seq >= lane.floor() && seq != type(uint32).max;
+    }
+
+    /// @inheritdoc IComputeMarket
+    function replicaWord(address client, uint32 lane, uint256 index) external view returns (uint256) {
+        return _replicas[client][lane][index];
+    }
+
+    /// @inheritdoc IComputeMarket
+    function isReviewRightConsumed(bytes32 taskId) external view returns (bool) {
+        return _reviewRightsConsumed[taskId];
     }
 
     /// @inheritdoc IComputeMarket
@@ -224,8 +258,8 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         uint256 pricePerFuel,
         uint64 maxFuel,
         uint256 replicas,
-        uint16 protocolFeeBps,
-        uint16 matcherFeeBps
+        uint256 protocolFeeBps,
+        uint256 matcherFeeBps
     ) public pure returns (uint256) {
         uint256 base = pricePerFuel * maxFuel * replicas;
         return base + base * protocolFeeBps / BPS + base * matcherFeeBps / BPS;
@@ -249,33 +283,43 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
             revert ComputeInvalidReplicas(bid.replicas, bid.quorum);
         }
         if (bid.mode != uint8(VerificationMode.Replicated)) revert ComputeModeUnsupported(bid.mode);
-        if (bid.maxFuel == 0 || bid.appCid.length == 0 || bid.inputCid.length == 0) {
+        if (
+            bid.maxFuel == 0 || bid.appCid.length == 0 || bid.inputCid.length == 0
+                || TaskStateLib.seqOf(bid.nonce) == type(uint32).max
+        ) {
             revert ComputeInvalidBid();
         }
         if (asks.length != replicas || askSignatures.length != replicas) {
             revert ComputeAskCountMismatch(asks.length, bid.replicas);
         }
-        taskId = taskIdOf(bid.client, bid.nonce);
-        if (_tasks[taskId] != 0) revert ComputeNonceUsed(bid.client, bid.nonce);
+        uint256 lane = _lanes[bid.client][TaskStateLib.laneOf(bid.nonce)];
+        if (TaskStateLib.seqOf(bid.nonce) < lane.floor()) revert ComputeNonceUsed(bid.client, bid.nonce);
+        if (lane.status() == TaskStatus.Matched) {
+            revert ComputeLaneBusy(bid.client, TaskStateLib.laneOf(bid.nonce));
+        }
 
         address[] memory providers = new address[](replicas);
         uint256 price = _takeAsks(bid, asks, askSignatures, providers);
-        registry.requireEligible(providers);
-        _openTask(taskId, bid, providers, price, matcher);
+        MarketParams memory params_ = _params;
+        registry.requireEligible(providers, params_.minStake);
+        taskId = taskIdOf(bid.client, bid.nonce);
+        _openTask(taskId, bid, lane.head(), providers, price, matcher, params_);
     }
 
-    /// @dev Locks the client's escrow and stores and announces the task record.
+    /// @dev Locks the client's escrow, stores the record's hash in the lane and announces the record.
     function _openTask(
         bytes32 taskId,
         Bid calldata bid,
+        bytes23 previous,
         address[] memory providers,
         uint256 price,
-        address matcher
+        address matcher,
+        MarketParams memory params_
     ) private {
-        MarketParams memory params_ = _params;
         uint64 commitDeadline = uint64(block.timestamp) + params_.commitWindow;
         Task memory task = Task({
             client: bid.client,
+            nonce: bid.nonce,
             token: bid.token,
             matcher: matcher,
             // Cannot truncate: `_takeAsks` bounds every price by type(uint128).max.
@@ -286,6 +330,7 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
             matcherFeeBps: matcher == address(0) ? 0 : params_.matcherFeeBps,
             commitDeadline: commitDeadline,
             revealDeadline: commitDeadline + params_.revealWindow,
+            previous: previous,
             providers: providers
         });
         _lock(
@@ -293,9 +338,16 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
             task.client,
             lockAmount(price, task.maxFuel, providers.length, task.protocolFeeBps, task.matcherFeeBps)
         );
-        _tasks[taskId] =
-            TaskStateLib.pack(TaskStatus.Matched, 0, 0, false, OrderHashLib.hashTaskInMemory(task));
-        emit TaskMatched(taskId, task.client, matcher, task, bid.appCid, bid.inputCid, bid.encryptionKey);
+        _announce(taskId, bid, TaskRecordLib.encode(task));
+    }
+
+    /// @dev Stores the record's hash as the lane's head and emits the record.
+    function _announce(bytes32 taskId, Bid calldata bid, bytes memory record) private {
+        uint256 seq = TaskStateLib.seqOf(bid.nonce);
+        // The floor moves past this sequence: a bid's nonce is used once.
+        _lanes[bid.client][TaskStateLib.laneOf(bid.nonce)] =
+            TaskStateLib.packLane(TaskStatus.Matched, seq, seq + 1, TaskRecordLib.hash(record));
+        emit TaskMatched(taskId, bid.client, record, bid.appCid, bid.inputCid, bid.encryptionKey);
     }
 
     /// @dev Checks each ask against the bid, counts its fill, and returns the task's price: the highest ask,
@@ -336,46 +388,45 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
 
     /// @dev Settles a replicated task from its replica words. Returns false, changing nothing, when a quorum
     /// agrees on a result whose full hash is not `resultHash`.
-    function _settleReplicated(bytes32 taskId, Task calldata task, uint256 word, bytes32 resultHash)
-        private
-        returns (bool)
-    {
-        uint256 replicas = task.providers.length;
-        uint256[] memory words = new uint256[](replicas);
-        for (uint256 i = 0; i < replicas; ++i) {
-            words[i] = _replicas[taskId][i];
-        }
-        // A quorum is more than half of the replicas, so at most one result can reach it.
+    function _settleReplicated(
+        bytes32 taskId,
+        bytes calldata record,
+        uint256 lane,
+        uint256[] memory words,
+        bytes32 resultHash
+    ) private returns (bool) {
+        uint256 seq = lane.seq();
+        uint256 quorum = record.quorum();
+        // A quorum is more than half of the replicas, so at most one result can reach it. Words carry the
+        // sequence number, so equal words are revealed results of this task.
         uint256 winner;
-        for (uint256 i = 0; i < replicas && winner == 0; ++i) {
+        for (uint256 i = 0; i < words.length && winner == 0; ++i) {
             uint256 candidate = words[i];
-            if (candidate.replicaState() != TaskStateLib.REPLICA_REVEALED) continue;
+            if (candidate.replicaState(seq) != TaskStateLib.REPLICA_REVEALED) continue;
             uint256 votes;
-            for (uint256 j = 0; j < replicas; ++j) {
+            for (uint256 j = 0; j < words.length; ++j) {
                 if (words[j] == candidate) ++votes;
             }
-            if (votes >= task.quorum) winner = candidate;
+            if (votes >= quorum) winner = candidate;
         }
         if (winner != 0 && !winner.matchesResult(resultHash)) return false;
 
         uint256 paidMask;
         uint256 slashedMask;
-        for (uint256 i = 0; i < replicas; ++i) {
-            uint256 replica = words[i];
-            if (replica != 0) delete _replicas[taskId][i];
-            if (winner == 0 ? replica.replicaState() != TaskStateLib.REPLICA_REVEALED : replica != winner) {
-                slashedMask |= 1 << i;
-            } else if (winner != 0) {
-                paidMask |= 1 << i;
-            }
+        for (uint256 i = 0; i < words.length; ++i) {
+            bool agrees = winner == 0
+                ? words[i].replicaState(seq) == TaskStateLib.REPLICA_REVEALED
+                : words[i] == winner;
+            if (!agrees) slashedMask |= 1 << i;
+            else if (winner != 0) paidMask |= 1 << i;
         }
         if (winner == 0) {
-            _settle(taskId, task, word, TaskStatus.Failed, 0, slashedMask, 0, bytes32(0));
+            _settle(taskId, record, lane, TaskStatus.Failed, 0, slashedMask, 0, bytes32(0));
         } else {
             _settle(
                 taskId,
-                task,
-                word,
+                record,
+                lane,
                 TaskStatus.Finalized,
                 paidMask,
                 slashedMask,
@@ -386,56 +437,59 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         return true;
     }
 
-    /// @dev Pays the agreeing providers, takes fees, refunds the client, records the review right, and slashes.
+    /// @dev Pays the agreeing providers, takes fees, refunds the client, moves the lane's head to the settlement
+    /// (which is the client's review right when finalized), and slashes.
     function _settle(
         bytes32 taskId,
-        Task calldata task,
-        uint256 word,
+        bytes calldata record,
+        uint256 lane,
         TaskStatus status,
         uint256 paidMask,
         uint256 slashedMask,
         uint64 fuelUsed,
         bytes32 resultHash
     ) private {
-        (uint256 payment, uint256 charged, uint256 refund) = _charge(task, paidMask, fuelUsed);
-        bytes24 recordHash = status == TaskStatus.Finalized
-            ? OrderHashLib.hashSettlement(word.recordHash(), paidMask, charged)
-            : bytes24(0);
-        _tasks[taskId] = TaskStateLib.pack(status, 0, 0, false, recordHash);
+        (uint256 payment, uint256 charged) = _charge(record, paidMask, fuelUsed);
+        _lanes[record.client()][TaskStateLib.laneOf(record.nonce())] = TaskStateLib.packLane(
+            status,
+            lane.seq(),
+            lane.floor(),
+            TaskStateLib.settlementHead(lane.head(), status, paidMask, charged)
+        );
         if (payment != 0) {
-            for (uint256 i = 0; i < task.providers.length; ++i) {
-                if (paidMask & (1 << i) != 0) _credit(task.token, task.providers[i], payment);
+            address token = record.token();
+            for (uint256 mask = paidMask; mask != 0; mask &= mask - 1) {
+                _credit(token, record.provider(_lowestBit(mask)), payment);
             }
         }
-        emit TaskSettled(taskId, status, resultHash, fuelUsed, paidMask, slashedMask, refund);
-        if (slashedMask != 0) registry.slash(taskId, _select(task.providers, slashedMask));
+        emit TaskSettled(taskId, status, resultHash, fuelUsed, paidMask, slashedMask, charged);
+        if (slashedMask != 0) registry.slash(taskId, _select(record, slashedMask));
     }
 
     /// @dev Releases the task's lock: fees to the pot, the unspent rest back to the client. Returns what each
-    /// paid provider earns, what the client was charged in all, and its refund.
-    function _charge(Task calldata task, uint256 paidMask, uint64 fuelUsed)
+    /// paid provider earns and what the client was charged in all.
+    function _charge(bytes calldata record, uint256 paidMask, uint64 fuelUsed)
         private
-        returns (uint256 payment, uint256 charged, uint256 refund)
+        returns (uint256 payment, uint256 charged)
     {
-        uint256 paidCount;
-        for (uint256 mask = paidMask; mask != 0; mask &= mask - 1) {
-            ++paidCount;
-        }
-        uint256 locked = lockAmount(
-            task.pricePerFuel, task.maxFuel, task.providers.length, task.protocolFeeBps, task.matcherFeeBps
-        );
-        payment = uint256(fuelUsed) * task.pricePerFuel;
-        uint256 cost = payment * paidCount;
-        uint256 protocolFee = cost * task.protocolFeeBps / BPS;
-        uint256 matcherFee = cost * task.matcherFeeBps / BPS;
+        payment = uint256(fuelUsed) * record.pricePerFuel();
+        uint256 cost = payment * _popCount(paidMask);
+        uint256 protocolFee = cost * record.protocolFeeBps() / BPS;
+        uint256 matcherFee = cost * record.matcherFeeBps() / BPS;
         charged = cost + protocolFee + matcherFee;
-        // Cannot underflow: fuelUsed <= maxFuel and paidCount <= replicas, so each term is at most its
+        uint256 locked = lockAmount(
+            record.pricePerFuel(),
+            record.maxFuel(),
+            record.providerCount(),
+            record.protocolFeeBps(),
+            record.matcherFeeBps()
+        );
+        // Cannot underflow: fuelUsed <= maxFuel and the paid count <= replicas, so each term is at most its
         // counterpart in `locked` (fees round down on a smaller base).
         unchecked {
-            refund = locked - charged;
+            _release(record.token(), record.client(), locked, locked - charged);
         }
-        _release(task.token, task.client, locked, refund);
-        if (charged != cost) _accrueFees(task.matcher, task.token, matcherFee, protocolFee);
+        if (charged != cost) _accrueFees(record.matcher(), record.token(), matcherFee, protocolFee);
     }
 
     /// @dev Accepts an ECDSA signature by `signer`, or an ERC-1271 approval when `signer` is a contract.
@@ -449,40 +503,118 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         }
     }
 
-    /// @dev Reverts unless `task` is the record of the open task `taskId`; returns the task word.
-    function _requireOpen(bytes32 taskId, Task calldata task) private view returns (uint256 word) {
-        word = _tasks[taskId];
-        if (word == 0) revert ComputeUnknownTask(taskId);
-        if (word.status() != TaskStatus.Matched) revert ComputeTaskNotOpen(taskId, word.status());
-        if (word.recordHash() != OrderHashLib.hashTask(task)) revert ComputeRecordMismatch(taskId);
+    /// @dev Reverts unless `record` is the record of an open task; returns its id and its lane word.
+    function _requireOpen(bytes calldata record) private view returns (bytes32 taskId, uint256 lane) {
+        // Reading the key fields before the hash check is safe: a wrong record fails that check below.
+        address client = record.client();
+        uint64 nonce = record.nonce();
+        taskId = taskIdOf(client, nonce);
+        lane = _lanes[client][TaskStateLib.laneOf(nonce)];
+        TaskStatus status = _statusOf(lane, TaskStateLib.seqOf(nonce));
+        if (status == TaskStatus.None) revert ComputeUnknownTask(taskId);
+        if (status != TaskStatus.Matched) revert ComputeTaskNotOpen(taskId, status);
+        if (lane.head() != record.hashCalldata()) revert ComputeRecordMismatch(taskId);
     }
 
     /// @dev Reverts unless the caller is replica `index` of a multi-replica task; returns the replica count.
-    function _requireReplicaProvider(Task calldata task, uint256 index)
+    function _requireReplicaProvider(bytes calldata record, uint256 index)
         private
         view
         returns (uint256 replicas)
     {
-        replicas = task.providers.length;
+        replicas = record.providerCount();
         if (replicas == 1) revert ComputeWrongReplicaCount(1);
-        if (index >= replicas || task.providers[index] != msg.sender) {
+        if (index >= replicas || record.provider(index) != msg.sender) {
             revert ComputeNotAssigned(msg.sender, index);
         }
     }
 
-    function _select(address[] calldata providers, uint256 mask)
+    function _requireRevealable(bytes calldata record, uint64 fuelUsed) private view {
+        uint64 revealDeadline = record.revealDeadline();
+        if (block.timestamp > revealDeadline) revert ComputeRevealClosed(revealDeadline);
+        uint64 maxFuel = record.maxFuel();
+        if (fuelUsed > maxFuel) revert ComputeFuelAboveLimit(fuelUsed, maxFuel);
+    }
+
+    /// @dev Checks the caller's reveal against its commitment. Returns the task's replica slots, its replica words
+    /// with this reveal in them, and whether it completes the set.
+    function _checkReveal(
+        bytes calldata record,
+        uint256 lane,
+        uint256 index,
+        bytes32 commitment,
+        uint256 revealed
+    )
+        private
+        view
+        returns (mapping(uint256 => uint256) storage slots, uint256[] memory words, bool complete)
+    {
+        uint256 replicas = _requireReplicaProvider(record, index);
+        uint256 seq = lane.seq();
+        slots = _replicaWords(record);
+        words = _loadReplicas(slots, replicas);
+        (uint256 commits, uint256 reveals) = _count(words, seq);
+        bool commitClosed = block.timestamp > record.commitDeadline();
+        if (commits < replicas && !commitClosed) revert ComputeRevealNotOpen();
+        uint256 own = words[index];
+        if (own.replicaState(seq) != TaskStateLib.REPLICA_COMMITTED) revert ComputeNotCommitted(msg.sender);
+        if (TaskStateLib.committedWord(seq, commitment) != own) revert ComputeCommitmentMismatch(msg.sender);
+        words[index] = revealed;
+        complete = reveals + 1 == commits && (commits == replicas || commitClosed);
+    }
+
+    function _replicaWords(bytes calldata record) private view returns (mapping(uint256 => uint256) storage) {
+        return _replicas[record.client()][TaskStateLib.laneOf(record.nonce())];
+    }
+
+    function _loadReplicas(mapping(uint256 => uint256) storage slots, uint256 replicas)
+        private
+        view
+        returns (uint256[] memory words)
+    {
+        words = new uint256[](replicas);
+        for (uint256 i = 0; i < replicas; ++i) {
+            words[i] = slots[i];
+        }
+    }
+
+    /// @dev How many replicas of the task with sequence `seq` have committed (or revealed), and revealed.
+    function _count(uint256[] memory words, uint256 seq)
         private
         pure
-        returns (address[] memory selected)
+        returns (uint256 commits, uint256 reveals)
     {
-        uint256 count;
-        for (uint256 i = 0; i < providers.length; ++i) {
-            if (mask & (1 << i) != 0) ++count;
+        for (uint256 i = 0; i < words.length; ++i) {
+            uint256 state = words[i].replicaState(seq);
+            if (state != TaskStateLib.REPLICA_EMPTY) ++commits;
+            if (state == TaskStateLib.REPLICA_REVEALED) ++reveals;
         }
-        selected = new address[](count);
-        count = 0;
-        for (uint256 i = 0; i < providers.length; ++i) {
-            if (mask & (1 << i) != 0) selected[count++] = providers[i];
+    }
+
+    function _statusOf(uint256 lane, uint256 seq) private pure returns (TaskStatus) {
+        if (lane.status() != TaskStatus.None && lane.seq() == seq) return lane.status();
+        if (seq < lane.floor()) return TaskStatus.Retired;
+        return TaskStatus.None;
+    }
+
+    function _select(bytes calldata record, uint256 mask) private pure returns (address[] memory selected) {
+        selected = new address[](_popCount(mask));
+        uint256 count;
+        for (; mask != 0; mask &= mask - 1) {
+            selected[count++] = record.provider(_lowestBit(mask));
+        }
+    }
+
+    function _popCount(uint256 mask) private pure returns (uint256 count) {
+        for (; mask != 0; mask &= mask - 1) {
+            ++count;
+        }
+    }
+
+    /// @dev The index of the lowest set bit of a non-zero mask below 2^MAX_REPLICAS.
+    function _lowestBit(uint256 mask) private pure returns (uint256 index) {
+        while (mask & (1 << index) == 0) {
+            ++index;
         }
     }
 
@@ -491,6 +623,7 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         _requireWithin("matcherFeeBps", params_.matcherFeeBps, 0, MAX_MATCHER_FEE_BPS);
         _requireWithin("commitWindow", params_.commitWindow, MIN_WINDOW, MAX_COMMIT_WINDOW);
         _requireWithin("revealWindow", params_.revealWindow, MIN_WINDOW, MAX_REVEAL_WINDOW);
+        _requireWithin("minStake", params_.minStake, 1, MAX_MIN_STAKE);
         _params = params_;
         emit MarketParamsUpdated(params_);
     }

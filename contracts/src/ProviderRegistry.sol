@@ -22,7 +22,6 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
     uint32 public constant MIN_UNBONDING_PERIOD = 3 days;
     uint32 public constant MAX_UNBONDING_PERIOD = 60 days;
     uint32 public constant MAX_JAIL_DURATION = 90 days;
-    uint96 public constant MAX_MIN_STAKE = 1e9 ether;
 
     IERC20 public immutable stakeToken;
     address public treasury;
@@ -154,8 +153,7 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
     }
 
     /// @inheritdoc IProviderRegistry
-    function requireEligible(address[] memory providers) external view {
-        uint256 minStake = _params.minStake;
+    function requireEligible(address[] memory providers, uint256 minStake) external view {
         for (uint256 i = 0; i < providers.length; ++i) {
             Provider memory provider = _providers[providers[i]];
             if (provider.status != ProviderStatus.Active) {
@@ -217,7 +215,6 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
     }
 
     function _setParams(RegistryParams memory params_) private {
-        _requireWithin("minStake", params_.minStake, 1, MAX_MIN_STAKE);
         _requireWithin("unbondingPeriod", params_.unbondingPeriod, MIN_UNBONDING_PERIOD, MAX_UNBONDING_PERIOD);
         _requireWithin("slashBps", params_.slashBps, 1, MAX_SLASH_BPS);
         _requireWithin("jailDuration", params_.jailDuration, 0, MAX_JAIL_DURATION);

@@ -21,10 +21,13 @@ contract ComputeMarketTest is MarketFixture {
         uint256 lock = _lockFor(3, true);
         assertEq(_locked(client), lock);
         assertEq(_free(client), CLIENT_FUNDS - lock);
-        IComputeMarket.TaskState memory state = market.taskState(taskId);
-        assertEq(uint8(state.status), uint8(TaskStatus.Matched));
-        assertEq(state.recordHash, bytes24(keccak256(abi.encode(task))));
-        assertEq(taskId, market.taskIdOf(client, 1));
+        IComputeMarket.LaneState memory lane = market.laneState(client, uint32(task.nonce >> 32));
+        assertEq(uint8(lane.status), uint8(TaskStatus.Matched));
+        assertEq(lane.seq, uint32(task.nonce));
+        assertEq(lane.floor, uint32(task.nonce) + 1);
+        assertEq(lane.head, bytes23(keccak256(_record(task))));
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Matched));
+        assertEq(taskId, market.taskIdOf(client, task.nonce));
         assertEq(market.askFills(providers[0], 1), 1);
     }
 
@@ -35,7 +38,7 @@ contract ComputeMarketTest is MarketFixture {
         bytes memory bidSignature = _signBid(bid);
         vm.expectEmit(address(market));
         emit IComputeMarket.TaskMatched(
-            market.taskIdOf(client, bid.nonce), client, matcher, task, APP_CID, INPUT_CID, bytes32(0)
+            market.taskIdOf(client, bid.nonce), client, _record(task), APP_CID, INPUT_CID, bytes32(0)
         );
         vm.prank(matcher);
         market.matchOrders(bid, bidSignature, asks, signatures);
@@ -271,10 +274,10 @@ contract ComputeMarketTest is MarketFixture {
         (Ask[] memory asks, bytes[] memory signatures) = _asksFor(1);
         Task memory task = _taskFor(bid, address(0));
         vm.prank(client);
-        bytes32 taskId = market.fill(bid, asks, signatures);
+        assertEq(market.fill(bid, asks, signatures), market.taskIdOf(client, bid.nonce));
         assertEq(_locked(client), _lockFor(1, false));
         vm.prank(providers[0]);
-        market.submitResult(taskId, task, RESULT, FUEL);
+        market.submitResult(_record(task), RESULT, FUEL);
         uint256 cost = FUEL * PRICE;
         assertEq(_free(client), CLIENT_FUNDS - cost - cost * PROTOCOL_FEE_BPS / 10_000);
         assertEq(market.feesOf(address(0), address(usd)).matcherFees, 0);
@@ -293,11 +296,9 @@ contract ComputeMarketTest is MarketFixture {
     function test_submitResult_paysProviderFeesAndRefundsClient() public {
         (bytes32 taskId, Task memory task) = _matchTask(1, 1);
         vm.expectEmit(address(market));
-        emit IComputeMarket.TaskSettled(
-            taskId, TaskStatus.Finalized, RESULT, FUEL, 1, 0, _lockFor(1, true) - _charged(1, FUEL)
-        );
+        emit IComputeMarket.TaskSettled(taskId, TaskStatus.Finalized, RESULT, FUEL, 1, 0, _charged(1, FUEL));
         vm.prank(providers[0]);
-        market.submitResult(taskId, task, RESULT, FUEL);
+        market.submitResult(_record(task), RESULT, FUEL);
 
         uint256 cost = FUEL * PRICE;
         assertEq(_free(providers[0]), cost);
@@ -306,15 +307,15 @@ contract ComputeMarketTest is MarketFixture {
         IComputeMarket.FeePot memory pot = market.feesOf(matcher, address(usd));
         assertEq(pot.matcherFees, cost * MATCHER_FEE_BPS / 10_000);
         assertEq(pot.protocolFees, cost * PROTOCOL_FEE_BPS / 10_000);
-        assertEq(uint8(market.taskState(taskId).status), uint8(TaskStatus.Finalized));
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Finalized));
         _assertConserved();
     }
 
     function test_submitResult_revertsWhen_notTheProvider() public {
-        (bytes32 taskId, Task memory task) = _matchTask(1, 1);
+        (, Task memory task) = _matchTask(1, 1);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotAssigned.selector, providers[1], 0));
         vm.prank(providers[1]);
-        market.submitResult(taskId, task, RESULT, FUEL);
+        market.submitResult(_record(task), RESULT, FUEL);
     }
 
     function test_submitResult_revertsWhen_recordForged() public {
@@ -322,65 +323,71 @@ contract ComputeMarketTest is MarketFixture {
         task.pricePerFuel = uint128(PRICE * 10);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeRecordMismatch.selector, taskId));
         vm.prank(providers[0]);
-        market.submitResult(taskId, task, RESULT, FUEL);
+        market.submitResult(_record(task), RESULT, FUEL);
     }
 
     function test_submitResult_revertsWhen_late_fuelTooHigh_replicated_settled_unknown() public {
-        (bytes32 taskId, Task memory task) = _matchTask(1, 1);
+        (, Task memory task) = _matchTask(1, 1);
         vm.startPrank(providers[0]);
         vm.expectRevert(
             abi.encodeWithSelector(IComputeMarket.ComputeFuelAboveLimit.selector, MAX_FUEL + 1, MAX_FUEL)
         );
-        market.submitResult(taskId, task, RESULT, MAX_FUEL + 1);
+        market.submitResult(_record(task), RESULT, MAX_FUEL + 1);
         vm.warp(task.commitDeadline + 1);
         vm.expectRevert(
             abi.encodeWithSelector(IComputeMarket.ComputeCommitClosed.selector, task.commitDeadline)
         );
-        market.submitResult(taskId, task, RESULT, FUEL);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeUnknownTask.selector, bytes32(0)));
-        market.submitResult(bytes32(0), task, RESULT, FUEL);
+        market.submitResult(_record(task), RESULT, FUEL);
+        Task memory unknown = task;
+        unknown.nonce = task.nonce + (1 << 32);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.ComputeUnknownTask.selector, market.taskIdOf(client, unknown.nonce)
+            )
+        );
+        market.submitResult(_record(unknown), RESULT, FUEL);
         vm.stopPrank();
 
-        (bytes32 replicatedId, Task memory replicated) = _matchTask(3, 2);
+        (, Task memory replicated) = _matchTask(3, 2);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeWrongReplicaCount.selector, 3));
         vm.prank(providers[0]);
-        market.submitResult(replicatedId, replicated, RESULT, FUEL);
+        market.submitResult(_record(replicated), RESULT, FUEL);
 
         (bytes32 settledId, Task memory settled) = _matchTask(1, 1);
         vm.startPrank(providers[0]);
-        market.submitResult(settledId, settled, RESULT, FUEL);
+        market.submitResult(_record(settled), RESULT, FUEL);
         vm.expectRevert(
             abi.encodeWithSelector(
                 IComputeMarket.ComputeTaskNotOpen.selector, settledId, TaskStatus.Finalized
             )
         );
-        market.submitResult(settledId, settled, RESULT, FUEL);
+        market.submitResult(_record(settled), RESULT, FUEL);
         vm.stopPrank();
     }
 
     function test_finalize_singleReplicaTimeoutRefundsAndSlashes() public {
         (bytes32 taskId, Task memory task) = _matchTask(1, 1);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeTooEarly.selector, taskId));
-        market.finalize(taskId, task, bytes32(0));
+        market.finalize(_record(task), bytes32(0));
         vm.warp(task.commitDeadline + 1);
-        market.finalize(taskId, task, bytes32(0));
+        market.finalize(_record(task), bytes32(0));
         assertEq(_free(client), CLIENT_FUNDS);
         assertEq(_locked(client), 0);
         assertEq(registry.providerOf(providers[0]).bonded, STAKE - STAKE * SLASH_BPS / 10_000);
         assertEq(agora.balanceOf(treasury), STAKE * SLASH_BPS / 10_000);
-        assertEq(uint8(market.taskState(taskId).status), uint8(TaskStatus.Failed));
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Failed));
         _assertConserved();
     }
 
     // ---------------------------------------------------------------- replicated
 
     function test_replicated_honestProvidersArePaid() public {
-        (bytes32 taskId, Task memory task) = _matchTask(3, 2);
+        (, Task memory task) = _matchTask(3, 2);
         for (uint256 i = 0; i < 3; ++i) {
-            _commit(taskId, task, i, RESULT, FUEL);
+            _commit(task, i, RESULT, FUEL);
         }
         for (uint256 i = 0; i < 3; ++i) {
-            _reveal(taskId, task, i, RESULT, FUEL);
+            _reveal(task, i, RESULT, FUEL);
         }
 
         for (uint256 i = 0; i < 3; ++i) {
@@ -388,7 +395,7 @@ contract ComputeMarketTest is MarketFixture {
         }
         assertEq(_free(client), CLIENT_FUNDS - _charged(3, FUEL));
         assertEq(_locked(client), 0);
-        assertEq(uint8(market.taskState(taskId).status), uint8(TaskStatus.Finalized));
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Finalized));
         for (uint256 i = 0; i < 3; ++i) {
             assertEq(registry.providerOf(providers[i]).bonded, STAKE);
         }
@@ -397,18 +404,16 @@ contract ComputeMarketTest is MarketFixture {
 
     function test_replicated_liarIsSlashedAndHonestArePaid() public {
         (bytes32 taskId, Task memory task) = _matchTask(3, 2);
-        _commit(taskId, task, 0, RESULT, FUEL);
-        _commit(taskId, task, 1, WRONG, FUEL);
-        _commit(taskId, task, 2, RESULT, FUEL);
-        _reveal(taskId, task, 0, RESULT, FUEL);
-        _reveal(taskId, task, 2, RESULT, FUEL);
-        _reveal(taskId, task, 1, WRONG, FUEL);
+        _commit(task, 0, RESULT, FUEL);
+        _commit(task, 1, WRONG, FUEL);
+        _commit(task, 2, RESULT, FUEL);
+        _reveal(task, 0, RESULT, FUEL);
+        _reveal(task, 2, RESULT, FUEL);
+        _reveal(task, 1, WRONG, FUEL);
         // The liar revealed last and cannot name the agreed result; anyone settles with it at once.
         vm.expectEmit(address(market));
-        emit IComputeMarket.TaskSettled(
-            taskId, TaskStatus.Finalized, RESULT, FUEL, 5, 2, _lockFor(3, true) - _charged(2, FUEL)
-        );
-        market.finalize(taskId, task, RESULT);
+        emit IComputeMarket.TaskSettled(taskId, TaskStatus.Finalized, RESULT, FUEL, 5, 2, _charged(2, FUEL));
+        market.finalize(_record(task), RESULT);
 
         assertEq(_free(providers[0]), FUEL * PRICE);
         assertEq(_free(providers[1]), 0);
@@ -420,45 +425,45 @@ contract ComputeMarketTest is MarketFixture {
     }
 
     function test_replicated_inflatedFuelCountsAsDissent() public {
-        (bytes32 taskId, Task memory task) = _matchTask(3, 2);
-        _commit(taskId, task, 0, RESULT, FUEL);
-        _commit(taskId, task, 1, RESULT, FUEL * 2);
-        _commit(taskId, task, 2, RESULT, FUEL);
-        _reveal(taskId, task, 0, RESULT, FUEL);
-        _reveal(taskId, task, 1, RESULT, FUEL * 2);
-        _reveal(taskId, task, 2, RESULT, FUEL);
+        (, Task memory task) = _matchTask(3, 2);
+        _commit(task, 0, RESULT, FUEL);
+        _commit(task, 1, RESULT, FUEL * 2);
+        _commit(task, 2, RESULT, FUEL);
+        _reveal(task, 0, RESULT, FUEL);
+        _reveal(task, 1, RESULT, FUEL * 2);
+        _reveal(task, 2, RESULT, FUEL);
         assertEq(_free(providers[1]), 0);
         assertEq(_free(providers[0]), FUEL * PRICE);
     }
 
     function test_replicated_lastRevealerDissentingLeavesFinalizeWithTheResult() public {
         (bytes32 taskId, Task memory task) = _matchTask(3, 2);
-        _commit(taskId, task, 0, RESULT, FUEL);
-        _commit(taskId, task, 1, RESULT, FUEL);
-        _commit(taskId, task, 2, WRONG, FUEL);
-        _reveal(taskId, task, 0, RESULT, FUEL);
-        _reveal(taskId, task, 1, RESULT, FUEL);
-        _reveal(taskId, task, 2, WRONG, FUEL);
-        assertEq(uint8(market.taskState(taskId).status), uint8(TaskStatus.Matched));
+        _commit(task, 0, RESULT, FUEL);
+        _commit(task, 1, RESULT, FUEL);
+        _commit(task, 2, WRONG, FUEL);
+        _reveal(task, 0, RESULT, FUEL);
+        _reveal(task, 1, RESULT, FUEL);
+        _reveal(task, 2, WRONG, FUEL);
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Matched));
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeResultHashMismatch.selector, taskId));
-        market.finalize(taskId, task, WRONG);
-        market.finalize(taskId, task, RESULT);
-        assertEq(uint8(market.taskState(taskId).status), uint8(TaskStatus.Finalized));
+        market.finalize(_record(task), WRONG);
+        market.finalize(_record(task), RESULT);
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Finalized));
         assertEq(_free(providers[0]), FUEL * PRICE);
         assertEq(registry.providerOf(providers[2]).bonded, STAKE - STAKE * SLASH_BPS / 10_000);
         _assertConserved();
     }
 
     function test_replicated_noQuorumRefundsClientAndSlashesSilent() public {
-        (bytes32 taskId, Task memory task) = _matchTask(3, 2);
-        _commit(taskId, task, 0, RESULT, FUEL);
-        _commit(taskId, task, 1, WRONG, FUEL);
-        _commit(taskId, task, 2, keccak256("third"), FUEL);
-        _reveal(taskId, task, 0, RESULT, FUEL);
-        _reveal(taskId, task, 1, WRONG, FUEL);
+        (, Task memory task) = _matchTask(3, 2);
+        _commit(task, 0, RESULT, FUEL);
+        _commit(task, 1, WRONG, FUEL);
+        _commit(task, 2, keccak256("third"), FUEL);
+        _reveal(task, 0, RESULT, FUEL);
+        _reveal(task, 1, WRONG, FUEL);
         vm.warp(task.revealDeadline + 1);
-        market.finalize(taskId, task, bytes32(0));
-        assertEq(uint8(market.taskState(taskId).status), uint8(TaskStatus.Failed));
+        market.finalize(_record(task), bytes32(0));
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Failed));
         assertEq(_free(client), CLIENT_FUNDS);
         assertEq(registry.providerOf(providers[0]).bonded, STAKE);
         assertEq(registry.providerOf(providers[1]).bonded, STAKE);
@@ -468,24 +473,24 @@ contract ComputeMarketTest is MarketFixture {
 
     function test_replicated_quorumImpossibleAfterCommitWindow() public {
         (bytes32 taskId, Task memory task) = _matchTask(3, 2);
-        _commit(taskId, task, 0, RESULT, FUEL);
+        _commit(task, 0, RESULT, FUEL);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeTooEarly.selector, taskId));
-        market.finalize(taskId, task, bytes32(0));
+        market.finalize(_record(task), bytes32(0));
         vm.warp(task.commitDeadline + 1);
-        market.finalize(taskId, task, bytes32(0));
+        market.finalize(_record(task), bytes32(0));
         assertEq(_free(client), CLIENT_FUNDS);
         assertEq(registry.providerOf(providers[0]).bonded, STAKE - STAKE * SLASH_BPS / 10_000);
         assertEq(registry.providerOf(providers[1]).bonded, STAKE - STAKE * SLASH_BPS / 10_000);
     }
 
     function test_replicated_twoOfThreeAfterCommitWindowSettlesOnLastReveal() public {
-        (bytes32 taskId, Task memory task) = _matchTask(3, 2);
-        _commit(taskId, task, 0, RESULT, FUEL);
-        _commit(taskId, task, 1, RESULT, FUEL);
+        (, Task memory task) = _matchTask(3, 2);
+        _commit(task, 0, RESULT, FUEL);
+        _commit(task, 1, RESULT, FUEL);
         vm.warp(task.commitDeadline + 1);
-        _reveal(taskId, task, 0, RESULT, FUEL);
-        _reveal(taskId, task, 1, RESULT, FUEL);
-        assertEq(uint8(market.taskState(taskId).status), uint8(TaskStatus.Finalized));
+        _reveal(task, 0, RESULT, FUEL);
+        _reveal(task, 1, RESULT, FUEL);
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Finalized));
         assertEq(_free(client), CLIENT_FUNDS - _charged(2, FUEL));
         assertEq(registry.providerOf(providers[2]).bonded, STAKE - STAKE * SLASH_BPS / 10_000);
     }
@@ -493,14 +498,14 @@ contract ComputeMarketTest is MarketFixture {
     function test_replicated_committedButSilentIsSlashedAtRevealDeadline() public {
         (bytes32 taskId, Task memory task) = _matchTask(3, 2);
         for (uint256 i = 0; i < 3; ++i) {
-            _commit(taskId, task, i, RESULT, FUEL);
+            _commit(task, i, RESULT, FUEL);
         }
-        _reveal(taskId, task, 0, RESULT, FUEL);
-        _reveal(taskId, task, 1, RESULT, FUEL);
+        _reveal(task, 0, RESULT, FUEL);
+        _reveal(task, 1, RESULT, FUEL);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeTooEarly.selector, taskId));
-        market.finalize(taskId, task, RESULT);
+        market.finalize(_record(task), RESULT);
         vm.warp(task.revealDeadline + 1);
-        market.finalize(taskId, task, RESULT);
+        market.finalize(_record(task), RESULT);
         assertEq(_free(providers[0]), FUEL * PRICE);
         assertEq(_free(providers[2]), 0);
         assertEq(registry.providerOf(providers[2]).bonded, STAKE - STAKE * SLASH_BPS / 10_000);
@@ -508,83 +513,83 @@ contract ComputeMarketTest is MarketFixture {
     }
 
     function test_commit_reverts() public {
-        (bytes32 taskId, Task memory task) = _matchTask(3, 2);
+        (, Task memory task) = _matchTask(3, 2);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotAssigned.selector, providers[1], 0));
         vm.prank(providers[1]);
-        market.commit(taskId, task, 0, RESULT);
+        market.commit(_record(task), 0, RESULT);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotAssigned.selector, providers[0], 3));
         vm.prank(providers[0]);
-        market.commit(taskId, task, 3, RESULT);
-        _commit(taskId, task, 0, RESULT, FUEL);
+        market.commit(_record(task), 3, RESULT);
+        _commit(task, 0, RESULT, FUEL);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeAlreadyCommitted.selector, providers[0]));
         vm.prank(providers[0]);
-        market.commit(taskId, task, 0, RESULT);
+        market.commit(_record(task), 0, RESULT);
         vm.warp(task.commitDeadline + 1);
         vm.expectRevert(
             abi.encodeWithSelector(IComputeMarket.ComputeCommitClosed.selector, task.commitDeadline)
         );
         vm.prank(providers[1]);
-        market.commit(taskId, task, 1, RESULT);
+        market.commit(_record(task), 1, RESULT);
 
-        (bytes32 singleId, Task memory single) = _matchTask(1, 1);
+        (, Task memory single) = _matchTask(1, 1);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeWrongReplicaCount.selector, 1));
         vm.prank(providers[0]);
-        market.commit(singleId, single, 0, RESULT);
+        market.commit(_record(single), 0, RESULT);
     }
 
     function test_reveal_reverts() public {
-        (bytes32 taskId, Task memory task) = _matchTask(3, 2);
-        _commit(taskId, task, 0, RESULT, FUEL);
-        _commit(taskId, task, 1, RESULT, FUEL);
+        (, Task memory task) = _matchTask(3, 2);
+        _commit(task, 0, RESULT, FUEL);
+        _commit(task, 1, RESULT, FUEL);
         vm.expectRevert(IComputeMarket.ComputeRevealNotOpen.selector);
-        _reveal(taskId, task, 0, RESULT, FUEL);
-        _commit(taskId, task, 2, RESULT, FUEL);
+        _reveal(task, 0, RESULT, FUEL);
+        _commit(task, 2, RESULT, FUEL);
 
         vm.startPrank(providers[0]);
         vm.expectRevert(
             abi.encodeWithSelector(IComputeMarket.ComputeCommitmentMismatch.selector, providers[0])
         );
-        market.reveal(taskId, task, 0, WRONG, FUEL, _salt(0));
+        market.reveal(_record(task), 0, WRONG, FUEL, _salt(0));
         vm.expectRevert(
             abi.encodeWithSelector(IComputeMarket.ComputeCommitmentMismatch.selector, providers[0])
         );
-        market.reveal(taskId, task, 0, RESULT, FUEL, _salt(9));
+        market.reveal(_record(task), 0, RESULT, FUEL, _salt(9));
         vm.expectRevert(
             abi.encodeWithSelector(IComputeMarket.ComputeFuelAboveLimit.selector, MAX_FUEL + 1, MAX_FUEL)
         );
-        market.reveal(taskId, task, 0, RESULT, MAX_FUEL + 1, _salt(0));
-        market.reveal(taskId, task, 0, RESULT, FUEL, _salt(0));
+        market.reveal(_record(task), 0, RESULT, MAX_FUEL + 1, _salt(0));
+        market.reveal(_record(task), 0, RESULT, FUEL, _salt(0));
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotCommitted.selector, providers[0]));
-        market.reveal(taskId, task, 0, RESULT, FUEL, _salt(0));
+        market.reveal(_record(task), 0, RESULT, FUEL, _salt(0));
         vm.stopPrank();
 
         vm.warp(task.revealDeadline + 1);
         vm.expectRevert(
             abi.encodeWithSelector(IComputeMarket.ComputeRevealClosed.selector, task.revealDeadline)
         );
-        _reveal(taskId, task, 1, RESULT, FUEL);
+        _reveal(task, 1, RESULT, FUEL);
 
         // A provider that never committed cannot reveal.
-        (bytes32 otherId, Task memory other) = _matchTask(3, 2);
-        _commit(otherId, other, 0, RESULT, FUEL);
+        (, Task memory other) = _matchTask(3, 2);
+        _commit(other, 0, RESULT, FUEL);
         vm.warp(other.commitDeadline + 1);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotCommitted.selector, providers[1]));
-        _reveal(otherId, other, 1, RESULT, FUEL);
+        _reveal(other, 1, RESULT, FUEL);
     }
 
     function test_reveal_cannotCopyAnotherProvidersCommitment() public {
         (bytes32 taskId, Task memory task) = _matchTask(3, 2);
         bytes32 honest = _commitment(taskId, providers[0], RESULT, FUEL, _salt(0));
         vm.prank(providers[0]);
-        market.commit(taskId, task, 0, honest);
+        market.commit(_record(task), 0, honest);
         vm.prank(providers[1]);
-        market.commit(taskId, task, 1, honest);
-        _commit(taskId, task, 2, RESULT, FUEL);
+        market.commit(_record(task), 1, honest);
+        _commit(task, 2, RESULT, FUEL);
         vm.expectRevert(
             abi.encodeWithSelector(IComputeMarket.ComputeCommitmentMismatch.selector, providers[1])
         );
         vm.prank(providers[1]);
-        market.reveal(taskId, task, 1, RESULT, FUEL, _salt(0));
+        market.reveal(_record(task), 1, RESULT, FUEL, _salt(0));
     }
 
     // ---------------------------------------------------------------- cancellation
@@ -595,15 +600,130 @@ contract ComputeMarketTest is MarketFixture {
         bytes memory bidSignature = _signBid(bid);
         vm.prank(client);
         market.cancelBid(bid.nonce);
-        assertEq(
-            uint8(market.taskState(market.taskIdOf(client, bid.nonce)).status), uint8(TaskStatus.Cancelled)
-        );
+        assertEq(uint8(market.taskStatus(client, bid.nonce)), uint8(TaskStatus.Retired));
+        assertFalse(market.isNonceUsable(client, bid.nonce));
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNonceUsed.selector, client, bid.nonce));
         vm.prank(matcher);
         market.matchOrders(bid, bidSignature, asks, signatures);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNonceUsed.selector, client, bid.nonce));
         vm.prank(client);
         market.cancelBid(bid.nonce);
+    }
+
+    function test_cancelBid_whileTheLaneIsBusy_retiresLowerSequencesAndKeepsTheOpenTask() public {
+        bidLane = 7;
+        (, Task memory open) = _matchTask(1, 1);
+        Bid memory pending = _bid(1, 1);
+        Bid memory later = _bid(1, 1);
+        vm.prank(client);
+        market.cancelBid(pending.nonce);
+        vm.prank(providers[0]);
+        market.submitResult(_record(open), RESULT, FUEL);
+        assertEq(uint8(_status(open)), uint8(TaskStatus.Finalized));
+
+        (Ask[] memory asks, bytes[] memory signatures) = _asksFor(1);
+        bytes memory pendingSignature = _signBid(pending);
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeNonceUsed.selector, client, pending.nonce)
+        );
+        vm.prank(matcher);
+        market.matchOrders(pending, pendingSignature, asks, signatures);
+        assertTrue(market.isNonceUsable(client, later.nonce));
+        bytes memory laterSignature = _signBid(later);
+        vm.prank(matcher);
+        market.matchOrders(later, laterSignature, asks, signatures);
+        assertEq(uint8(market.taskStatus(client, later.nonce)), uint8(TaskStatus.Matched));
+        assertEq(uint8(_status(open)), uint8(TaskStatus.Retired));
+    }
+
+    // ---------------------------------------------------------------- lanes
+
+    function test_lane_holdsOneOpenTaskAndIsReusedAfterSettlement() public {
+        bidLane = 3;
+        (, Task memory first) = _matchTask(1, 1);
+        Bid memory second = _bid(1, 1);
+        (Ask[] memory asks, bytes[] memory signatures) = _asksFor(1);
+        bytes memory bidSignature = _signBid(second);
+        assertFalse(market.isNonceUsable(client, second.nonce));
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeLaneBusy.selector, client, uint32(3)));
+        vm.prank(matcher);
+        market.matchOrders(second, bidSignature, asks, signatures);
+
+        vm.prank(providers[0]);
+        market.submitResult(_record(first), RESULT, FUEL);
+        bytes23 settledHead = market.laneState(client, 3).head;
+        Task memory expected = _taskFor(second, matcher);
+        assertEq(expected.previous, settledHead);
+        vm.prank(matcher);
+        market.matchOrders(second, bidSignature, asks, signatures);
+        assertEq(market.laneState(client, 3).head, bytes23(keccak256(_record(expected))));
+
+        // The old record no longer opens anything; the new one settles.
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.ComputeTaskNotOpen.selector,
+                market.taskIdOf(client, first.nonce),
+                TaskStatus.Retired
+            )
+        );
+        vm.prank(providers[0]);
+        market.submitResult(_record(first), RESULT, FUEL);
+        vm.prank(providers[0]);
+        market.submitResult(_record(expected), RESULT, FUEL);
+        assertEq(_free(providers[0]), 2 * FUEL * PRICE);
+        _assertConserved();
+    }
+
+    function test_lane_lowerOrLastSequenceIsRefused() public {
+        bidLane = 4;
+        nextSeq = 10;
+        (, Task memory task) = _matchTask(1, 1);
+        vm.prank(providers[0]);
+        market.submitResult(_record(task), RESULT, FUEL);
+        nextSeq = 5;
+        Bid memory stale = _bid(1, 1);
+        (Ask[] memory asks, bytes[] memory signatures) = _asksFor(1);
+        bytes memory signature = _signBid(stale);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNonceUsed.selector, client, stale.nonce));
+        vm.prank(matcher);
+        market.matchOrders(stale, signature, asks, signatures);
+
+        Bid memory last = _bid(1, 1);
+        last.nonce = (uint64(4) << 32) | type(uint32).max;
+        signature = _signBid(last);
+        vm.expectRevert(IComputeMarket.ComputeInvalidBid.selector);
+        vm.prank(matcher);
+        market.matchOrders(last, signature, asks, signatures);
+    }
+
+    function test_lane_replicaWordsOfAnEarlierTaskDoNotCount() public {
+        bidLane = 5;
+        (, Task memory first) = _matchTask(3, 2);
+        for (uint256 i = 0; i < 3; ++i) {
+            _commit(first, i, RESULT, FUEL);
+        }
+        for (uint256 i = 0; i < 3; ++i) {
+            _reveal(first, i, RESULT, FUEL);
+        }
+        assertEq(uint8(_status(first)), uint8(TaskStatus.Finalized));
+
+        // Same lane, same replica slots: the words of the first task must not open reveals or settle the second.
+        (bytes32 taskId, Task memory second) = _matchTask(3, 2);
+        _commit(second, 0, RESULT, FUEL);
+        vm.expectRevert(IComputeMarket.ComputeRevealNotOpen.selector);
+        vm.prank(providers[0]);
+        market.reveal(_record(second), 0, RESULT, FUEL, _salt(0));
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeTooEarly.selector, taskId));
+        market.finalize(_record(second), RESULT);
+        _commit(second, 1, RESULT, FUEL);
+        _commit(second, 2, RESULT, FUEL);
+        _reveal(second, 0, RESULT, FUEL);
+        _reveal(second, 1, RESULT, FUEL);
+        assertEq(uint8(_status(second)), uint8(TaskStatus.Matched));
+        _reveal(second, 2, RESULT, FUEL);
+        assertEq(uint8(_status(second)), uint8(TaskStatus.Finalized));
+        assertEq(_free(providers[2]), 2 * FUEL * PRICE);
+        _assertConserved();
     }
 
     function test_cancelAsk_preventsFilling() public {
@@ -622,48 +742,85 @@ contract ComputeMarketTest is MarketFixture {
     // ---------------------------------------------------------------- review right
 
     function test_consumeReviewRight_onceForTheClient() public {
-        address reviews = makeAddr("reviews");
-        vm.prank(owner);
-        market.setReviewModule(reviews);
+        address reviews = _setReviewModule();
         (bytes32 taskId, Task memory task) = _matchTask(1, 1);
         vm.prank(providers[0]);
-        market.submitResult(taskId, task, RESULT, FUEL);
+        market.submitResult(_record(task), RESULT, FUEL);
         uint256 charged = _charged(1, FUEL);
+        IComputeMarket.LaterTask[] memory none = new IComputeMarket.LaterTask[](0);
 
         vm.expectRevert(
             abi.encodeWithSelector(IComputeMarket.ComputeUnauthorizedReviewModule.selector, client)
         );
         vm.prank(client);
-        market.consumeReviewRight(taskId, task, 1, charged);
+        market.consumeReviewRight(_record(task), 1, charged, none);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotReviewable.selector, taskId));
         vm.prank(reviews);
-        market.consumeReviewRight(taskId, task, 1, charged + 1);
+        market.consumeReviewRight(_record(task), 1, charged + 1, none);
 
         vm.prank(reviews);
-        assertEq(market.consumeReviewRight(taskId, task, 1, charged), client);
-        assertTrue(market.taskState(taskId).reviewed);
+        assertEq(market.consumeReviewRight(_record(task), 1, charged, none), client);
+        assertTrue(market.isReviewRightConsumed(taskId));
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeAlreadyReviewed.selector, taskId));
+        vm.prank(reviews);
+        market.consumeReviewRight(_record(task), 1, charged, none);
+    }
+
+    function test_consumeReviewRight_survivesLaneReuseThroughTheChain() public {
+        address reviews = _setReviewModule();
+        bidLane = 9;
+        (bytes32 taskId, Task memory reviewed) = _matchTask(1, 1);
+        vm.prank(providers[0]);
+        market.submitResult(_record(reviewed), RESULT, FUEL);
+        (, Task memory failed) = _matchTask(1, 1);
+        vm.warp(failed.commitDeadline + 1);
+        market.finalize(_record(failed), bytes32(0));
+        vm.warp(block.timestamp + 1 days + 1); // the failed provider's jail ends
+        (, Task memory open) = _matchTask(1, 1);
+
+        IComputeMarket.LaterTask[] memory later = new IComputeMarket.LaterTask[](2);
+        later[0] = IComputeMarket.LaterTask({
+            record: _record(failed), status: TaskStatus.Failed, paidMask: 0, charged: 0
+        });
+        later[1] = IComputeMarket.LaterTask({
+            record: _record(open), status: TaskStatus.Matched, paidMask: 0, charged: 0
+        });
+        IComputeMarket.LaterTask[] memory gap = new IComputeMarket.LaterTask[](1);
+        gap[0] = later[1];
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotReviewable.selector, taskId));
         vm.prank(reviews);
-        market.consumeReviewRight(taskId, task, 1, charged);
+        market.consumeReviewRight(_record(reviewed), 1, _charged(1, FUEL), gap);
+
+        vm.prank(reviews);
+        assertEq(market.consumeReviewRight(_record(reviewed), 1, _charged(1, FUEL), later), client);
+        assertTrue(market.isReviewRightConsumed(taskId));
     }
 
     function test_consumeReviewRight_noneForFailedTask() public {
-        address reviews = makeAddr("reviews");
-        vm.prank(owner);
-        market.setReviewModule(reviews);
+        address reviews = _setReviewModule();
         (bytes32 taskId, Task memory task) = _matchTask(1, 1);
         vm.warp(task.commitDeadline + 1);
-        market.finalize(taskId, task, bytes32(0));
+        market.finalize(_record(task), bytes32(0));
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotReviewable.selector, taskId));
         vm.prank(reviews);
-        market.consumeReviewRight(taskId, task, 0, 0);
+        market.consumeReviewRight(_record(task), 0, 0, new IComputeMarket.LaterTask[](0));
+    }
+
+    function _setReviewModule() internal returns (address reviews) {
+        reviews = makeAddr("reviews");
+        vm.prank(owner);
+        market.setReviewModule(reviews);
     }
 
     // ---------------------------------------------------------------- parameters
 
     function test_setParams_boundsAndOwner() public {
         IComputeMarket.MarketParams memory params = IComputeMarket.MarketParams({
-            protocolFeeBps: 200, matcherFeeBps: 100, commitWindow: 1 hours, revealWindow: 1 hours
+            protocolFeeBps: 200,
+            matcherFeeBps: 100,
+            commitWindow: 1 hours,
+            revealWindow: 1 hours,
+            minStake: MIN_STAKE
         });
         vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, client));
         vm.prank(client);
@@ -693,18 +850,35 @@ contract ComputeMarketTest is MarketFixture {
         );
         vm.prank(owner);
         market.setParams(params);
+        params.commitWindow = 1 hours;
+        params.minStake = 0;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IComputeMarket.ComputeParamOutOfBounds.selector,
+                bytes32("minStake"),
+                0,
+                1,
+                market.MAX_MIN_STAKE()
+            )
+        );
+        vm.prank(owner);
+        market.setParams(params);
     }
 
     function test_parameterChangeDoesNotAlterOpenTask() public {
-        (bytes32 taskId, Task memory task) = _matchTask(1, 1);
+        (, Task memory task) = _matchTask(1, 1);
         vm.prank(owner);
         market.setParams(
             IComputeMarket.MarketParams({
-                protocolFeeBps: 1000, matcherFeeBps: 1000, commitWindow: 1 minutes, revealWindow: 1 minutes
+                protocolFeeBps: 1000,
+                matcherFeeBps: 1000,
+                commitWindow: 1 minutes,
+                revealWindow: 1 minutes,
+                minStake: MIN_STAKE
             })
         );
         vm.prank(providers[0]);
-        market.submitResult(taskId, task, RESULT, FUEL);
+        market.submitResult(_record(task), RESULT, FUEL);
         assertEq(_free(client), CLIENT_FUNDS - _charged(1, FUEL));
     }
 

@@ -66,9 +66,9 @@ contract EscrowTest is MarketFixture {
     }
 
     function test_fees_claimedByMatcherAndCollectedToTreasury() public {
-        (bytes32 taskId, Task memory task) = _matchTask(1, 1);
+        (, Task memory task) = _matchTask(1, 1);
         vm.prank(providers[0]);
-        market.submitResult(taskId, task, keccak256("r"), 500_000);
+        market.submitResult(_record(task), keccak256("r"), 500_000);
         uint256 cost = 500_000 * PRICE;
 
         vm.prank(matcher);
@@ -88,9 +88,9 @@ contract EscrowTest is MarketFixture {
     }
 
     function test_providerWithdrawsEarnings() public {
-        (bytes32 taskId, Task memory task) = _matchTask(1, 1);
+        (, Task memory task) = _matchTask(1, 1);
         vm.prank(providers[0]);
-        market.submitResult(taskId, task, keccak256("r"), 500_000);
+        market.submitResult(_record(task), keccak256("r"), 500_000);
         vm.prank(providers[0]);
         market.withdraw(address(usd), 500_000 * PRICE);
         assertEq(usd.balanceOf(providers[0]), 500_000 * PRICE);

@@ -124,9 +124,9 @@ contract ProviderRegistryTest is MarketFixture {
         vm.expectRevert(
             abi.encodeWithSelector(IProviderRegistry.RegistryJailed.selector, providers[0], until)
         );
-        registry.requireEligible(slashed);
+        registry.requireEligible(slashed, MIN_STAKE);
         vm.warp(until);
-        registry.requireEligible(slashed);
+        registry.requireEligible(slashed, MIN_STAKE);
     }
 
     function test_jailedProviderCanLeaveAndWithdraw() public {
@@ -143,7 +143,7 @@ contract ProviderRegistryTest is MarketFixture {
         address[] memory left = new address[](1);
         left[0] = providers[0];
         vm.expectRevert(abi.encodeWithSelector(IProviderRegistry.RegistryProviderLeft.selector, providers[0]));
-        registry.requireEligible(left);
+        registry.requireEligible(left, MIN_STAKE);
     }
 
     function test_jail_reverts() public {
@@ -171,7 +171,7 @@ contract ProviderRegistryTest is MarketFixture {
         address[] memory unknown = new address[](1);
         unknown[0] = newcomer;
         vm.expectRevert(abi.encodeWithSelector(IProviderRegistry.RegistryNotRegistered.selector, newcomer));
-        registry.requireEligible(unknown);
+        registry.requireEligible(unknown, MIN_STAKE);
     }
 
     function test_setParams_bounds() public {

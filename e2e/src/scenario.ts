@@ -31,7 +31,11 @@ import {
   commitmentOf,
   computeMarketAbi,
   computeMarketDomain,
+  decodeTaskRecord,
   deployAgora,
+  encodeTaskRecord,
+  nonceOf,
+  taskIdOf,
   providerRegistryAbi,
   testStablecoinAbi,
 } from '@agora/sdk';
@@ -160,7 +164,8 @@ export async function startNetwork({ providerCount = 3, clientFunds = 1_000_000_
   }
 }
 
-let nonceCounter = 0n;
+// Each bid gets a lane of its own unless the caller names a nonce, so tasks can be open side by side.
+let laneCounter = 0;
 
 export async function signedBid(network: Network, overrides: Partial<Bid> = {}): Promise<{ bid: Bid; signature: Hex }> {
   const now = BigInt(Math.floor(Date.now() / 1000));
@@ -175,7 +180,7 @@ export async function signedBid(network: Network, overrides: Partial<Bid> = {}):
     quorum: 1,
     mode: 0,
     deadline: now + 3600n,
-    nonce: ++nonceCounter,
+    nonce: nonceOf(++laneCounter, 1),
     encryptionKey: zeroHash,
     ...overrides,
   };
@@ -220,12 +225,12 @@ export async function send(network: Network, hash: Promise<Hex>): Promise<Transa
   return receipt;
 }
 
-/** Matches a bid with asks of the first `bid.replicas` providers through the matcher; returns the task record. */
+/** Matches a bid with asks of the first `bid.replicas` providers through the matcher; returns the task. */
 export async function matchTask(
   network: Network,
   bidOverrides: Partial<Bid> = {},
   askOverrides: Partial<Ask> = {},
-): Promise<{ taskId: Hex; task: Task; receipt: TransactionReceipt }> {
+): Promise<{ taskId: Hex; task: Task; record: Hex; receipt: TransactionReceipt }> {
   const { bid, signature } = await signedBid(network, bidOverrides);
   const asks = await Promise.all(
     network.providers.slice(0, bid.replicas).map((provider) => signedAsk(network, provider, askOverrides)),
@@ -241,7 +246,8 @@ export async function matchTask(
   );
   const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
   if (!matched) throw new Error('matchOrders emitted no TaskMatched');
-  return { taskId: matched.args.taskId, task: matched.args.task, receipt };
+  const { taskId, record } = matched.args;
+  return { taskId, task: decodeTaskRecord(record), record, receipt };
 }
 
 export function providerWallet(network: Network, address: Address): Wallet {
@@ -254,16 +260,10 @@ export function saltFor(taskId: Hex, provider: Address): Hex {
   return keccak256(toHex(`${taskId}:${provider}`));
 }
 
-export async function commitResult(
-  network: Network,
-  taskId: Hex,
-  task: Task,
-  index: number,
-  resultHash: Hex,
-  fuelUsed: bigint,
-) {
+export async function commitResult(network: Network, task: Task, index: number, resultHash: Hex, fuelUsed: bigint) {
   const provider = task.providers[index];
   if (!provider) throw new Error(`task has no provider ${index}`);
+  const taskId = taskIdOf(task.client, task.nonce);
   const commitment = commitmentOf({ taskId, provider, resultHash, fuelUsed, salt: saltFor(taskId, provider) });
   return send(
     network,
@@ -271,33 +271,27 @@ export async function commitResult(
       address: network.market,
       abi: computeMarketAbi,
       functionName: 'commit',
-      args: [taskId, task, BigInt(index), commitment],
+      args: [encodeTaskRecord(task), BigInt(index), commitment],
     }),
   );
 }
 
-export async function revealResult(
-  network: Network,
-  taskId: Hex,
-  task: Task,
-  index: number,
-  resultHash: Hex,
-  fuelUsed: bigint,
-) {
+export async function revealResult(network: Network, task: Task, index: number, resultHash: Hex, fuelUsed: bigint) {
   const provider = task.providers[index];
   if (!provider) throw new Error(`task has no provider ${index}`);
+  const taskId = taskIdOf(task.client, task.nonce);
   return send(
     network,
     providerWallet(network, provider).writeContract({
       address: network.market,
       abi: computeMarketAbi,
       functionName: 'reveal',
-      args: [taskId, task, BigInt(index), resultHash, fuelUsed, saltFor(taskId, provider)],
+      args: [encodeTaskRecord(task), BigInt(index), resultHash, fuelUsed, saltFor(taskId, provider)],
     }),
   );
 }
 
-export async function submitResult(network: Network, taskId: Hex, task: Task, resultHash: Hex, fuelUsed: bigint) {
+export async function submitResult(network: Network, task: Task, resultHash: Hex, fuelUsed: bigint) {
   const provider = task.providers[0];
   if (!provider) throw new Error('task has no provider');
   return send(
@@ -306,7 +300,7 @@ export async function submitResult(network: Network, taskId: Hex, task: Task, re
       address: network.market,
       abi: computeMarketAbi,
       functionName: 'submitResult',
-      args: [taskId, task, resultHash, fuelUsed],
+      args: [encodeTaskRecord(task), resultHash, fuelUsed],
     }),
   );
 }

@@ -1,7 +1,7 @@
 import { keccak256, parseEventLogs, toHex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { computeMarketAbi, lockAmount, providerRegistryAbi, taskStatus } from '@agora/sdk';
+import { computeMarketAbi, encodeTaskRecord, lockAmount, providerRegistryAbi, taskStatus } from '@agora/sdk';
 
 import {
   type Network,
@@ -31,14 +31,15 @@ describe('compute market on anvil', () => {
   it('runs a 3-replica task: three providers commit, reveal and are paid; the client gets the rest back', async () => {
     const client = network.client.account.address;
     const before = await escrowBalance(network, client);
-    const { taskId, task } = await matchTask(network, { replicas: 3, quorum: 2 });
+    const { taskId, task, record } = await matchTask(network, { replicas: 3, quorum: 2 });
+    expect(encodeTaskRecord(task)).toBe(record);
 
     const locked = lockAmount({ ...task, replicas: 3 });
     expect((await escrowBalance(network, client)).locked).toBe(before.locked + locked);
 
-    for (let i = 0; i < 3; i++) await commitResult(network, taskId, task, i, resultHash, fuelUsed);
+    for (let i = 0; i < 3; i++) await commitResult(network, task, i, resultHash, fuelUsed);
     const receipts = [];
-    for (let i = 0; i < 3; i++) receipts.push(await revealResult(network, taskId, task, i, resultHash, fuelUsed));
+    for (let i = 0; i < 3; i++) receipts.push(await revealResult(network, task, i, resultHash, fuelUsed));
 
     const [settled] = parseEventLogs({ abi: computeMarketAbi, logs: receipts[2]!.logs, eventName: 'TaskSettled' });
     expect(settled?.args).toMatchObject({
@@ -61,17 +62,17 @@ describe('compute market on anvil', () => {
     expect(after.locked).toBe(before.locked);
     expect(after.free).toBe(before.free - charged);
 
-    const state = await network.publicClient.readContract({
+    const status = await network.publicClient.readContract({
       address: network.market,
       abi: computeMarketAbi,
-      functionName: 'taskState',
-      args: [taskId],
+      functionName: 'taskStatus',
+      args: [task.client, task.nonce],
     });
-    expect(state.status).toBe(taskStatus.finalized);
+    expect(status).toBe(taskStatus.finalized);
   });
 
   it('slashes a provider that lies about its result and pays the honest two', async () => {
-    const { taskId, task } = await matchTask(network, { replicas: 3, quorum: 2 });
+    const { task } = await matchTask(network, { replicas: 3, quorum: 2 });
     const liar = task.providers[1]!;
     const stakeBefore = await network.publicClient.readContract({
       address: network.deployment.contracts.providerRegistry,
@@ -82,11 +83,11 @@ describe('compute market on anvil', () => {
     const earned = await Promise.all(task.providers.map(async (p) => (await escrowBalance(network, p)).free));
     const lie = keccak256(toHex('a made-up result'));
 
-    for (let i = 0; i < 3; i++) await commitResult(network, taskId, task, i, i === 1 ? lie : resultHash, fuelUsed);
-    await revealResult(network, taskId, task, 0, resultHash, fuelUsed);
-    const settling = await revealResult(network, taskId, task, 1, lie, fuelUsed);
+    for (let i = 0; i < 3; i++) await commitResult(network, task, i, i === 1 ? lie : resultHash, fuelUsed);
+    await revealResult(network, task, 0, resultHash, fuelUsed);
+    const settling = await revealResult(network, task, 1, lie, fuelUsed);
     expect(parseEventLogs({ abi: computeMarketAbi, logs: settling.logs, eventName: 'TaskSettled' })).toHaveLength(0);
-    const last = await revealResult(network, taskId, task, 2, resultHash, fuelUsed);
+    const last = await revealResult(network, task, 2, resultHash, fuelUsed);
     const [settled] = parseEventLogs({ abi: computeMarketAbi, logs: last.logs, eventName: 'TaskSettled' });
     expect(settled?.args).toMatchObject({ status: taskStatus.finalized, paidMask: 5n, slashedMask: 2n });
 
@@ -104,10 +105,10 @@ describe('compute market on anvil', () => {
   });
 
   it('settles a single replica in one transaction', async () => {
-    const { taskId, task } = await matchTask(network, { replicas: 1, quorum: 1 }, { nonce: 2n });
+    const { task } = await matchTask(network, { replicas: 1, quorum: 1 }, { nonce: 2n });
     const provider = task.providers[0]!;
     const before = (await escrowBalance(network, provider)).free;
-    await submitResult(network, taskId, task, resultHash, fuelUsed);
+    await submitResult(network, task, resultHash, fuelUsed);
     expect((await escrowBalance(network, provider)).free).toBe(before + fuelUsed * task.pricePerFuel);
   });
 

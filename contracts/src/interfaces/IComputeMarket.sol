@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Ask, Bid, Task, TaskStatus} from "../types/Orders.sol";
+import {Ask, Bid, TaskStatus} from "../types/Orders.sol";
 import {IEscrow} from "./IEscrow.sol";
 
 /// @title Compute market: signed orders in, verified results out.
@@ -12,6 +12,8 @@ import {IEscrow} from "./IEscrow.sol";
 /// agree the task finalizes: agreeing providers are paid `fuelUsed * price`, dissenting and silent ones are
 /// slashed, fees go to the matcher and the treasury, the client gets the rest back and one review right.
 /// Every deadline has a path anyone can call, so no task stays open and no money stays locked.
+/// A task's terms live in its packed record (`TaskRecordLib`), emitted in `TaskMatched` and passed back to every
+/// later call; the market keeps only its hash, in the word of the client's lane (`TaskStateLib`).
 interface IComputeMarket is IEscrow {
     /// @notice Governance-owned parameters, each with hard bounds (see `MAX_*`/`MIN_*`).
     struct MarketParams {
@@ -19,21 +21,32 @@ interface IComputeMarket is IEscrow {
         uint16 matcherFeeBps;
         uint32 commitWindow;
         uint32 revealWindow;
+        /// @notice Stake a provider needs in the registry to be matched here.
+        uint96 minStake;
     }
 
-    /// @notice The stored state of a task, unpacked.
-    struct TaskState {
+    /// @notice A client's lane, unpacked (see `TaskStateLib`).
+    struct LaneState {
         TaskStatus status;
-        uint8 commits;
-        uint8 reveals;
-        bool reviewed;
-        bytes24 recordHash;
+        uint32 seq;
+        uint32 floor;
+        bytes23 head;
+    }
+
+    /// @notice A task settled after the one a review right is claimed for, in the same lane: enough to follow
+    /// the lane's hash chain from that task to the lane's current head.
+    struct LaterTask {
+        bytes record;
+        TaskStatus status;
+        uint256 paidMask;
+        uint256 charged;
     }
 
     error ComputeBidExpired(uint64 deadline);
     error ComputeAskExpired(address provider, uint64 expiry);
     error ComputeInvalidSignature(address signer);
     error ComputeNonceUsed(address client, uint64 nonce);
+    error ComputeLaneBusy(address client, uint32 lane);
     error ComputeInvalidReplicas(uint8 replicas, uint8 quorum);
     error ComputeAskCountMismatch(uint256 asks, uint8 replicas);
     error ComputeModeUnsupported(uint8 mode);
@@ -59,15 +72,16 @@ interface IComputeMarket is IEscrow {
     error ComputeFuelAboveLimit(uint64 fuelUsed, uint64 maxFuel);
     error ComputeTooEarly(bytes32 taskId);
     error ComputeNotReviewable(bytes32 taskId);
+    error ComputeAlreadyReviewed(bytes32 taskId);
     error ComputeUnauthorizedReviewModule(address caller);
     error ComputeParamOutOfBounds(bytes32 param, uint256 value, uint256 min, uint256 max);
 
-    /// @notice A bid was matched; `task` is the record every later call passes back.
+    /// @notice A bid was matched; `record` is the packed task record every later call passes back (the matcher and
+    /// the providers are in it).
     event TaskMatched(
         bytes32 indexed taskId,
         address indexed client,
-        address indexed matcher,
-        Task task,
+        bytes record,
         bytes appCid,
         bytes inputCid,
         bytes32 encryptionKey
@@ -76,8 +90,9 @@ interface IComputeMarket is IEscrow {
     event ResultRevealed(
         bytes32 indexed taskId, address indexed provider, bytes32 resultHash, uint64 fuelUsed
     );
-    /// @notice A task reached a final state. `paidMask`/`slashedMask` index into `task.providers`.
+    /// @notice A task reached a final state. `paidMask`/`slashedMask` index into the record's providers.
     /// `resultHash` is the SHA-256 digest of the output (the digest of its raw CIDv1); zero when failed.
+    /// `charged`: what the client paid in all (providers and fees); the rest of its lock was refunded.
     event TaskSettled(
         bytes32 indexed taskId,
         TaskStatus status,
@@ -85,7 +100,7 @@ interface IComputeMarket is IEscrow {
         uint64 fuelUsed,
         uint256 paidMask,
         uint256 slashedMask,
-        uint256 refund
+        uint256 charged
     );
     event BidCancelled(address indexed client, uint64 nonce, bytes32 indexed taskId);
     event AskCancelled(address indexed provider, uint64 nonce);
@@ -109,44 +124,57 @@ interface IComputeMarket is IEscrow {
         returns (bytes32 taskId);
 
     /// @notice Single-replica fast path: the provider submits its result and the task settles at once.
-    function submitResult(bytes32 taskId, Task calldata task, bytes32 resultHash, uint64 fuelUsed) external;
+    function submitResult(bytes calldata record, bytes32 resultHash, uint64 fuelUsed) external;
 
-    /// @notice Commits the caller's result; `index` is the caller's position in `task.providers`.
-    function commit(bytes32 taskId, Task calldata task, uint256 index, bytes32 commitment) external;
+    /// @notice Commits the caller's result; `index` is the caller's position in the record's providers.
+    function commit(bytes calldata record, uint256 index, bytes32 commitment) external;
 
     /// @notice Reveals the committed result. Opens once every provider committed or the commit window closed;
     /// the reveal that completes the set finalizes the task.
-    function reveal(
-        bytes32 taskId,
-        Task calldata task,
-        uint256 index,
-        bytes32 resultHash,
-        uint64 fuelUsed,
-        bytes32 salt
-    ) external;
+    function reveal(bytes calldata record, uint256 index, bytes32 resultHash, uint64 fuelUsed, bytes32 salt)
+        external;
 
     /// @notice Settles a task whose windows have run out (or that can no longer change). Anyone may call.
     /// @param resultHash The full hash of the agreed result when a quorum revealed (from `ResultRevealed`);
     /// ignored when there is none. Storage keeps only its leading bits, and the settlement event carries it.
-    function finalize(bytes32 taskId, Task calldata task, bytes32 resultHash) external;
+    function finalize(bytes calldata record, bytes32 resultHash) external;
 
-    /// @notice Marks the caller's bid nonce as used, so the bid can never be matched.
+    /// @notice Retires the caller's bid `nonce` and every lower sequence number in its lane, so none of those
+    /// bids can be matched. Works while the lane has an open task too.
     function cancelBid(uint64 nonce) external;
 
     /// @notice Exhausts the caller's ask with `nonce`, so it can never be filled again.
     function cancelAsk(uint64 nonce) external;
 
-    /// @notice Spends the client's review right for a finalized task. Only the review module.
+    /// @notice Spends the client's one review right for a finalized task. Only the review module.
+    /// @param record The task's record; `paidMask` and `charged` as in its `TaskSettled`.
+    /// @param later The tasks settled or opened in the same lane since, oldest first (empty if none).
     /// @return client The client who may review.
-    function consumeReviewRight(bytes32 taskId, Task calldata task, uint256 paidMask, uint256 paid)
-        external
-        returns (address client);
+    function consumeReviewRight(
+        bytes calldata record,
+        uint256 paidMask,
+        uint256 charged,
+        LaterTask[] calldata later
+    ) external returns (address client);
 
     /// @notice The task id a bid of `client` with `nonce` gets.
     function taskIdOf(address client, uint64 nonce) external pure returns (bytes32);
 
-    /// @notice The stored state of a task.
-    function taskState(bytes32 taskId) external view returns (TaskState memory);
+    /// @notice The status of the task (client, nonce); `Retired` once its lane moved past it.
+    function taskStatus(address client, uint64 nonce) external view returns (TaskStatus);
+
+    /// @notice The word of a client's lane, unpacked.
+    function laneState(address client, uint32 lane) external view returns (LaneState memory);
+
+    /// @notice Whether a bid of `client` with `nonce` can be matched now as far as its nonce goes: the lane is
+    /// free and the sequence not retired.
+    function isNonceUsable(address client, uint64 nonce) external view returns (bool);
+
+    /// @notice The replica word of (client, lane, index), as stored (see `TaskStateLib`).
+    function replicaWord(address client, uint32 lane, uint256 index) external view returns (uint256);
+
+    /// @notice Whether the review right of a task has been spent.
+    function isReviewRightConsumed(bytes32 taskId) external view returns (bool);
 
     /// @notice How many times the ask (provider, nonce) has been filled.
     function askFills(address provider, uint64 nonce) external view returns (uint256);
@@ -162,8 +190,8 @@ interface IComputeMarket is IEscrow {
         uint256 pricePerFuel,
         uint64 maxFuel,
         uint256 replicas,
-        uint16 protocolFeeBps,
-        uint16 matcherFeeBps
+        uint256 protocolFeeBps,
+        uint256 matcherFeeBps
     ) external pure returns (uint256);
 
     /// @notice The current parameters.

@@ -22,7 +22,6 @@ interface IProviderRegistry {
 
     /// @notice Governance-owned parameters, each with hard bounds (see `MIN_*`/`MAX_*`).
     struct RegistryParams {
-        uint96 minStake;
         uint32 unbondingPeriod;
         uint16 slashBps;
         uint32 jailDuration;
@@ -87,8 +86,9 @@ interface IProviderRegistry {
     /// @notice Jails a provider until `until` (governance, for misconduct proven off-chain).
     function jail(address provider, uint40 until) external;
 
-    /// @notice Reverts unless every provider is active, not jailed and bonded at least `minStake`.
-    function requireEligible(address[] memory providers) external view;
+    /// @notice Reverts unless every provider is active, not jailed and bonded at least `minStake`. Each market
+    /// sets its own minimum (a storage deal may want more at stake than a compute task) and passes it here.
+    function requireEligible(address[] memory providers, uint256 minStake) external view;
 
     /// @notice The provider's stake and status.
     function providerOf(address provider) external view returns (Provider memory);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Ask, Bid, Task} from "../types/Orders.sol";
+import {Ask, Bid} from "../types/Orders.sol";
 
-/// @notice EIP-712 struct hashes of orders and the hash of a task record.
+/// @notice EIP-712 struct hashes of orders.
 library OrderHashLib {
     bytes32 internal constant ASK_TYPEHASH = keccak256(
         // solhint-disable-next-line max-line-length
@@ -46,26 +46,5 @@ library OrderHashLib {
                 bid.encryptionKey
             )
         );
-    }
-
-    /// @notice The 192-bit record hash kept in storage for a task. 2^96 work to collide is out of reach,
-    /// and a forged record would need a second preimage (2^192).
-    function hashTask(Task calldata task) internal pure returns (bytes24) {
-        return bytes24(keccak256(abi.encode(task)));
-    }
-
-    /// @notice `hashTask` for a record built in memory (at match time).
-    function hashTaskInMemory(Task memory task) internal pure returns (bytes24) {
-        return bytes24(keccak256(abi.encode(task)));
-    }
-
-    /// @notice The record hash after settlement: binds the task record to who was paid and what the client
-    /// was charged, for the review right.
-    function hashSettlement(bytes24 recordHash, uint256 paidMask, uint256 paid)
-        internal
-        pure
-        returns (bytes24)
-    {
-        return bytes24(keccak256(abi.encode(recordHash, paidMask, paid)));
     }
 }

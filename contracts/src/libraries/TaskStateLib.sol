@@ -3,62 +3,91 @@ pragma solidity 0.8.28;
 
 import {TaskStatus} from "../types/Orders.sol";
 
-/// @notice The one storage word a task keeps, and the word each replica keeps while it commits and reveals.
-/// Task word (low to high bits): status 8 | commits 8 | reveals 8 | reviewed 8 | unused 32 | recordHash 192.
-/// Replica word: state 8 in the low byte; committed: the commitment's leading 248 bits above it; revealed:
-/// fuelUsed 64 | the result hash's leading 184 bits. Two revealed words are equal exactly when the results
-/// agree (a different result with the same leading 184 bits needs a second preimage of SHA-256).
+/// @notice The storage words of the compute market.
+/// @dev A client's tasks run in lanes: a bid's nonce names a lane (high 32 bits) and a sequence number in it
+/// (low 32). A lane keeps one word, reused by every task in it: after the first task, opening a task rewrites a
+/// non-zero word (5,000 gas) instead of filling a fresh one (22,100). A lane holds one open task at a time and
+/// its sequence only grows, which is also the bid's replay protection.
+/// Lane word (low to high bits): status 8 | seq 32 | floor 32 | head 184. `seq` is the current or last task's
+/// sequence; `floor` the lowest sequence a new bid may use; `head` the hash of the open task's record, or, once
+/// settled, of its settlement (`settlementHead`); each record carries the head before it, so the lane is a hash
+/// chain and a settled task stays provable after the lane moves on.
+/// Replica word, one per (lane, replica index), also reused: state 8 | seq 32 | payload 216, where a word counts
+/// only while its seq is the lane's. Committed: the commitment's leading 216 bits. Revealed: fuelUsed 64 | the
+/// result hash's leading 152 bits, so two revealed words are equal exactly when the results agree (another
+/// result with the same leading bits needs a second preimage, 2^152 work).
 library TaskStateLib {
+    uint256 internal constant REPLICA_EMPTY = 0;
     uint256 internal constant REPLICA_COMMITTED = 1;
     uint256 internal constant REPLICA_REVEALED = 2;
 
-    function pack(TaskStatus status_, uint256 commits_, uint256 reveals_, bool reviewed_, bytes24 recordHash_)
+    function packLane(TaskStatus status_, uint256 seq_, uint256 floor_, bytes23 head_)
         internal
         pure
         returns (uint256)
     {
-        return uint256(status_) | (commits_ << 8) | (reveals_ << 16) | (reviewed_ ? 1 << 24 : 0)
-            | (uint256(uint192(recordHash_)) << 64);
+        return uint256(status_) | (seq_ << 8) | (floor_ << 40) | (uint256(uint184(head_)) << 72);
     }
 
-    function status(uint256 word) internal pure returns (TaskStatus) {
-        return TaskStatus(uint8(word));
+    function status(uint256 lane) internal pure returns (TaskStatus) {
+        return TaskStatus(uint8(lane));
     }
 
-    function commits(uint256 word) internal pure returns (uint256) {
-        return uint8(word >> 8);
+    function seq(uint256 lane) internal pure returns (uint32) {
+        return uint32(lane >> 8);
     }
 
-    function reveals(uint256 word) internal pure returns (uint256) {
-        return uint8(word >> 16);
+    function floor(uint256 lane) internal pure returns (uint32) {
+        return uint32(lane >> 40);
     }
 
-    function reviewed(uint256 word) internal pure returns (bool) {
-        return uint8(word >> 24) != 0;
+    function head(uint256 lane) internal pure returns (bytes23) {
+        return bytes23(uint184(lane >> 72));
     }
 
-    function recordHash(uint256 word) internal pure returns (bytes24) {
-        return bytes24(uint192(word >> 64));
+    /// @notice The lane word with a new floor, everything else kept.
+    function withFloor(uint256 lane, uint256 floor_) internal pure returns (uint256) {
+        return (lane & ~(uint256(type(uint32).max) << 40)) | (floor_ << 40);
     }
 
-    function committedWord(bytes32 commitment) internal pure returns (uint256) {
-        return (uint256(commitment) & ~uint256(0xff)) | REPLICA_COMMITTED;
+    /// @notice The head after a task settles: binds its record to the outcome, who was paid and what the client
+    /// was charged, which is what its review right is weighed by.
+    function settlementHead(bytes23 recordHash, TaskStatus status_, uint256 paidMask, uint256 charged)
+        internal
+        pure
+        returns (bytes23)
+    {
+        return bytes23(keccak256(abi.encode(recordHash, status_, paidMask, charged)));
     }
 
-    function revealedWord(bytes32 resultHash, uint64 fuelUsed) internal pure returns (uint256) {
-        return ((uint256(resultHash) >> 72) << 72) | (uint256(fuelUsed) << 8) | REPLICA_REVEALED;
+    function laneOf(uint64 nonce) internal pure returns (uint32) {
+        return uint32(nonce >> 32);
     }
 
-    function replicaState(uint256 word) internal pure returns (uint256) {
-        return word & 0xff;
+    function seqOf(uint64 nonce) internal pure returns (uint32) {
+        return uint32(nonce);
+    }
+
+    function committedWord(uint256 seq_, bytes32 commitment) internal pure returns (uint256) {
+        return ((uint256(commitment) >> 40) << 40) | (seq_ << 8) | REPLICA_COMMITTED;
+    }
+
+    function revealedWord(uint256 seq_, bytes32 resultHash, uint64 fuelUsed) internal pure returns (uint256) {
+        return
+            ((uint256(resultHash) >> 104) << 104) | (uint256(fuelUsed) << 40) | (seq_ << 8) | REPLICA_REVEALED;
+    }
+
+    /// @notice The replica's state for the task with sequence `seq_`: a word left by an earlier task is empty.
+    function replicaState(uint256 word, uint256 seq_) internal pure returns (uint256) {
+        return uint32(word >> 8) == seq_ ? word & 0xff : REPLICA_EMPTY;
     }
 
     function revealedFuel(uint256 word) internal pure returns (uint64) {
-        return uint64(word >> 8);
+        return uint64(word >> 40);
     }
 
     /// @notice Whether `resultHash` is the full hash behind a revealed word's leading bits.
     function matchesResult(uint256 word, bytes32 resultHash) internal pure returns (bool) {
-        return (word >> 72) == (uint256(resultHash) >> 72);
+        return (word >> 104) == (uint256(resultHash) >> 104);
     }
 }

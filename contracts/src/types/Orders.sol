@@ -41,7 +41,8 @@ struct Ask {
 /// @param quorum Number of equal results needed to finalize; more than half of `replicas`.
 /// @param mode Verification mode (`VerificationMode`).
 /// @param deadline Unix time after which the bid cannot be matched.
-/// @param nonce Client-chosen identifier; (client, nonce) names the task and is used once.
+/// @param nonce Client-chosen: lane (high 32 bits) and sequence (low 32). (client, nonce) names the task; a
+/// lane holds one open task at a time and its sequence only grows, so each nonce is used at most once.
 /// @param encryptionKey Optional X25519 public key results are encrypted to (zero when absent).
 struct Bid {
     address client;
@@ -58,10 +59,15 @@ struct Bid {
     bytes32 encryptionKey;
 }
 
-/// @notice The terms of a matched task. Only its hash is stored; every later call passes it back in calldata
-/// (it is emitted whole in `TaskMatched`), which costs far less gas than keeping it in storage.
+/// @notice The terms of a matched task. Only a 184-bit hash of its packed encoding (`TaskRecordLib`) is stored;
+/// every later call passes the packed record back in calldata, and `TaskMatched` emits it, which costs far less
+/// gas than keeping the terms in storage.
+/// @param nonce The bid's nonce: lane in the high 32 bits, sequence in the low 32 (see `TaskStateLib`).
+/// @param previous The head of the client's lane before this task, chaining the lane's tasks so that a settled
+/// task stays provable after its lane is reused (its review right survives).
 struct Task {
     address client;
+    uint64 nonce;
     address token;
     address matcher;
     uint128 pricePerFuel;
@@ -71,14 +77,17 @@ struct Task {
     uint16 matcherFeeBps;
     uint64 commitDeadline;
     uint64 revealDeadline;
+    bytes23 previous;
     address[] providers;
 }
 
-/// @notice Lifecycle of a task; `Finalized`, `Failed` and `Cancelled` are final.
+/// @notice Lifecycle of a task; `Finalized` and `Failed` are final. `Retired`: the client's lane has moved
+/// past this nonce (the bid was cancelled, or its task settled and a later task now uses the lane); the task's
+/// outcome stays in its events and in the lane's hash chain.
 enum TaskStatus {
     None,
     Matched,
     Finalized,
     Failed,
-    Cancelled
+    Retired
 }

@@ -4,24 +4,27 @@ pragma solidity 0.8.28;
 import {Task} from "../../src/types/Orders.sol";
 import {MarketFixture} from "../utils/MarketFixture.sol";
 
-/// @notice Gas of each lifecycle step in steady state (accounts and ask counters already written once),
-/// committed as snapshots so a change in gas shows in review. End-to-end figures including the 21,000 base
-/// and calldata come from `npm run bench:gas` on anvil.
+/// @notice Gas of each lifecycle step in steady state (accounts, ask counters, the client's lane and its replica
+/// words already written once, as on a live market), committed as snapshots so a change in gas shows in review.
+/// End-to-end figures including the 21,000 base and calldata come from `npm run bench:gas` on anvil.
 contract LifecycleGasTest is MarketFixture {
     bytes32 internal constant RESULT = keccak256("result");
+    uint32 internal constant R1_LANE = 1;
+    uint32 internal constant R3_LANE = 2;
 
     function setUp() public override {
         super.setUp();
-        // Warm-up task: every account, pot and ask counter has been written once, as on a live market.
-        (bytes32 taskId, Task memory task) = _matchTask(1, 1);
+        bidLane = R1_LANE;
+        (, Task memory task) = _matchTask(1, 1);
         vm.prank(providers[0]);
-        market.submitResult(taskId, task, RESULT, 1000);
-        (taskId, task) = _matchTask(3, 2);
+        market.submitResult(_record(task), RESULT, 1000);
+        bidLane = R3_LANE;
+        (, task) = _matchTask(3, 2);
         for (uint256 i = 0; i < 3; ++i) {
-            _commit(taskId, task, i, RESULT, 1000);
+            _commit(task, i, RESULT, 1000);
         }
         for (uint256 i = 0; i < 3; ++i) {
-            _reveal(taskId, task, i, RESULT, 1000);
+            _reveal(task, i, RESULT, 1000);
         }
         nextAskNonce[providers[0]] = 0;
         nextAskNonce[providers[1]] = 0;
@@ -29,22 +32,24 @@ contract LifecycleGasTest is MarketFixture {
     }
 
     function test_gas_lifecycle_r1() public {
-        (bytes32 taskId, Task memory task) = _matchTask(1, 1);
+        bidLane = R1_LANE;
+        (, Task memory task) = _matchTask(1, 1);
         vm.snapshotGasLastCall("compute", "match.r1");
         vm.prank(providers[0]);
-        market.submitResult(taskId, task, RESULT, 1000);
+        market.submitResult(_record(task), RESULT, 1000);
         vm.snapshotGasLastCall("compute", "submitResult.r1");
     }
 
     function test_gas_lifecycle_r3() public {
-        (bytes32 taskId, Task memory task) = _matchTask(3, 2);
+        bidLane = R3_LANE;
+        (, Task memory task) = _matchTask(3, 2);
         vm.snapshotGasLastCall("compute", "match.r3");
         for (uint256 i = 0; i < 3; ++i) {
-            _commit(taskId, task, i, RESULT, 1000);
+            _commit(task, i, RESULT, 1000);
             vm.snapshotGasLastCall("compute", string.concat("commit.r3.", vm.toString(i)));
         }
         for (uint256 i = 0; i < 3; ++i) {
-            _reveal(taskId, task, i, RESULT, 1000);
+            _reveal(task, i, RESULT, 1000);
             vm.snapshotGasLastCall("compute", string.concat("reveal.r3.", vm.toString(i)));
         }
     }

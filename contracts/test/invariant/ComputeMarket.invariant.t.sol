@@ -19,9 +19,14 @@ contract ComputeMarketInvariantTest is MarketFixture {
             keys[i] = providerKeys[i];
         }
         // Slashing must never stop a provider from being matched for long in this run.
-        IProviderRegistry.RegistryParams memory soft = _softParams();
-        vm.prank(owner);
+        IProviderRegistry.RegistryParams memory soft = registry.params();
+        soft.jailDuration = 0;
+        IComputeMarket.MarketParams memory marketParams = market.params();
+        marketParams.minStake = 1;
+        vm.startPrank(owner);
         registry.setParams(soft);
+        market.setParams(marketParams);
+        vm.stopPrank();
         handler = new MarketHandler(market, usd, client, clientKey, matcher, assigned, keys);
         targetContract(address(handler));
         bytes4[] memory selectors = new bytes4[](9);
@@ -61,7 +66,7 @@ contract ComputeMarketInvariantTest is MarketFixture {
     function afterInvariant() external {
         handler.settleEverything();
         for (uint256 i = 0; i < handler.taskCount(); ++i) {
-            TaskStatus status = market.taskState(handler.taskIdAt(i)).status;
+            TaskStatus status = handler.settledStatus(handler.taskIdAt(i));
             assertTrue(status == TaskStatus.Finalized || status == TaskStatus.Failed, "task not final");
         }
         assertEq(_locked(client), 0, "money left locked");
@@ -80,11 +85,5 @@ contract ComputeMarketInvariantTest is MarketFixture {
         }
         IComputeMarket.FeePot memory pot = market.feesOf(matcher, address(usd));
         total += pot.matcherFees + pot.protocolFees;
-    }
-
-    function _softParams() internal view returns (IProviderRegistry.RegistryParams memory params) {
-        params = registry.params();
-        params.jailDuration = 0;
-        params.minStake = 1;
     }
 }

@@ -7,6 +7,7 @@ import {StdUtils} from "forge-std/StdUtils.sol";
 
 import {ComputeMarket} from "../../src/ComputeMarket.sol";
 import {TestStablecoin} from "../../src/dev/TestStablecoin.sol";
+import {TaskRecordLib} from "../../src/libraries/TaskRecordLib.sol";
 import {Ask, Bid, Task, TaskStatus} from "../../src/types/Orders.sol";
 
 /// @notice Drives the market through random but valid sequences and keeps ghost books to compare against.
@@ -29,11 +30,15 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     OpenTask[] internal tasks;
     Bid[] internal matchedBids;
     bytes[] internal matchedBidSignatures;
-    uint64 internal nextNonce = 1;
+    /// @dev Three lanes, so lanes are reused again and again: replica words of settled tasks stay behind.
+    uint32 internal constant LANES = 3;
+    mapping(uint32 lane => uint32) internal nextSeq;
 
     // Ghost books.
     mapping(address => uint256) public expectedEarnings;
     mapping(bytes32 => uint256) public timesMatched;
+    /// @dev The status each task was seen to settle with (the lane forgets it once reused).
+    mapping(bytes32 => TaskStatus) public settledStatus;
     uint256 public replayAttempts;
     uint256 public withdrawn;
 
@@ -73,10 +78,10 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         withdrawn += amount;
     }
 
-    function matchTask(uint256 replicasSeed, uint256 fuelSeed, uint256 lyingSeed) external {
+    function matchTask(uint256 replicasSeed, uint256 fuelSeed, uint256 lyingSeed, uint256 laneSeed) external {
+        uint32 lane = uint32(bound(laneSeed, 1, LANES));
         uint8 replicas = uint8(bound(replicasSeed, 1, 3));
         if (replicas == 2) replicas = 3;
-        uint8 quorum = replicas == 1 ? 1 : 2;
         Bid memory bid = Bid({
             client: client,
             token: address(usd),
@@ -85,15 +90,62 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
             maxFuel: 1_000_000,
             maxPricePerFuel: 2,
             replicas: replicas,
-            quorum: quorum,
+            quorum: replicas == 1 ? 1 : 2,
             mode: 0,
             deadline: uint64(block.timestamp + 1 hours),
-            nonce: nextNonce++,
+            nonce: (uint64(lane) << 32) | ++nextSeq[lane],
             encryptionKey: bytes32(0)
         });
-        Ask[] memory asks = new Ask[](replicas);
-        bytes[] memory signatures = new bytes[](replicas);
-        address[] memory assigned = new address[](replicas);
+        (Ask[] memory asks, bytes[] memory signatures) = _asks(replicas);
+        bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
+        bytes23 previous = market.laneState(client, lane).head;
+        vm.prank(matcher);
+        try market.matchOrders(bid, bidSignature, asks, signatures) returns (bytes32 taskId) {
+            ++timesMatched[taskId];
+            _track(taskId, bid, previous, fuelSeed, lyingSeed);
+            matchedBids.push(bid);
+            matchedBidSignatures.push(bidSignature);
+        } catch {
+            // Underfunded client or busy lane: a refusal, not a loss.
+        }
+    }
+
+    function _track(bytes32 taskId, Bid memory bid, bytes23 previous, uint256 fuelSeed, uint256 lyingSeed)
+        internal
+    {
+        ComputeMarket.MarketParams memory params = market.params();
+        uint64 commitDeadline = uint64(block.timestamp) + params.commitWindow;
+        address[] memory assigned = new address[](bid.replicas);
+        for (uint256 i = 0; i < bid.replicas; ++i) {
+            assigned[i] = providers[i];
+        }
+        tasks.push(
+            OpenTask({
+                taskId: taskId,
+                task: Task({
+                    client: client,
+                    nonce: bid.nonce,
+                    token: address(usd),
+                    matcher: matcher,
+                    pricePerFuel: 2,
+                    maxFuel: 1_000_000,
+                    quorum: bid.quorum,
+                    protocolFeeBps: params.protocolFeeBps,
+                    matcherFeeBps: params.matcherFeeBps,
+                    commitDeadline: commitDeadline,
+                    revealDeadline: commitDeadline + params.revealWindow,
+                    previous: previous,
+                    providers: assigned
+                }),
+                fuel: uint64(bound(fuelSeed, 0, 1_000_000)),
+                lying: bid.replicas == 1 ? 0 : lyingSeed % 8
+            })
+        );
+    }
+
+    function _asks(uint8 replicas) internal view returns (Ask[] memory asks, bytes[] memory signatures) {
+        asks = new Ask[](replicas);
+        signatures = new bytes[](replicas);
         for (uint256 i = 0; i < replicas; ++i) {
             asks[i] = Ask({
                 provider: providers[i],
@@ -106,38 +158,6 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
                 nonce: 1
             });
             signatures[i] = _sign(providerKeys[i], market.hashAsk(asks[i]));
-            assigned[i] = providers[i];
-        }
-        bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
-        vm.prank(matcher);
-        try market.matchOrders(bid, bidSignature, asks, signatures) returns (bytes32 taskId) {
-            ++timesMatched[taskId];
-            ComputeMarket.MarketParams memory params = market.params();
-            uint64 commitDeadline = uint64(block.timestamp) + params.commitWindow;
-            tasks.push(
-                OpenTask({
-                    taskId: taskId,
-                    task: Task({
-                        client: client,
-                        token: address(usd),
-                        matcher: matcher,
-                        pricePerFuel: 2,
-                        maxFuel: 1_000_000,
-                        quorum: quorum,
-                        protocolFeeBps: params.protocolFeeBps,
-                        matcherFeeBps: params.matcherFeeBps,
-                        commitDeadline: commitDeadline,
-                        revealDeadline: commitDeadline + params.revealWindow,
-                        providers: assigned
-                    }),
-                    fuel: uint64(bound(fuelSeed, 0, 1_000_000)),
-                    lying: replicas == 1 ? 0 : lyingSeed % 8
-                })
-            );
-            matchedBids.push(bid);
-            matchedBidSignatures.push(bidSignature);
-        } catch {
-            // Underfunded client: a refusal, not a loss.
         }
     }
 
@@ -145,22 +165,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         if (matchedBids.length == 0) return;
         index = bound(index, 0, matchedBids.length - 1);
         Bid memory bid = matchedBids[index];
-        uint8 replicas = bid.replicas;
-        Ask[] memory asks = new Ask[](replicas);
-        bytes[] memory signatures = new bytes[](replicas);
-        for (uint256 i = 0; i < replicas; ++i) {
-            asks[i] = Ask(
-                providers[i],
-                address(usd),
-                2,
-                1 | 1 << 16,
-                1,
-                type(uint32).max,
-                uint64(block.timestamp + 1 hours),
-                1
-            );
-            signatures[i] = _sign(providerKeys[i], market.hashAsk(asks[i]));
-        }
+        (Ask[] memory asks, bytes[] memory signatures) = _asks(bid.replicas);
         ++replayAttempts;
         vm.prank(matcher);
         try market.matchOrders(bid, matchedBidSignatures[index], asks, signatures) returns (bytes32 taskId) {
@@ -172,8 +177,9 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         (bool found, OpenTask storage open) = _open(index);
         if (!found || open.task.providers.length != 1) return;
         vm.prank(open.task.providers[0]);
-        try market.submitResult(open.taskId, open.task, keccak256("ok"), open.fuel) {
+        try market.submitResult(_record(open), keccak256("ok"), open.fuel) {
             expectedEarnings[open.task.providers[0]] += uint256(open.fuel) * 2;
+            settledStatus[open.taskId] = TaskStatus.Finalized;
         } catch {}
     }
 
@@ -185,7 +191,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         bytes32 commitment =
             keccak256(abi.encode(open.taskId, provider, _resultOf(open, i), open.fuel, bytes32(i)));
         vm.prank(provider);
-        try market.commit(open.taskId, open.task, i, commitment) {} catch {}
+        try market.commit(_record(open), i, commitment) {} catch {}
     }
 
     function reveal(uint256 index, uint256 providerSeed) external {
@@ -194,7 +200,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         uint256 i = bound(providerSeed, 0, open.task.providers.length - 1);
         address provider = open.task.providers[i];
         vm.prank(provider);
-        try market.reveal(open.taskId, open.task, i, _resultOf(open, i), open.fuel, bytes32(i)) {
+        try market.reveal(_record(open), i, _resultOf(open, i), open.fuel, bytes32(i)) {
             if (open.lying & (1 << i) == 0) _revealedHonestly[open.taskId][i] = true;
             _recordIfSettled(open);
         } catch {}
@@ -203,7 +209,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     function finalize(uint256 index) external {
         (bool found, OpenTask storage open) = _open(index);
         if (!found) return;
-        try market.finalize(open.taskId, open.task, keccak256("ok")) {
+        try market.finalize(_record(open), keccak256("ok")) {
             _recordIfSettled(open);
         } catch {}
     }
@@ -217,8 +223,8 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         vm.warp(block.timestamp + 1 days);
         for (uint256 i = 0; i < tasks.length; ++i) {
             OpenTask storage open = tasks[i];
-            if (market.taskState(open.taskId).status == TaskStatus.Matched) {
-                market.finalize(open.taskId, open.task, keccak256("ok"));
+            if (_statusOf(open) == TaskStatus.Matched) {
+                market.finalize(_record(open), keccak256("ok"));
                 _recordIfSettled(open);
             }
         }
@@ -241,8 +247,10 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     }
 
     function _recordIfSettled(OpenTask storage open) internal {
-        if (market.taskState(open.taskId).status != TaskStatus.Finalized) return;
-        if (open.task.providers.length == 1) return;
+        TaskStatus status = _statusOf(open);
+        if (status == TaskStatus.Matched) return;
+        settledStatus[open.taskId] = status;
+        if (status != TaskStatus.Finalized || open.task.providers.length == 1) return;
         // Liars each reveal a different result, so only the honest one can reach a quorum; every honest
         // reveal that made it in is paid.
         for (uint256 i = 0; i < open.task.providers.length; ++i) {
@@ -261,7 +269,15 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     function _open(uint256 index) internal view returns (bool, OpenTask storage) {
         if (tasks.length == 0) return (false, _emptyTask());
         OpenTask storage open = tasks[bound(index, 0, tasks.length - 1)];
-        return (market.taskState(open.taskId).status == TaskStatus.Matched, open);
+        return (_statusOf(open) == TaskStatus.Matched, open);
+    }
+
+    function _statusOf(OpenTask storage open) internal view returns (TaskStatus) {
+        return market.taskStatus(client, open.task.nonce);
+    }
+
+    function _record(OpenTask storage open) internal view returns (bytes memory) {
+        return TaskRecordLib.encode(open.task);
     }
 
     OpenTask[1] internal _none;

@@ -9,7 +9,8 @@ import {ProviderRegistry} from "../../src/ProviderRegistry.sol";
 import {TestStablecoin} from "../../src/dev/TestStablecoin.sol";
 import {IComputeMarket} from "../../src/interfaces/IComputeMarket.sol";
 import {IProviderRegistry} from "../../src/interfaces/IProviderRegistry.sol";
-import {Ask, Bid, Task} from "../../src/types/Orders.sol";
+import {TaskRecordLib} from "../../src/libraries/TaskRecordLib.sol";
+import {Ask, Bid, Task, TaskStatus} from "../../src/types/Orders.sol";
 
 /// @notice Deploys the real contracts and gives tests funded, staked, signing actors.
 abstract contract MarketFixture is Test {
@@ -45,7 +46,11 @@ abstract contract MarketFixture is Test {
     ProviderRegistry internal registry;
     ComputeMarket internal market;
 
-    uint64 internal nextBidNonce = 1;
+    /// @dev Each bid gets a lane of its own unless a test sets `bidLane`, so tasks can be open side by side.
+    uint32 internal nextLane = 1;
+    /// @dev When non-zero, bids go into this lane with growing sequence numbers, as a busy client's would.
+    uint32 internal bidLane;
+    uint32 internal nextSeq = 1;
     mapping(address => uint64) internal nextAskNonce;
 
     function setUp() public virtual {
@@ -56,7 +61,7 @@ abstract contract MarketFixture is Test {
             owner,
             treasury,
             IProviderRegistry.RegistryParams({
-                minStake: MIN_STAKE, unbondingPeriod: 7 days, slashBps: SLASH_BPS, jailDuration: 1 days
+                unbondingPeriod: 7 days, slashBps: SLASH_BPS, jailDuration: 1 days
             })
         );
         market = new ComputeMarket(
@@ -67,7 +72,8 @@ abstract contract MarketFixture is Test {
                 protocolFeeBps: PROTOCOL_FEE_BPS,
                 matcherFeeBps: MATCHER_FEE_BPS,
                 commitWindow: COMMIT_WINDOW,
-                revealWindow: REVEAL_WINDOW
+                revealWindow: REVEAL_WINDOW,
+                minStake: MIN_STAKE
             })
         );
         vm.startPrank(owner);
@@ -114,9 +120,14 @@ abstract contract MarketFixture is Test {
             quorum: quorum,
             mode: 0,
             deadline: uint64(block.timestamp + 1 hours),
-            nonce: nextBidNonce++,
+            nonce: _nextNonce(),
             encryptionKey: bytes32(0)
         });
+    }
+
+    function _nextNonce() internal returns (uint64) {
+        if (bidLane != 0) return (uint64(bidLane) << 32) | nextSeq++;
+        return uint64(nextLane++) << 32;
     }
 
     function _ask(uint256 providerIndex) internal returns (Ask memory ask) {
@@ -160,6 +171,7 @@ abstract contract MarketFixture is Test {
         uint64 commitDeadline = uint64(block.timestamp) + COMMIT_WINDOW;
         task = Task({
             client: bid.client,
+            nonce: bid.nonce,
             token: bid.token,
             matcher: matcher_,
             pricePerFuel: uint128(PRICE),
@@ -169,6 +181,7 @@ abstract contract MarketFixture is Test {
             matcherFeeBps: matcher_ == address(0) ? 0 : MATCHER_FEE_BPS,
             commitDeadline: commitDeadline,
             revealDeadline: commitDeadline + REVEAL_WINDOW,
+            previous: market.laneState(bid.client, uint32(bid.nonce >> 32)).head,
             providers: assigned
         });
     }
@@ -191,23 +204,24 @@ abstract contract MarketFixture is Test {
         return keccak256(abi.encode(taskId, provider, resultHash, fuelUsed, salt));
     }
 
-    function _commit(bytes32 taskId, Task memory task, uint256 index, bytes32 resultHash, uint64 fuelUsed)
-        internal
-    {
-        vm.prank(task.providers[index]);
-        market.commit(
-            taskId,
-            task,
-            index,
-            _commitment(taskId, task.providers[index], resultHash, fuelUsed, _salt(index))
-        );
+    function _commit(Task memory task, uint256 index, bytes32 resultHash, uint64 fuelUsed) internal {
+        address provider = task.providers[index];
+        bytes32 taskId = market.taskIdOf(task.client, task.nonce);
+        vm.prank(provider);
+        market.commit(_record(task), index, _commitment(taskId, provider, resultHash, fuelUsed, _salt(index)));
     }
 
-    function _reveal(bytes32 taskId, Task memory task, uint256 index, bytes32 resultHash, uint64 fuelUsed)
-        internal
-    {
+    function _reveal(Task memory task, uint256 index, bytes32 resultHash, uint64 fuelUsed) internal {
         vm.prank(task.providers[index]);
-        market.reveal(taskId, task, index, resultHash, fuelUsed, _salt(index));
+        market.reveal(_record(task), index, resultHash, fuelUsed, _salt(index));
+    }
+
+    function _record(Task memory task) internal pure returns (bytes memory) {
+        return TaskRecordLib.encode(task);
+    }
+
+    function _status(Task memory task) internal view returns (TaskStatus) {
+        return market.taskStatus(task.client, task.nonce);
     }
 
     function _salt(uint256 index) internal pure returns (bytes32) {

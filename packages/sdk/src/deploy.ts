@@ -38,7 +38,6 @@ export const deployOptionsSchema = z.object({
   tokenSupply: z.bigint().positive().default(parseEther('1000000000')),
   registry: z
     .object({
-      minStake: z.bigint().positive().default(parseEther('1000')),
       unbondingPeriod: z
         .number()
         .int()
@@ -49,15 +48,23 @@ export const deployOptionsSchema = z.object({
         .int()
         .default(24 * 3600),
     })
-    .default({ minStake: parseEther('1000'), unbondingPeriod: 7 * 24 * 3600, slashBps: 1000, jailDuration: 24 * 3600 }),
+    .default({ unbondingPeriod: 7 * 24 * 3600, slashBps: 1000, jailDuration: 24 * 3600 }),
   market: z
     .object({
       protocolFeeBps: z.number().int().default(100),
       matcherFeeBps: z.number().int().default(50),
       commitWindow: z.number().int().default(600),
       revealWindow: z.number().int().default(600),
+      /** Stake a provider needs in the registry to be matched by this market. */
+      minStake: z.bigint().positive().default(parseEther('1000')),
     })
-    .default({ protocolFeeBps: 100, matcherFeeBps: 50, commitWindow: 600, revealWindow: 600 }),
+    .default({
+      protocolFeeBps: 100,
+      matcherFeeBps: 50,
+      commitWindow: 600,
+      revealWindow: 600,
+      minStake: parseEther('1000'),
+    }),
 });
 
 export type DeployOptions = z.input<typeof deployOptionsSchema>;

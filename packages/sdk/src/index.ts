@@ -7,8 +7,13 @@ export {
   bidTypes,
   commitmentOf,
   computeMarketDomain,
+  decodeTaskRecord,
+  encodeTaskRecord,
+  laneOf,
   lockAmount,
+  nonceOf,
   taskIdOf,
+  taskRecordHash,
   taskStatus,
   verificationMode,
 } from './orders.js';

@@ -1,4 +1,16 @@
-import { type Address, type Hex, encodeAbiParameters, keccak256 } from 'viem';
+import {
+  type Address,
+  type Hex,
+  encodeAbiParameters,
+  encodePacked,
+  getAddress,
+  hexToBigInt,
+  keccak256,
+  size,
+  slice,
+} from 'viem';
+
+import { AgoraError } from './errors.js';
 
 /** The EIP-712 domain the compute market verifies orders against: bound to the chain and the contract. */
 export function computeMarketDomain(chainId: number, market: Address) {
@@ -63,9 +75,14 @@ export type Bid = {
   encryptionKey: Hex;
 };
 
-/** The record of a matched task, emitted in `TaskMatched` and passed back to every later call. */
+/**
+ * The terms of a matched task. On chain it travels packed (`encodeTaskRecord`): `TaskMatched` emits the record and
+ * every later call (submit, commit, reveal, finalize) passes it back; the market stores only its hash.
+ */
 export type Task = {
   client: Address;
+  /** The bid's nonce: lane in the high 32 bits, sequence in the low 32 (see `nonceOf`). */
+  nonce: bigint;
   token: Address;
   matcher: Address;
   pricePerFuel: bigint;
@@ -75,14 +92,105 @@ export type Task = {
   matcherFeeBps: number;
   commitDeadline: bigint;
   revealDeadline: bigint;
+  /** The head of the client's lane before this task (23 bytes), chaining the lane's tasks. */
+  previous: Hex;
   providers: readonly Address[];
 };
+
+const recordHead = [
+  'address',
+  'uint64',
+  'address',
+  'address',
+  'uint128',
+  'uint64',
+  'uint8',
+  'uint16',
+  'uint16',
+  'uint64',
+  'uint64',
+  'bytes23',
+] as const;
+const recordHeadLength = 136;
+
+/** The packed task record, byte for byte what `TaskRecordLib.encode` produces on chain. */
+export function encodeTaskRecord(task: Task): Hex {
+  const head = encodePacked(recordHead, [
+    task.client,
+    task.nonce,
+    task.token,
+    task.matcher,
+    task.pricePerFuel,
+    task.maxFuel,
+    task.quorum,
+    task.protocolFeeBps,
+    task.matcherFeeBps,
+    task.commitDeadline,
+    task.revealDeadline,
+    task.previous,
+  ]);
+  return `${head}${task.providers.map((p) => p.slice(2).toLowerCase()).join('')}` as Hex;
+}
+
+/** Reads a packed task record (from `TaskMatched`); throws AGORA_INVALID_ARGUMENT when it is not one. */
+export function decodeTaskRecord(record: Hex): Task {
+  const length = size(record);
+  if (length < recordHeadLength + 20 || (length - recordHeadLength) % 20 !== 0) {
+    throw new AgoraError(
+      'AGORA_INVALID_ARGUMENT',
+      `a task record is ${recordHeadLength} bytes plus 20 per provider; got ${length} bytes`,
+    );
+  }
+  const field = (start: number, bytes: number) => slice(record, start, start + bytes);
+  const uint = (start: number, bytes: number) => hexToBigInt(field(start, bytes));
+  const providers: Address[] = [];
+  for (let at = recordHeadLength; at < length; at += 20) providers.push(getAddress(field(at, 20)));
+  return {
+    client: getAddress(field(0, 20)),
+    nonce: uint(20, 8),
+    token: getAddress(field(28, 20)),
+    matcher: getAddress(field(48, 20)),
+    pricePerFuel: uint(68, 16),
+    maxFuel: uint(84, 8),
+    quorum: Number(uint(92, 1)),
+    protocolFeeBps: Number(uint(93, 2)),
+    matcherFeeBps: Number(uint(95, 2)),
+    commitDeadline: uint(97, 8),
+    revealDeadline: uint(105, 8),
+    previous: field(113, 23),
+    providers,
+  };
+}
+
+/** The 184-bit record hash the market keeps as the lane's head while the task is open. */
+export function taskRecordHash(record: Hex): Hex {
+  return slice(keccak256(record), 0, 23);
+}
+
+/**
+ * A bid nonce: a lane (one open task at a time, its storage reused by every task in it) and a sequence number that
+ * only grows within the lane. A client with N tasks in flight uses N lanes.
+ */
+export function nonceOf(lane: number, seq: number): bigint {
+  if (!Number.isInteger(lane) || lane < 0 || lane > 0xffffffff) {
+    throw new AgoraError('AGORA_INVALID_ARGUMENT', `lane must be an integer from 0 to 2^32-1; got ${lane}`);
+  }
+  if (!Number.isInteger(seq) || seq < 0 || seq >= 0xffffffff) {
+    throw new AgoraError('AGORA_INVALID_ARGUMENT', `sequence must be an integer from 0 to 2^32-2; got ${seq}`);
+  }
+  return (BigInt(lane) << 32n) | BigInt(seq);
+}
+
+/** The lane and sequence number of a bid nonce. */
+export function laneOf(nonce: bigint): { lane: number; seq: number } {
+  return { lane: Number(nonce >> 32n), seq: Number(nonce & 0xffffffffn) };
+}
 
 /** Verification modes, as bit positions in `Ask.modes` and values of `Bid.mode`. */
 export const verificationMode = { replicated: 0, optimistic: 1, tee: 2, zk: 3 } as const;
 
-/** Task status as stored on-chain. */
-export const taskStatus = { none: 0, matched: 1, finalized: 2, failed: 3, cancelled: 4 } as const;
+/** Task status as `taskStatus(client, nonce)` reports it; `retired`: the lane has moved past the nonce. */
+export const taskStatus = { none: 0, matched: 1, finalized: 2, failed: 3, retired: 4 } as const;
 
 /** The id of the task a bid of `client` with `nonce` becomes: `keccak256(abi.encode(client, nonce))`. */
 export function taskIdOf(client: Address, nonce: bigint): Hex {

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Task} from "../types/Orders.sol";
+
+/// @notice The packed encoding of a task record, and reads of its fields straight from calldata.
+/// @dev Layout (big-endian, no padding): client 20 | nonce 8 | token 20 | matcher 20 | pricePerFuel 16 |
+/// maxFuel 8 | quorum 1 | protocolFeeBps 2 | matcherFeeBps 2 | commitDeadline 8 | revealDeadline 8 | previous 23
+/// | providers 20 each. A three-replica record is 196 bytes against 480 ABI-encoded, and every commit, reveal
+/// and settlement carries it. The readers do not check the length: callers first compare the record's hash with
+/// the stored one, and only records the market itself encoded were ever stored.
+library TaskRecordLib {
+    uint256 internal constant HEAD_LENGTH = 136;
+    uint256 internal constant PROVIDER_LENGTH = 20;
+
+    /// @notice The packed record of `task`.
+    function encode(Task memory task) internal pure returns (bytes memory record) {
+        bytes memory head = abi.encodePacked(
+            task.client,
+            task.nonce,
+            task.token,
+            task.matcher,
+            task.pricePerFuel,
+            task.maxFuel,
+            task.quorum,
+            task.protocolFeeBps,
+            task.matcherFeeBps,
+            task.commitDeadline,
+            task.revealDeadline,
+            task.previous
+        );
+        address[] memory providers = task.providers;
+        record = new bytes(HEAD_LENGTH + PROVIDER_LENGTH * providers.length);
+        assembly ("memory-safe") {
+            let out := add(record, 0x20)
+            mcopy(out, add(head, 0x20), HEAD_LENGTH)
+            out := add(out, HEAD_LENGTH)
+            // Each store writes an address and 12 zero bytes that the next one overwrites, so the padding
+            // after the last address stays zero.
+            for { let i := 0 } lt(i, mload(providers)) { i := add(i, 1) } {
+                mstore(
+                    add(out, mul(i, PROVIDER_LENGTH)),
+                    shl(96, mload(add(providers, mul(add(i, 1), 0x20))))
+                )
+            }
+        }
+    }
+
+    /// @notice The 184-bit hash the market stores for a record. Forging a record needs a second preimage
+    /// (2^184 work); two records of one colliding pair, 2^92.
+    function hash(bytes memory record) internal pure returns (bytes23) {
+        return bytes23(keccak256(record));
+    }
+
+    /// @notice `hash` of a record in calldata.
+    function hashCalldata(bytes calldata record) internal pure returns (bytes23 recordHash) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, record.offset, record.length)
+            recordHash := and(keccak256(ptr, record.length), shl(72, not(0)))
+        }
+    }
+
+    function client(bytes calldata record) internal pure returns (address value) {
+        assembly ("memory-safe") {
+            value := shr(96, calldataload(record.offset))
+        }
+    }
+
+    function nonce(bytes calldata record) internal pure returns (uint64 value) {
+        assembly ("memory-safe") {
+            value := shr(192, calldataload(add(record.offset, 20)))
+        }
+    }
+
+    function token(bytes calldata record) internal pure returns (address value) {
+        assembly ("memory-safe") {
+            value := shr(96, calldataload(add(record.offset, 28)))
+        }
+    }
+
+    function matcher(bytes calldata record) internal pure returns (address value) {
+        assembly ("memory-safe") {
+            value := shr(96, calldataload(add(record.offset, 48)))
+        }
+    }
+
+    function pricePerFuel(bytes calldata record) internal pure returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := shr(128, calldataload(add(record.offset, 68)))
+        }
+    }
+
+    function maxFuel(bytes calldata record) internal pure returns (uint64 value) {
+        assembly ("memory-safe") {
+            value := shr(192, calldataload(add(record.offset, 84)))
+        }
+    }
+
+    function quorum(bytes calldata record) internal pure returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := shr(248, calldataload(add(record.offset, 92)))
+        }
+    }
+
+    function protocolFeeBps(bytes calldata record) internal pure returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := shr(240, calldataload(add(record.offset, 93)))
+        }
+    }
+
+    function matcherFeeBps(bytes calldata record) internal pure returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := shr(240, calldataload(add(record.offset, 95)))
+        }
+    }
+
+    function commitDeadline(bytes calldata record) internal pure returns (uint64 value) {
+        assembly ("memory-safe") {
+            value := shr(192, calldataload(add(record.offset, 97)))
+        }
+    }
+
+    function revealDeadline(bytes calldata record) internal pure returns (uint64 value) {
+        assembly ("memory-safe") {
+            value := shr(192, calldataload(add(record.offset, 105)))
+        }
+    }
+
+    function previous(bytes calldata record) internal pure returns (bytes23 value) {
+        assembly ("memory-safe") {
+            value := and(calldataload(add(record.offset, 113)), shl(72, not(0)))
+        }
+    }
+
+    function providerCount(bytes calldata record) internal pure returns (uint256) {
+        return (record.length - HEAD_LENGTH) / PROVIDER_LENGTH;
+    }
+
+    function provider(bytes calldata record, uint256 index) internal pure returns (address value) {
+        assembly ("memory-safe") {
+            value := shr(96, calldataload(add(record.offset, add(HEAD_LENGTH, mul(index, PROVIDER_LENGTH)))))
+        }
+    }
+}

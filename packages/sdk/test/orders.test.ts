@@ -1,0 +1,50 @@
+import { type Hex, getAddress } from 'viem';
+import { describe, expect, it } from 'vitest';
+
+import { AgoraError, type Task, decodeTaskRecord, encodeTaskRecord, laneOf, nonceOf } from '../src/index.js';
+
+const task: Task = {
+  client: getAddress('0x70997970c51812dc3a010c7d01b50e0d17dc79c8'),
+  nonce: nonceOf(7, 42),
+  token: getAddress('0x5fbdb2315678afecb367f032d93f642f64180aa3'),
+  matcher: getAddress('0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc'),
+  pricePerFuel: 2n,
+  maxFuel: 1_000_000n,
+  quorum: 2,
+  protocolFeeBps: 100,
+  matcherFeeBps: 50,
+  commitDeadline: 1_800_000_600n,
+  revealDeadline: 1_800_001_200n,
+  previous: `0x${'ab'.repeat(23)}`,
+  providers: [
+    getAddress('0x90f79bf6eb2c4f870365e785982e1f101e93b906'),
+    getAddress('0x15d34aaf54267db7d7c367839aaf71a00a2c6a65'),
+    getAddress('0x9965507d1a55bcc2695c58ba16fb37d819b0a4dc'),
+  ],
+};
+
+describe('task records', () => {
+  it('packs a 3-replica record into 196 bytes and reads it back unchanged', () => {
+    const record = encodeTaskRecord(task);
+    expect((record.length - 2) / 2).toBe(136 + 3 * 20);
+    expect(decodeTaskRecord(record)).toEqual(task);
+  });
+
+  it('refuses bytes that are not a record, saying what a record is', () => {
+    const truncated = encodeTaskRecord(task).slice(0, -2) as Hex;
+    expect(() => decodeTaskRecord(truncated)).toThrow(AgoraError);
+    expect(() => decodeTaskRecord(truncated)).toThrow(/136 bytes plus 20 per provider; got 195 bytes/);
+  });
+});
+
+describe('lane nonces', () => {
+  it('puts the lane in the high 32 bits and the sequence in the low 32', () => {
+    expect(nonceOf(1, 5)).toBe((1n << 32n) | 5n);
+    expect(laneOf(nonceOf(0xffffffff, 0xfffffffe))).toEqual({ lane: 0xffffffff, seq: 0xfffffffe });
+  });
+
+  it('refuses a lane or sequence out of range (the last sequence can never be matched)', () => {
+    expect(() => nonceOf(-1, 1)).toThrow(/lane must be an integer from 0 to 2\^32-1/);
+    expect(() => nonceOf(1, 0xffffffff)).toThrow(/sequence must be an integer from 0 to 2\^32-2/);
+  });
+});
