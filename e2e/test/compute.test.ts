@@ -1,13 +1,14 @@
 import { keccak256, parseEventLogs, toHex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { computeMarketAbi, encodeTaskRecord, lockAmount, providerRegistryAbi, taskStatus } from '@agora/sdk';
+import { computeMarketAbi, encodeTaskRecord, lockAmount, nonceOf, providerRegistryAbi, taskStatus } from '@agora/sdk';
 
 import {
   type Network,
   commitResult,
   escrowBalance,
   matchTask,
+  send,
   revealResult,
   signedAsk,
   signedBid,
@@ -133,5 +134,37 @@ describe('compute market on anvil', () => {
         args,
       }),
     ).rejects.toThrow(/ComputeNonceUsed/);
+  });
+
+  it('keeps one open task per lane, refuses a second one clearly, and reuses the lane once the first settles', async () => {
+    const lane = 4_242;
+    const status = (nonce: bigint) =>
+      network.publicClient.readContract({
+        address: network.market,
+        abi: computeMarketAbi,
+        functionName: 'taskStatus',
+        args: [network.client.account.address, nonce],
+      });
+    const first = await matchTask(network, { replicas: 1, quorum: 1, nonce: nonceOf(lane, 1) }, { nonce: 4n });
+
+    const { bid, signature } = await signedBid(network, { replicas: 1, quorum: 1, nonce: nonceOf(lane, 2) });
+    const { ask, signature: askSignature } = await signedAsk(network, network.providers[0]!, { nonce: 4n });
+    const args = [bid, signature, [ask], [askSignature]] as const;
+    const simulate = () =>
+      network.publicClient.simulateContract({
+        account: network.matcher.account,
+        address: network.market,
+        abi: computeMarketAbi,
+        functionName: 'matchOrders',
+        args,
+      });
+    await expect(simulate()).rejects.toThrow(/ComputeLaneBusy/);
+
+    await submitResult(network, first.task, resultHash, fuelUsed);
+    expect(await status(first.task.nonce)).toBe(taskStatus.finalized);
+    const { request } = await simulate();
+    await send(network, network.matcher.writeContract(request));
+    expect(await status(bid.nonce)).toBe(taskStatus.matched);
+    expect(await status(first.task.nonce)).toBe(taskStatus.retired);
   });
 });
