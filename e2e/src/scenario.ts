@@ -313,3 +313,24 @@ export async function escrowBalance(network: Network, account: Address) {
     args: [network.usd, account],
   });
 }
+
+/** Dry-runs `matchOrders` as the matcher: rejects with the contract's error, or gives the request to send. */
+export function simulateMatch(network: Network, bid: Bid, bidSignature: Hex, asks: { ask: Ask; signature: Hex }[]) {
+  return network.publicClient.simulateContract({
+    account: network.matcher.account,
+    address: network.market,
+    abi: computeMarketAbi,
+    functionName: 'matchOrders',
+    args: [bid, bidSignature, asks.map((a) => a.ask), asks.map((a) => a.signature)],
+  });
+}
+
+/** The status of the task (client, nonce) as the market reports it. */
+export function readTaskStatus(network: Network, client: Address, nonce: bigint) {
+  return network.publicClient.readContract({
+    address: network.market,
+    abi: computeMarketAbi,
+    functionName: 'taskStatus',
+    args: [client, nonce],
+  });
+}

@@ -8,10 +8,12 @@ import {
   commitResult,
   escrowBalance,
   matchTask,
+  readTaskStatus,
   send,
   revealResult,
   signedAsk,
   signedBid,
+  simulateMatch,
   startNetwork,
   submitResult,
 } from '../src/scenario.js';
@@ -63,13 +65,7 @@ describe('compute market on anvil', () => {
     expect(after.locked).toBe(before.locked);
     expect(after.free).toBe(before.free - charged);
 
-    const status = await network.publicClient.readContract({
-      address: network.market,
-      abi: computeMarketAbi,
-      functionName: 'taskStatus',
-      args: [task.client, task.nonce],
-    });
-    expect(status).toBe(taskStatus.finalized);
+    expect(await readTaskStatus(network, task.client, task.nonce)).toBe(taskStatus.finalized);
   });
 
   it('slashes a provider that lies about its result and pays the honest two', async () => {
@@ -115,49 +111,20 @@ describe('compute market on anvil', () => {
 
   it('refuses a replayed bid with the contract error', async () => {
     const { bid, signature } = await signedBid(network, { replicas: 1, quorum: 1 });
-    const { ask, signature: askSignature } = await signedAsk(network, network.providers[0]!, { nonce: 3n });
-    const args = [bid, signature, [ask], [askSignature]] as const;
-    await network.publicClient.waitForTransactionReceipt({
-      hash: await network.matcher.writeContract({
-        address: network.market,
-        abi: computeMarketAbi,
-        functionName: 'matchOrders',
-        args,
-      }),
-    });
-    await expect(
-      network.publicClient.simulateContract({
-        account: network.matcher.account,
-        address: network.market,
-        abi: computeMarketAbi,
-        functionName: 'matchOrders',
-        args,
-      }),
-    ).rejects.toThrow(/ComputeNonceUsed/);
+    const asks = [await signedAsk(network, network.providers[0]!, { nonce: 3n })];
+    const { request } = await simulateMatch(network, bid, signature, asks);
+    await send(network, network.matcher.writeContract(request));
+    await expect(simulateMatch(network, bid, signature, asks)).rejects.toThrow(/ComputeNonceUsed/);
   });
 
   it('keeps one open task per lane, refuses a second one clearly, and reuses the lane once the first settles', async () => {
     const lane = 4_242;
-    const status = (nonce: bigint) =>
-      network.publicClient.readContract({
-        address: network.market,
-        abi: computeMarketAbi,
-        functionName: 'taskStatus',
-        args: [network.client.account.address, nonce],
-      });
+    const status = (nonce: bigint) => readTaskStatus(network, network.client.account.address, nonce);
     const first = await matchTask(network, { replicas: 1, quorum: 1, nonce: nonceOf(lane, 1) }, { nonce: 4n });
 
     const { bid, signature } = await signedBid(network, { replicas: 1, quorum: 1, nonce: nonceOf(lane, 2) });
-    const { ask, signature: askSignature } = await signedAsk(network, network.providers[0]!, { nonce: 4n });
-    const args = [bid, signature, [ask], [askSignature]] as const;
-    const simulate = () =>
-      network.publicClient.simulateContract({
-        account: network.matcher.account,
-        address: network.market,
-        abi: computeMarketAbi,
-        functionName: 'matchOrders',
-        args,
-      });
+    const asks = [await signedAsk(network, network.providers[0]!, { nonce: 4n })];
+    const simulate = () => simulateMatch(network, bid, signature, asks);
     await expect(simulate()).rejects.toThrow(/ComputeLaneBusy/);
 
     await submitResult(network, first.task, resultHash, fuelUsed);
