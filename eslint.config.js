@@ -9,6 +9,9 @@ export default tseslint.config(
       'contracts/cache/**',
       'packages/sdk/src/generated/**',
       'contracts/tools/**',
+      // AssemblyScript: TypeScript syntax, but its own compiler and standard library.
+      'packages/examples/assembly/**',
+      'packages/examples/build/**',
     ],
   },
   js.configs.recommended,
@@ -16,7 +19,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js'] },
+        projectService: { allowDefaultProject: ['*.js', 'packages/runtime/src/*.js'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -1,0 +1,61 @@
+/** Stable error codes: tests and callers match on these, never on message text. */
+export const errorCodes = {
+  INVALID_ARGUMENT: 'AGORA_INVALID_ARGUMENT',
+  DEPLOY_FAILED: 'AGORA_DEPLOY_FAILED',
+  ANVIL_FAILED: 'AGORA_ANVIL_FAILED',
+  TRANSACTION_REVERTED: 'AGORA_TRANSACTION_REVERTED',
+  /** The bytes are not a WebAssembly module at all. */
+  WASM_NOT_WASM: 'AGORA_WASM_NOT_WASM',
+  /** The bytes start like WebAssembly but do not decode or validate. */
+  WASM_MALFORMED: 'AGORA_WASM_MALFORMED',
+  /** The module does not export `_start: () -> ()`: it is not a WASI command. */
+  WASM_NO_START: 'AGORA_WASM_NO_START',
+  /** The module imports something outside the allowed WASI preview1 functions. */
+  WASM_IMPORT_NOT_ALLOWED: 'AGORA_WASM_IMPORT_NOT_ALLOWED',
+  /** The module uses a WebAssembly feature the deterministic runtime does not run. */
+  WASM_FEATURE_NOT_ALLOWED: 'AGORA_WASM_FEATURE_NOT_ALLOWED',
+  /** The module uses floating point and the policy forbids it. */
+  WASM_FLOAT_NOT_ALLOWED: 'AGORA_WASM_FLOAT_NOT_ALLOWED',
+  /** The module or its run asks for more than a configured limit (initial memory, input size). */
+  RUNTIME_LIMIT_EXCEEDED: 'AGORA_RUNTIME_LIMIT_EXCEEDED',
+  /** The run took longer than the wall-clock limit. Not a deterministic outcome: never commit it. */
+  RUNTIME_TIMEOUT: 'AGORA_RUNTIME_TIMEOUT',
+  /** The executor failed for a reason of the host (a crashed worker, the engine's own stack limit). */
+  RUNTIME_HOST_FAILURE: 'AGORA_RUNTIME_HOST_FAILURE',
+  /** A CID that does not parse, or names a codec or hash the content layer does not read. */
+  CONTENT_INVALID_CID: 'AGORA_CONTENT_INVALID_CID',
+  /** No source had the content. */
+  CONTENT_NOT_FOUND: 'AGORA_CONTENT_NOT_FOUND',
+  /** Bytes arrived that do not hash to the CID asked for. */
+  CONTENT_HASH_MISMATCH: 'AGORA_CONTENT_HASH_MISMATCH',
+  /** Content larger than the configured limit. */
+  CONTENT_TOO_LARGE: 'AGORA_CONTENT_TOO_LARGE',
+} as const;
+
+export type AgoraErrorCode = (typeof errorCodes)[keyof typeof errorCodes];
+
+export type AgoraErrorOptions = {
+  cause?: unknown;
+  /** Whether repeating the same call may succeed (a node that is still starting, a dropped connection). */
+  retryable?: boolean;
+  details?: string;
+};
+
+/**
+ * The root of every error Agora's packages throw: a readable message, a stable `code`, a `cause` chain.
+ * @example
+ * try { await deployAgora(config) } catch (error) { if (error instanceof AgoraError) console.error(error.code) }
+ */
+export class AgoraError extends Error {
+  override name = 'AgoraError';
+  readonly code: AgoraErrorCode;
+  readonly retryable: boolean;
+  readonly details: string | undefined;
+
+  constructor(code: AgoraErrorCode, message: string, options: AgoraErrorOptions = {}) {
+    super(options.details ? `${message}\n\nDetails: ${options.details}` : message, { cause: options.cause });
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    this.details = options.details;
+  }
+}

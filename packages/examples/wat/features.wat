@@ -1,0 +1,73 @@
+;; Written by hand in the text format: what C, Rust and Zig compilers emit beyond WebAssembly 1.0
+;; (multi-value results, bulk memory, sign extension, tables of functions, br_table) without AssemblyScript.
+;; Prints "features 55 6 -1 abcabc\n" and exits with code 3.
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 1024) "features ")
+  (table 2 funcref)
+  (elem (i32.const 0) $double $triple)
+  (type $unary (func (param i32) (result i32)))
+  (func $double (param i32) (result i32) (i32.mul (local.get 0) (i32.const 2)))
+  (func $triple (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
+  ;; multi-value: returns (sum of 1..n, n)
+  (func $sum (param $n i32) (result i32 i32)
+    (local $i i32) (local $total i32)
+    (block $done
+      (loop $next
+        (br_if $done (i32.gt_u (local.get $i) (local.get $n)))
+        (local.set $total (i32.add (local.get $total) (local.get $i)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (local.get $total) (local.get $n))
+  (func $classify (param i32) (result i32)
+    (block $two (block $one (block $zero
+      (br_table $zero $one $two (local.get 0)))
+      (return (i32.const 100)))
+      (return (i32.const 200)))
+    (i32.const 300))
+  ;; writes the decimal of a non-negative number at $at, returns the end
+  (func $decimal (param $value i32) (param $at i32) (result i32)
+    (local $digits i32) (local $v i32) (local $end i32)
+    (local.set $v (local.get $value))
+    (loop $count
+      (local.set $digits (i32.add (local.get $digits) (i32.const 1)))
+      (local.set $v (i32.div_u (local.get $v) (i32.const 10)))
+      (br_if $count (local.get $v)))
+    (local.set $end (i32.add (local.get $at) (local.get $digits)))
+    (local.set $v (local.get $value))
+    (loop $write
+      (local.set $digits (i32.sub (local.get $digits) (i32.const 1)))
+      (i32.store8 (i32.add (local.get $at) (local.get $digits))
+        (i32.add (i32.const 48) (i32.rem_u (local.get $v) (i32.const 10))))
+      (local.set $v (i32.div_u (local.get $v) (i32.const 10)))
+      (br_if $write (local.get $digits)))
+    (local.get $end))
+  (func (export "_start")
+    (local $at i32) (local $total i32) (local $n i32)
+    (call $sum (i32.const 10))
+    (local.set $n)
+    (local.set $total)
+    (local.set $at (call $decimal (local.get $total) (i32.const 1033)))
+    (i32.store8 (local.get $at) (i32.const 32))
+    ;; call_indirect through the table: triple(2) = 6, and classify(1) = 200 must not change it
+    (drop (call $classify (i32.const 1)))
+    (local.set $at (call $decimal (call_indirect (type $unary) (i32.const 2) (i32.const 1)) (i32.add (local.get $at) (i32.const 1))))
+    (i32.store8 (local.get $at) (i32.const 32))
+    ;; sign extension: 0xff as an i8 is -1
+    (i32.store8 (i32.add (local.get $at) (i32.const 1)) (i32.const 45))
+    (local.set $at (call $decimal (i32.sub (i32.const 0) (i32.extend8_s (i32.const 255))) (i32.add (local.get $at) (i32.const 2))))
+    (i32.store8 (local.get $at) (i32.const 32))
+    ;; bulk memory: fill "abc" then copy it after itself
+    (i32.store8 (i32.add (local.get $at) (i32.const 1)) (i32.const 97))
+    (i32.store8 (i32.add (local.get $at) (i32.const 2)) (i32.const 98))
+    (i32.store8 (i32.add (local.get $at) (i32.const 3)) (i32.const 99))
+    (memory.copy (i32.add (local.get $at) (i32.const 4)) (i32.add (local.get $at) (i32.const 1)) (i32.const 3))
+    (memory.fill (i32.add (local.get $at) (i32.const 7)) (i32.const 10) (i32.const 1))
+    (local.set $at (i32.add (local.get $at) (i32.const 8)))
+    ;; iovec at 0: (1024, length)
+    (i32.store (i32.const 0) (i32.const 1024))
+    (i32.store (i32.const 4) (i32.sub (local.get $at) (i32.const 1024)))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (call $proc_exit (i32.const 3))))

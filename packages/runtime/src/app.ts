@@ -1,0 +1,61 @@
+// Preparing an app once (validate, instrument, compile) so that every run of it starts in microseconds.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { defaultInstrumentOptions, type InstrumentOptions, instrumentModule, type ModuleInfo } from './instrument.js';
+
+/** Everything that decides how an app runs besides its request; part of a result's provenance. */
+export type RuntimePolicy = InstrumentOptions;
+
+export const defaultRuntimePolicy: RuntimePolicy = defaultInstrumentOptions;
+
+/** The version of the metering and host rules: two runtimes agree on fuel only if this matches. */
+export const runtimeVersion = 'agora-runtime/1';
+
+export type PreparedApp = {
+  /** SHA-256 of the original module bytes, hex. */
+  moduleHash: string;
+  /** The instrumented, compiled module. */
+  module: WebAssembly.Module;
+  info: ModuleInfo;
+  policy: RuntimePolicy;
+};
+
+/**
+ * Validates, instruments and compiles a WASI command module.
+ * @throws AgoraError with a WASM_* code when the module is not accepted, saying what is.
+ * @example
+ * const app = prepareApp(await readFile('primes.wasm'))
+ */
+export function prepareApp(bytes: Uint8Array, policy: Partial<RuntimePolicy> = {}): PreparedApp {
+  const fullPolicy = { ...defaultRuntimePolicy, ...policy };
+  const { bytes: instrumented, info } = instrumentModule(bytes, fullPolicy);
+  return {
+    moduleHash: bytesToHex(sha256(bytes)),
+    module: new WebAssembly.Module(instrumented),
+    info,
+    policy: fullPolicy,
+  };
+}
+
+/** A bounded cache of prepared apps keyed by module hash and policy, least recently used out first. */
+export function createAppCache(capacity = 64): {
+  get(bytes: Uint8Array, policy?: Partial<RuntimePolicy>): PreparedApp;
+} {
+  const entries = new Map<string, PreparedApp>();
+  return {
+    get(bytes, policy = {}) {
+      const fullPolicy = { ...defaultRuntimePolicy, ...policy };
+      const key = `${bytesToHex(sha256(bytes))}:${fullPolicy.floats}:${fullPolicy.maxMemoryPages}:${fullPolicy.maxCallDepth}`;
+      const cached = entries.get(key);
+      if (cached) {
+        entries.delete(key);
+        entries.set(key, cached);
+        return cached;
+      }
+      const prepared = prepareApp(bytes, fullPolicy);
+      entries.set(key, prepared);
+      if (entries.size > capacity) entries.delete(entries.keys().next().value!);
+      return prepared;
+    },
+  };
+}

@@ -1,0 +1,136 @@
+// One run of a metered module in the current thread. Workers call this; so do benchmarks.
+import { AgoraError, errorCodes } from '@agora/errors';
+import { meteringExports, meteringStatus } from './instrument.js';
+import { createWasiHost, HostOutOfFuel, OutputLimitExceeded, ProcessExit } from './wasi.js';
+
+/** How a run ended. Every outcome is deterministic: replicas agree on it. */
+export type RunOutcome = 'exited' | 'trapped' | 'out-of-fuel' | 'call-depth-exceeded' | 'output-limit';
+
+export type RunLimits = {
+  /** Bytes of stdout beyond which the run stops with `output-limit`. */
+  maxOutputBytes: number;
+  /** Bytes of stderr kept; the rest of the log is dropped (it is never part of the result). */
+  maxLogBytes: number;
+  /** Bytes of input accepted. */
+  maxInputBytes: number;
+};
+
+export const defaultRunLimits: RunLimits = {
+  maxOutputBytes: 16 * 1024 * 1024,
+  maxLogBytes: 64 * 1024,
+  maxInputBytes: 64 * 1024 * 1024,
+};
+
+export type RunRequest = {
+  /** Arguments after argv[0] (which is always "app"). */
+  args?: readonly string[];
+  /** The bytes the app reads from stdin. */
+  input?: Uint8Array;
+  /** Fuel units the run may spend. */
+  fuel: bigint;
+  /** 32 bytes seeding `random_get`; the task id. Zero bytes if absent. */
+  seed?: Uint8Array;
+  /** What the frozen clock reads, in nanoseconds since the epoch. */
+  clockNs?: bigint;
+  limits?: Partial<RunLimits>;
+};
+
+export type RunResult = {
+  outcome: RunOutcome;
+  /** The app's exit code when it exited (0 when `_start` returned), otherwise null. */
+  exitCode: number | null;
+  /** The engine's message when the app trapped. */
+  trap?: string;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+  fuelUsed: bigint;
+};
+
+export const appArgv0 = 'app';
+
+/** Runs `_start` of a module produced by `instrumentModule` against the deterministic WASI host. */
+export function executeModule(module: WebAssembly.Module, request: RunRequest): RunResult {
+  const limits = { ...defaultRunLimits, ...request.limits };
+  const input = request.input ?? new Uint8Array(0);
+  if (input.length > limits.maxInputBytes) {
+    throw new AgoraError(
+      errorCodes.RUNTIME_LIMIT_EXCEEDED,
+      `The input is ${input.length} bytes; the limit is ${limits.maxInputBytes} bytes.`,
+    );
+  }
+  if (request.fuel <= 0n) throw new AgoraError(errorCodes.INVALID_ARGUMENT, 'Fuel must be a positive number of units.');
+  const host = createWasiHost({
+    args: [appArgv0, ...(request.args ?? [])],
+    input,
+    clockNs: request.clockNs ?? 0n,
+    seed: request.seed ?? new Uint8Array(32),
+    maxOutputBytes: limits.maxOutputBytes,
+    maxLogBytes: limits.maxLogBytes,
+  });
+
+  let instance: WebAssembly.Instance;
+  try {
+    instance = new WebAssembly.Instance(module, host.imports);
+  } catch (error) {
+    // A data or element segment that does not fit: decided by the module alone, so deterministic.
+    if (error instanceof WebAssembly.RuntimeError || error instanceof WebAssembly.LinkError) {
+      return {
+        outcome: 'trapped',
+        exitCode: null,
+        trap: error.message,
+        stdout: new Uint8Array(0),
+        stderr: new Uint8Array(0),
+        fuelUsed: 0n,
+      };
+    }
+    throw error;
+  }
+  const exports = instance.exports as Record<string, unknown>;
+  const fuel = exports[meteringExports.fuel] as WebAssembly.Global;
+  const status = exports[meteringExports.status] as WebAssembly.Global;
+  host.bind(exports.memory as WebAssembly.Memory, fuel);
+  fuel.value = request.fuel;
+
+  let outcome: RunOutcome = 'exited';
+  let exitCode: number | null = 0;
+  let trap: string | undefined;
+  try {
+    (exports._start as () => void)();
+  } catch (error) {
+    exitCode = null;
+    if (error instanceof ProcessExit) {
+      exitCode = error.code;
+    } else if (error instanceof HostOutOfFuel) {
+      outcome = 'out-of-fuel';
+    } else if (error instanceof OutputLimitExceeded) {
+      outcome = 'output-limit';
+    } else if (error instanceof WebAssembly.RuntimeError) {
+      const reason = status.value as number;
+      outcome =
+        reason === meteringStatus.outOfFuel
+          ? 'out-of-fuel'
+          : reason === meteringStatus.callDepthExceeded
+            ? 'call-depth-exceeded'
+            : 'trapped';
+      if (outcome === 'trapped') trap = error.message;
+    } else if (error instanceof RangeError) {
+      // The engine's own stack limit depends on the machine and the compiler tier: not an outcome replicas could agree on.
+      throw new AgoraError(
+        errorCodes.RUNTIME_HOST_FAILURE,
+        `The engine ran out of stack before the call-depth limit: ${error.message}`,
+        {
+          cause: error,
+          details: 'Lower maxCallDepth or give the executor a larger stack.',
+        },
+      );
+    } else {
+      throw error;
+    }
+  }
+
+  const left = fuel.value as bigint;
+  const fuelUsed = outcome === 'out-of-fuel' || left < 0n ? request.fuel : request.fuel - left;
+  const result: RunResult = { outcome, exitCode, stdout: host.stdout(), stderr: host.stderr(), fuelUsed };
+  if (trap !== undefined) result.trap = trap;
+  return result;
+}

@@ -1,0 +1,21 @@
+export {
+  createAppCache,
+  defaultRuntimePolicy,
+  prepareApp,
+  runtimeVersion,
+  type PreparedApp,
+  type RuntimePolicy,
+} from './app.js';
+export {
+  appArgv0,
+  defaultRunLimits,
+  executeModule,
+  type RunLimits,
+  type RunOutcome,
+  type RunRequest,
+  type RunResult,
+} from './execute.js';
+export { type FloatPolicy, type ModuleInfo, instrumentModule } from './instrument.js';
+export { createRuntimePool, type RuntimePool, type RuntimePoolOptions } from './pool.js';
+export { describeResult, resultHashOf, type DescribedResult, type Hex } from './result.js';
+export { allowedWasiFunctions } from './wasi-imports.js';
