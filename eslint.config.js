@@ -19,7 +19,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', 'packages/runtime/src/*.js'] },
+        projectService: { allowDefaultProject: ['*.js', 'packages/runtime/src/*.js', 'packages/cli/bin/*.js'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

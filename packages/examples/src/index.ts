@@ -14,6 +14,7 @@ export const textApps = [
   'features',
   'nan',
   'trap',
+  'memory-probe',
   'no-start',
   'network',
   'host-import',
@@ -27,6 +28,6 @@ export function examplePath(name: ExampleName): string {
   return path.join(examplesBuildDir, `${name}.wasm`);
 }
 
-export async function readExample(name: ExampleName): Promise<Uint8Array> {
+export async function readExample(name: ExampleName): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await readFile(examplePath(name)));
 }

@@ -1,7 +1,9 @@
 // One run of a metered module in the current thread. Workers call this; so do benchmarks.
 import { AgoraError, errorCodes } from '@agora/errors';
-import { meteringExports, meteringStatus } from './instrument.js';
-import { createWasiHost, HostOutOfFuel, OutputLimitExceeded, ProcessExit } from './wasi.js';
+import type { PreparedApp } from './app.js';
+import { memoryImport, meteringExports, meteringStatus } from './instrument.js';
+import { acquireMemory, releaseMemory } from './memory-pool.js';
+import { createWasiHost, HostOutOfFuel, OutputLimitExceeded, ProcessExit, type WasiHost } from './wasi.js';
 
 /** How a run ended. Every outcome is deterministic: replicas agree on it. */
 export type RunOutcome = 'exited' | 'trapped' | 'out-of-fuel' | 'call-depth-exceeded' | 'output-limit';
@@ -48,8 +50,8 @@ export type RunResult = {
 
 export const appArgv0 = 'app';
 
-/** Runs `_start` of a module produced by `instrumentModule` against the deterministic WASI host. */
-export function executeModule(module: WebAssembly.Module, request: RunRequest): RunResult {
+/** Runs `_start` of a prepared app against the deterministic WASI host, in this thread. */
+export function executeModule(app: Pick<PreparedApp, 'module' | 'info'>, request: RunRequest): RunResult {
   const limits = { ...defaultRunLimits, ...request.limits };
   const input = request.input ?? new Uint8Array(0);
   if (input.length > limits.maxInputBytes) {
@@ -68,9 +70,22 @@ export function executeModule(module: WebAssembly.Module, request: RunRequest): 
     maxLogBytes: limits.maxLogBytes,
   });
 
+  const { initial, maximum } = app.info.memoryPages;
+  const memory = acquireMemory(initial, maximum);
+  try {
+    return run(app.module, host, memory, request.fuel);
+  } finally {
+    releaseMemory(memory, initial, maximum);
+  }
+}
+
+function run(module: WebAssembly.Module, host: WasiHost, memory: WebAssembly.Memory, fuelLimit: bigint): RunResult {
   let instance: WebAssembly.Instance;
   try {
-    instance = new WebAssembly.Instance(module, host.imports);
+    instance = new WebAssembly.Instance(module, {
+      ...host.imports,
+      [memoryImport.module]: { [memoryImport.name]: memory },
+    });
   } catch (error) {
     // A data or element segment that does not fit: decided by the module alone, so deterministic.
     if (error instanceof WebAssembly.RuntimeError || error instanceof WebAssembly.LinkError) {
@@ -88,8 +103,8 @@ export function executeModule(module: WebAssembly.Module, request: RunRequest): 
   const exports = instance.exports as Record<string, unknown>;
   const fuel = exports[meteringExports.fuel] as WebAssembly.Global;
   const status = exports[meteringExports.status] as WebAssembly.Global;
-  host.bind(exports.memory as WebAssembly.Memory, fuel);
-  fuel.value = request.fuel;
+  host.bind(memory, fuel);
+  fuel.value = fuelLimit;
 
   let outcome: RunOutcome = 'exited';
   let exitCode: number | null = 0;
@@ -129,7 +144,7 @@ export function executeModule(module: WebAssembly.Module, request: RunRequest): 
   }
 
   const left = fuel.value as bigint;
-  const fuelUsed = outcome === 'out-of-fuel' || left < 0n ? request.fuel : request.fuel - left;
+  const fuelUsed = outcome === 'out-of-fuel' || left < 0n ? fuelLimit : fuelLimit - left;
   const result: RunResult = { outcome, exitCode, stdout: host.stdout(), stderr: host.stderr(), fuelUsed };
   if (trap !== undefined) result.trap = trap;
   return result;

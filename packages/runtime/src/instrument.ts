@@ -38,6 +38,9 @@ export const defaultInstrumentOptions: InstrumentOptions = {
 /** Names of the globals the rewrite exports so the host can set and read them. */
 export const meteringExports = { fuel: '__agora_fuel', status: '__agora_status' } as const;
 
+/** Where the rewritten module imports its memory from. */
+export const memoryImport = { module: 'agora', name: 'memory' } as const;
+
 /** Values of the status global: why the module stopped itself. */
 export const meteringStatus = { running: 0, outOfFuel: 1, callDepthExceeded: 2 } as const;
 
@@ -183,6 +186,7 @@ function rewrite(bytes: Uint8Array, options: InstrumentOptions): InstrumentedMod
   let memoryExported = false;
   const exportNames = new Set<string>();
   let memoryPages = { initial: 0, maximum: 0 };
+  let definesMemory = false;
 
   const reader = new ByteReader(bytes, 8);
   while (!reader.done) {
@@ -252,8 +256,9 @@ function rewrite(bytes: Uint8Array, options: InstrumentOptions): InstrumentedMod
           }
           memoryPages = { initial, maximum: Math.min(declaredMaximum, options.maxMemoryPages) };
         }
+        // The memory becomes an import (see below); its section goes.
         if (count === 1) {
-          sections.set(id, new ByteWriter().u32(1).u8(0x01).u32(memoryPages.initial).u32(memoryPages.maximum).finish());
+          definesMemory = true;
           continue;
         }
         break;
@@ -316,6 +321,21 @@ function rewrite(bytes: Uint8Array, options: InstrumentOptions): InstrumentedMod
   for (const name of Object.values(meteringExports)) {
     if (exportNames.has(name))
       throw new AgoraError(errorCodes.WASM_MALFORMED, `The export name "${name}" is reserved by the runtime.`);
+  }
+
+  // The module's memory is imported from the host instead ("agora"."memory", same limits), so a host can hand
+  // a zeroed, never-grown memory from a pool to the next run: allocating a fresh one costs more than the rest
+  // of instantiation together. Function indices do not move: only function imports count in their index space.
+  if (definesMemory) {
+    const existingImports = sections.get(section.import);
+    const importReader = existingImports ? new ByteReader(existingImports) : undefined;
+    const importCount = importReader ? importReader.u32() : 0;
+    const importSection = new ByteWriter().u32(importCount + 1);
+    if (existingImports && importReader) importSection.bytes(existingImports.subarray(importReader.offset));
+    importSection.name(memoryImport.module).name(memoryImport.name).u8(exportKind.memory);
+    importSection.u8(0x01).u32(memoryPages.initial).u32(memoryPages.maximum);
+    sections.set(section.import, importSection.finish());
+    sections.delete(section.memory);
   }
 
   const globals = { fuel: globalCount, depth: globalCount + 1, status: globalCount + 2 };

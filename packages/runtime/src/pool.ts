@@ -144,7 +144,7 @@ export function createRuntimePool(options: RuntimePoolOptions = {}): RuntimePool
       if (closed) return Promise.reject(new AgoraError(errorCodes.RUNTIME_HOST_FAILURE, 'The runtime pool is closed.'));
       return new Promise<RunResult>((resolve, reject) => {
         const id = nextId++;
-        queue.push({ id, message: { id, module: app.module, request }, resolve, reject });
+        queue.push({ id, message: { id, app: { module: app.module, info: app.info }, request }, resolve, reject });
         pump();
       });
     },

@@ -81,8 +81,11 @@ class ByteSink {
 }
 
 /** A deterministic byte stream: SHA-256 of (seed, block counter). */
+const encoder = new TextEncoder();
+const randomTag = encoder.encode('agora.random.v1');
+
 function createRandomStream(seed: Uint8Array): (length: number) => Uint8Array {
-  const key = sha256(new Uint8Array([...new TextEncoder().encode('agora.random.v1'), ...seed]));
+  let key: Uint8Array | undefined;
   let counter = 0n;
   let pending = new Uint8Array(0);
   return (length) => {
@@ -90,6 +93,7 @@ function createRandomStream(seed: Uint8Array): (length: number) => Uint8Array {
     let filled = 0;
     while (filled < length) {
       if (pending.length === 0) {
+        key ??= sha256(new Uint8Array([...randomTag, ...seed]));
         const block = new Uint8Array(40);
         block.set(key);
         new DataView(block.buffer).setBigUint64(32, counter++);
@@ -110,7 +114,6 @@ export function createWasiHost(options: WasiHostOptions): WasiHost {
   const stdout = new ByteSink(options.maxOutputBytes);
   const stderr = new ByteSink(options.maxLogBytes);
   const random = createRandomStream(options.seed);
-  const encoder = new TextEncoder();
   const args = options.args.map((arg) => encoder.encode(`${arg}\0`));
   let inputOffset = 0;
 

@@ -17,7 +17,7 @@ const fuel = 10_000_000_000n;
 
 async function run(name: Parameters<typeof readExample>[0], request: Partial<RunRequest> = {}, policy = {}) {
   const app = prepareApp(await readExample(name), policy);
-  return executeModule(app.module, { fuel, ...request });
+  return executeModule(app, { fuel, ...request });
 }
 
 async function rejection(bytes: Uint8Array | Promise<Uint8Array>, policy = {}): Promise<AgoraError> {
@@ -130,6 +130,11 @@ describe('determinism', () => {
     expect(first.fuelUsed).toBeGreaterThan(0n);
   });
 
+  it('never lets memory written by one run show in the next', async () => {
+    const app = prepareApp(await readExample('memory-probe'));
+    for (let i = 0; i < 3; i++) expect([...executeModule(app, { fuel }).stdout]).toEqual([0, 0, 0, 0]);
+  });
+
   it('derives the clock from the request and the random stream from the task id', async () => {
     const seed = new Uint8Array(32).fill(7);
     const clockNs = 1_767_225_600_123_000_000n;
@@ -228,7 +233,7 @@ describe('worker pool', () => {
     const app = prepareApp(await readExample('primes'));
     const [inWorker, inThread] = await Promise.all([
       pool.run(app, { fuel, args: ['50000'] }),
-      Promise.resolve(executeModule(app.module, { fuel, args: ['50000'] })),
+      Promise.resolve(executeModule(app, { fuel, args: ['50000'] })),
     ]);
     expect(text(inWorker.stdout)).toBe('5133 49999 121013308\n');
     expect(inWorker.fuelUsed).toBe(inThread.fuelUsed);

@@ -1,0 +1,1 @@
+export { printJson, reportError } from './output.js';
