@@ -38,6 +38,9 @@ export const defaultInstrumentOptions: InstrumentOptions = {
 /** Names of the globals the rewrite exports so the host can set and read them. */
 export const meteringExports = { fuel: '__agora_fuel', status: '__agora_status' } as const;
 
+/** The most elements any table may ever hold. */
+export const maxTableElements = 65_536;
+
 /** Where the rewritten module imports its memory from. */
 export const memoryImport = { module: 'agora', name: 'memory' } as const;
 
@@ -283,6 +286,27 @@ function rewrite(bytes: Uint8Array, options: InstrumentOptions): InstrumentedMod
           if (name === 'memory' && kind === exportKind.memory) memoryExported = true;
         }
         break;
+      }
+      case section.table: {
+        // Tables get a hard maximum too: table.grow is one instruction, and could otherwise ask for millions of slots.
+        const count = body.u32();
+        const tables = new ByteWriter().u32(count);
+        for (let i = 0; i < count; i++) {
+          const referenceType = body.u8();
+          const flags = body.u8();
+          if (flags & 0x04) throw featureError('64-bit tables');
+          const initial = body.u32();
+          const declaredMaximum = flags & 0x01 ? body.u32() : Infinity;
+          if (initial > maxTableElements) {
+            throw new AgoraError(
+              errorCodes.RUNTIME_LIMIT_EXCEEDED,
+              `The module declares a table of ${initial} elements; the limit is ${maxTableElements}.`,
+            );
+          }
+          tables.u8(referenceType, 0x01).u32(initial).u32(Math.min(declaredMaximum, maxTableElements));
+        }
+        sections.set(id, tables.finish());
+        continue;
       }
       case section.start:
         throw featureError('a start section (WASI commands begin at the exported _start)');
