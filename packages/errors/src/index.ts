@@ -30,6 +30,12 @@ export const errorCodes = {
   CONTENT_HASH_MISMATCH: 'AGORA_CONTENT_HASH_MISMATCH',
   /** Content larger than the configured limit. */
   CONTENT_TOO_LARGE: 'AGORA_CONTENT_TOO_LARGE',
+  /** A key file that is not a v3 keystore. */
+  KEYSTORE_INVALID: 'AGORA_KEYSTORE_INVALID',
+  /** The password does not decrypt the keystore. */
+  KEYSTORE_WRONG_PASSWORD: 'AGORA_KEYSTORE_WRONG_PASSWORD',
+  /** A durable state file that exists but cannot be read back. */
+  STATE_CORRUPT: 'AGORA_STATE_CORRUPT',
 } as const;
 
 export type AgoraErrorCode = (typeof errorCodes)[keyof typeof errorCodes];

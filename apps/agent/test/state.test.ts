@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { errorCodes } from '@agora/errors';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { openDurableState } from '../src/index.js';
+
+const schema = z.object({ counter: z.number(), history: z.array(z.number()) });
+
+describe('durable state', () => {
+  let directory: string;
+  beforeAll(async () => {
+    directory = await mkdtemp(path.join(tmpdir(), 'agora-state-'));
+  });
+  afterAll(() => rm(directory, { recursive: true, force: true }));
+
+  it('keeps every update it confirmed across a reopen, applied in order', async () => {
+    const file = path.join(directory, 'ordered.json');
+    const state = await openDurableState(file, schema, { counter: 0, history: [] });
+    await Promise.all([1, 2, 3].map((step) => state.update((draft) => void draft.history.push(step))));
+    const reopened = await openDurableState(file, schema, { counter: 0, history: [] });
+    expect(reopened.read().history).toEqual([1, 2, 3]);
+  });
+
+  it('survives kill -9 in the middle of writing: the file holds a whole state, never a torn one', async () => {
+    const file = path.join(directory, 'killed.json');
+    const writer = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./state-writer.ts', import.meta.url)), file],
+      { stdio: 'ignore' },
+    );
+    const exited = new Promise((resolve) => writer.once('exit', resolve));
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const text = await readFile(file, 'utf8').catch(() => '');
+      if (text && schema.parse(JSON.parse(text)).counter >= 30) break;
+    }
+    writer.kill('SIGKILL');
+    await exited;
+    const after = (await openDurableState(file, schema, { counter: 0, history: [] })).read();
+    expect(after.counter).toBeGreaterThanOrEqual(30);
+    expect(after.history).toEqual(Array.from({ length: after.counter }, (_, i) => i + 1));
+  });
+
+  it('refuses a state file that is not what the agent wrote', async () => {
+    const file = path.join(directory, 'corrupt.json');
+    await writeFile(file, '{"counter": "many"');
+    await expect(openDurableState(file, schema, { counter: 0, history: [] })).rejects.toMatchObject({
+      code: errorCodes.STATE_CORRUPT,
+    });
+    await writeFile(file, '{"counter": "many", "history": []}');
+    await expect(openDurableState(file, schema, { counter: 0, history: [] })).rejects.toMatchObject({
+      code: errorCodes.STATE_CORRUPT,
+    });
+  });
+});
