@@ -103,6 +103,6 @@ export async function readKeystore(file: string, password: string): Promise<{ pr
   if (bytesToHex(expectedMac) !== strip(mac).toLowerCase()) {
     throw new AgoraError(errorCodes.KEYSTORE_WRONG_PASSWORD, `The password does not open ${file}.`);
   }
-  const privateKey = `0x${bytesToHex(ctr(derived.subarray(0, 16), hexToBytes(strip(cipherparams.iv))).decrypt(encrypted))}`;
+  const privateKey: Hex = `0x${bytesToHex(ctr(derived.subarray(0, 16), hexToBytes(strip(cipherparams.iv))).decrypt(encrypted))}`;
   return { privateKey, address: privateKeyToAddress(privateKey) };
 }
