@@ -6,9 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { readExample, type ExampleName } from '@agora/examples';
-import { executeModule, prepareApp } from '@agora/runtime';
-import { memoryImport } from '../packages/runtime/src/instrument.js';
-import { acquireMemory, releaseMemory } from '../packages/runtime/src/memory-pool.js';
+import { executeModule, prepareApp, startRun } from '@agora/runtime';
 import { createWasiHost, ProcessExit } from '../packages/runtime/src/wasi.js';
 
 const resultsFile = join(dirname(fileURLToPath(import.meta.url)), 'results', 'runtime.json');
@@ -86,30 +84,14 @@ for (const kernel of kernels) {
   );
 }
 
-// Starting a run from a cached, compiled module: what `executeModule` does before `_start`, for every task:
+// Starting a run from a cached, compiled module, as every task does before `_start` (`startRun`):
 // a fresh WASI host, a zeroed memory from the pool, a fresh instance.
 const cached = prepareApp(await readExample('echo'));
-const { initial, maximum } = cached.info.memoryPages;
 const iterations = 5_000;
 const samples: number[] = [];
 for (let batch = 0; batch < 10; batch++) {
   const started = performance.now();
-  for (let i = 0; i < iterations; i++) {
-    const host = createWasiHost({
-      args: ['app'],
-      input: new Uint8Array(0),
-      clockNs: 0n,
-      seed: new Uint8Array(32),
-      maxOutputBytes: 1024,
-      maxLogBytes: 1024,
-    });
-    const memory = acquireMemory(initial, maximum);
-    new WebAssembly.Instance(cached.module, {
-      ...host.imports,
-      [memoryImport.module]: { [memoryImport.name]: memory },
-    });
-    releaseMemory(memory, initial, maximum);
-  }
+  for (let i = 0; i < iterations; i++) startRun(cached, { fuel: 1n }).release();
   samples.push(((performance.now() - started) * 1000) / iterations);
 }
 const instantiateUs = median(samples.slice(2));

@@ -39,8 +39,6 @@ export function concat(chunks: readonly Uint8Array[]): Uint8Array {
 export type ContentStore = {
   /** Stores `bytes` and returns their CID. */
   put(bytes: Uint8Array): Promise<CID>;
-  /** Whether every block of `cid` is here. */
-  has(cid: CID): Promise<boolean>;
   /** The bytes of `cid`, checked block by block against their hashes as they are read. */
   get(cid: CID, options?: { maxBytes?: number }): Promise<Uint8Array>;
   close(): Promise<void>;
@@ -86,14 +84,6 @@ export async function openContentStore(directory: string, options: { maxBytes?: 
         );
       }
       return addBytes(bytes, blockstore);
-    },
-    async has(cid) {
-      try {
-        await read(cid, Infinity);
-        return true;
-      } catch {
-        return false;
-      }
     },
     async get(cid, getOptions = {}) {
       try {

@@ -36,26 +36,3 @@ export function prepareApp(bytes: Uint8Array, policy: Partial<RuntimePolicy> = {
     policy: fullPolicy,
   };
 }
-
-/** A bounded cache of prepared apps keyed by module hash and policy, least recently used out first. */
-export function createAppCache(capacity = 64): {
-  get(bytes: Uint8Array, policy?: Partial<RuntimePolicy>): PreparedApp;
-} {
-  const entries = new Map<string, PreparedApp>();
-  return {
-    get(bytes, policy = {}) {
-      const fullPolicy = { ...defaultRuntimePolicy, ...policy };
-      const key = `${bytesToHex(sha256(bytes))}:${fullPolicy.floats}:${fullPolicy.maxMemoryPages}:${fullPolicy.maxCallDepth}`;
-      const cached = entries.get(key);
-      if (cached) {
-        entries.delete(key);
-        entries.set(key, cached);
-        return cached;
-      }
-      const prepared = prepareApp(bytes, fullPolicy);
-      entries.set(key, prepared);
-      if (entries.size > capacity) entries.delete(entries.keys().next().value!);
-      return prepared;
-    },
-  };
-}

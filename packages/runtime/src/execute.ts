@@ -50,8 +50,18 @@ export type RunResult = {
 
 export const appArgv0 = 'app';
 
-/** Runs `_start` of a prepared app against the deterministic WASI host, in this thread. */
-export function executeModule(app: Pick<PreparedApp, 'module' | 'info'>, request: RunRequest): RunResult {
+/** A run set up to the point of calling `_start`: a fresh host, a pooled memory and a new instance. */
+export type StartedRun = {
+  host: WasiHost;
+  memory: WebAssembly.Memory;
+  /** The instance, or the engine's message when instantiation failed (a data or element segment that does not fit). */
+  instance: WebAssembly.Instance | { failure: string };
+  /** Hands the memory back to the pool; call once the run is over. */
+  release(): void;
+};
+
+/** Sets a run up without starting it: what every task pays before its first instruction. */
+export function startRun(app: Pick<PreparedApp, 'module' | 'info'>, request: RunRequest): StartedRun {
   const limits = { ...defaultRunLimits, ...request.limits };
   const input = request.input ?? new Uint8Array(0);
   if (input.length > limits.maxInputBytes) {
@@ -69,36 +79,45 @@ export function executeModule(app: Pick<PreparedApp, 'module' | 'info'>, request
     maxOutputBytes: limits.maxOutputBytes,
     maxLogBytes: limits.maxLogBytes,
   });
-
   const { initial, maximum } = app.info.memoryPages;
   const memory = acquireMemory(initial, maximum);
+  const release = (): void => releaseMemory(memory, initial, maximum);
   try {
-    return run(app.module, host, memory, request.fuel);
-  } finally {
-    releaseMemory(memory, initial, maximum);
-  }
-}
-
-function run(module: WebAssembly.Module, host: WasiHost, memory: WebAssembly.Memory, fuelLimit: bigint): RunResult {
-  let instance: WebAssembly.Instance;
-  try {
-    instance = new WebAssembly.Instance(module, {
+    const instance = new WebAssembly.Instance(app.module, {
       ...host.imports,
       [memoryImport.module]: { [memoryImport.name]: memory },
     });
+    return { host, memory, instance, release };
   } catch (error) {
-    // A data or element segment that does not fit: decided by the module alone, so deterministic.
+    // Decided by the module alone, so deterministic: reported as a trap.
     if (error instanceof WebAssembly.RuntimeError || error instanceof WebAssembly.LinkError) {
-      return {
-        outcome: 'trapped',
-        exitCode: null,
-        trap: error.message,
-        stdout: new Uint8Array(0),
-        stderr: new Uint8Array(0),
-        fuelUsed: 0n,
-      };
+      return { host, memory, instance: { failure: error.message }, release };
     }
+    release();
     throw error;
+  }
+}
+
+/** Runs `_start` of a prepared app against the deterministic WASI host, in this thread. */
+export function executeModule(app: Pick<PreparedApp, 'module' | 'info'>, request: RunRequest): RunResult {
+  const started = startRun(app, request);
+  try {
+    return finishRun(started, request.fuel);
+  } finally {
+    started.release();
+  }
+}
+
+function finishRun({ host, memory, instance }: StartedRun, fuelLimit: bigint): RunResult {
+  if ('failure' in instance) {
+    return {
+      outcome: 'trapped',
+      exitCode: null,
+      trap: instance.failure,
+      stdout: new Uint8Array(0),
+      stderr: new Uint8Array(0),
+      fuelUsed: 0n,
+    };
   }
   const exports = instance.exports as Record<string, unknown>;
   const fuel = exports[meteringExports.fuel] as WebAssembly.Global;

@@ -1,15 +1,10 @@
-export {
-  createAppCache,
-  defaultRuntimePolicy,
-  prepareApp,
-  runtimeVersion,
-  type PreparedApp,
-  type RuntimePolicy,
-} from './app.js';
+export { defaultRuntimePolicy, prepareApp, runtimeVersion, type PreparedApp, type RuntimePolicy } from './app.js';
 export {
   appArgv0,
   defaultRunLimits,
   executeModule,
+  startRun,
+  type StartedRun,
   type RunLimits,
   type RunOutcome,
   type RunRequest,

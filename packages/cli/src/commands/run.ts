@@ -7,25 +7,22 @@ import { type Command } from 'commander';
 import { z } from 'zod';
 import { printJson, reportError, withProgress } from '../output.js';
 
+// Defaults come from the commander options below (where --help shows them); this schema only checks.
 const optionsSchema = z.object({
   input: z.string().optional(),
   fuel: z
     .string()
     .regex(/^[1-9][0-9]*$/, 'fuel must be a positive whole number of units')
-    .transform((value) => BigInt(value))
-    .default(10_000_000_000n),
+    .transform((value) => BigInt(value)),
   json: z.boolean().default(false),
   taskId: z
     .string()
     .regex(/^0x[0-9a-fA-F]{64}$/, 'the task id must be 0x followed by 64 hex digits')
     .optional(),
-  time: z
-    .string()
-    .regex(/^[0-9]+$/, 'the time must be whole seconds since 1970')
-    .default('0'),
-  floats: z.enum(['canonicalize', 'reject']).default('canonicalize'),
-  maxMemory: z.coerce.number().int().min(1).max(4096).default(256),
-  timeout: z.coerce.number().positive().default(60),
+  time: z.string().regex(/^[0-9]+$/, 'the time must be whole seconds since 1970'),
+  floats: z.enum(['canonicalize', 'reject']),
+  maxMemory: z.coerce.number().int().min(1).max(4096),
+  timeout: z.coerce.number().positive(),
 });
 
 async function readInput(file: string | undefined): Promise<Uint8Array> {
