@@ -1,2 +1,7 @@
+export { type Agent, type AgentDependencies, startAgent } from './agent.js';
+export { type AgentState, type TrackedTask, agentStateSchema } from './agent-state.js';
+export { type AgentConfig, type AgentConfigInput, agentConfigSchema, loadConfig, resolveConfig } from './config.js';
 export { readKeystore, writeKeystore, type KeystoreFile, type KeystoreOptions } from './keystore.js';
+export { createLogger } from './log.js';
+export { createAgentMetrics, type AgentMetrics } from './metrics.js';
 export { openDurableState, type DurableState } from './state.js';

@@ -91,7 +91,8 @@ interface IComputeMarket is IEscrow {
         bytes32 indexed taskId, address indexed provider, bytes32 resultHash, uint64 fuelUsed
     );
     /// @notice A task reached a final state. `paidMask`/`slashedMask` index into the record's providers.
-    /// `resultHash` is the SHA-256 digest of the output (the digest of its raw CIDv1); zero when failed.
+    /// `resultHash` is the agreed result: the runtime's `agora.result.v1` hash of the outcome, the exit code and the
+    /// SHA-256 of the output (see packages/runtime/src/result.ts); zero when failed.
     /// `charged`: what the client paid in all (providers and fees); the rest of its lock was refunded.
     event TaskSettled(
         bytes32 indexed taskId,

@@ -57,6 +57,27 @@ export function parseCid(text: string): CID {
       details: 'Expected a CIDv1 such as bafkrei… (raw) or bafybei… (dag-pb), or a CIDv0 Qm….',
     });
   }
+  return checkedCid(cid, text);
+}
+
+/**
+ * Reads a CID in its binary form (as orders carry it on chain), accepting what `parseCid` accepts.
+ * @throws AgoraError CONTENT_INVALID_CID saying what was wrong
+ */
+export function cidFromBytes(bytes: Uint8Array): CID {
+  let cid: CID;
+  try {
+    cid = CID.decode(bytes);
+  } catch (error) {
+    throw new AgoraError(errorCodes.CONTENT_INVALID_CID, `${bytes.length} bytes that are not a binary CID.`, {
+      cause: error,
+      details: 'Expected the binary form of a CIDv1 (raw or dag-pb, sha2-256).',
+    });
+  }
+  return checkedCid(cid, cid.toString());
+}
+
+function checkedCid(cid: CID, text: string): CID {
   if (cid.multihash.code !== sha256.code) {
     throw new AgoraError(
       errorCodes.CONTENT_INVALID_CID,

@@ -10,6 +10,8 @@ export type GatewayOptions = {
   store: ContentStore;
   /** Largest upload accepted, in bytes. */
   maxUploadBytes?: number;
+  /** Serve only: no `POST /ipfs` (a provider serves what it holds but does not store strangers' uploads). */
+  readOnly?: boolean;
 };
 
 const statusOf: Partial<Record<string, 400 | 404 | 413 | 502>> = {
@@ -20,7 +22,7 @@ const statusOf: Partial<Record<string, 400 | 404 | 413 | 502>> = {
 };
 
 /** The gateway's routes, for mounting in another Hono app or serving with `startGateway`. */
-export function createGatewayApp({ store, maxUploadBytes = 64 * 1024 * 1024 }: GatewayOptions): Hono {
+export function createGatewayApp({ store, maxUploadBytes = 64 * 1024 * 1024, readOnly = false }: GatewayOptions): Hono {
   const app = new Hono();
 
   app.onError((error, c) => {
@@ -41,6 +43,8 @@ export function createGatewayApp({ store, maxUploadBytes = 64 * 1024 * 1024 }: G
       'x-ipfs-path': `/ipfs/${cid.toString()}`,
     });
   });
+
+  if (readOnly) return app;
 
   app.post('/ipfs', async (c) => {
     const declared = Number(c.req.header('content-length') ?? 'NaN');
@@ -66,6 +70,19 @@ export function createGatewayApp({ store, maxUploadBytes = 64 * 1024 * 1024 }: G
 
 export type RunningGateway = { url: string; close(): Promise<void> };
 
+/** Serves any Hono app on `host:port` (port 0 lets the system choose a free one); resolves once it listens. */
+export async function listen(app: Hono, { host = '127.0.0.1', port = 0 } = {}): Promise<RunningGateway> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, (info: AddressInfo) => {
+      resolve({
+        url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
+        close: () => new Promise<void>((done, fail) => server.close((error) => (error ? fail(error) : done()))),
+      });
+    });
+    server.once('error', reject);
+  });
+}
+
 /**
  * Serves the gateway on `host:port` (port 0 lets the system choose a free one).
  * @example
@@ -74,14 +91,5 @@ export type RunningGateway = { url: string; close(): Promise<void> };
 export async function startGateway(
   options: GatewayOptions & { host?: string; port?: number },
 ): Promise<RunningGateway> {
-  const app = createGatewayApp(options);
-  const host = options.host ?? '127.0.0.1';
-  return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? 0 }, (info: AddressInfo) => {
-      resolve({
-        url: `http://${host}:${info.port}`,
-        close: () => new Promise<void>((done, fail) => server.close((error) => (error ? fail(error) : done()))),
-      });
-    });
-  });
+  return listen(createGatewayApp(options), options);
 }

@@ -36,6 +36,10 @@ export const errorCodes = {
   KEYSTORE_WRONG_PASSWORD: 'AGORA_KEYSTORE_WRONG_PASSWORD',
   /** A durable state file that exists but cannot be read back. */
   STATE_CORRUPT: 'AGORA_STATE_CORRUPT',
+  /** A configuration file that is missing, not JSON, or does not match its schema. */
+  CONFIG_INVALID: 'AGORA_CONFIG_INVALID',
+  /** A task input document that does not decode (see `decodeTaskInput`). */
+  TASK_INPUT_INVALID: 'AGORA_TASK_INPUT_INVALID',
 } as const;
 
 export type AgoraErrorCode = (typeof errorCodes)[keyof typeof errorCodes];

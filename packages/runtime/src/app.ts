@@ -11,6 +11,12 @@ export const defaultRuntimePolicy: RuntimePolicy = defaultInstrumentOptions;
 /** The version of the metering and host rules: two runtimes agree on fuel only if this matches. */
 export const runtimeVersion = 'agora-runtime/1';
 
+/**
+ * The largest app module a provider fetches. Like every limit that decides a task's outcome, it belongs to the
+ * runtime version and not to a provider's configuration: replicas must refuse exactly the same tasks.
+ */
+export const maxAppBytes = 32 * 1024 * 1024;
+
 export type PreparedApp = {
   /** SHA-256 of the original module bytes, hex. */
   moduleHash: string;

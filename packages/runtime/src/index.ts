@@ -1,4 +1,11 @@
-export { defaultRuntimePolicy, prepareApp, runtimeVersion, type PreparedApp, type RuntimePolicy } from './app.js';
+export {
+  defaultRuntimePolicy,
+  maxAppBytes,
+  prepareApp,
+  runtimeVersion,
+  type PreparedApp,
+  type RuntimePolicy,
+} from './app.js';
 export {
   appArgv0,
   defaultRunLimits,
@@ -12,5 +19,13 @@ export {
 } from './execute.js';
 export { type FloatPolicy, type ModuleInfo, instrumentModule } from './instrument.js';
 export { createRuntimePool, type RuntimePool, type RuntimePoolOptions } from './pool.js';
-export { describeResult, resultHashOf, type DescribedResult, type Hex } from './result.js';
+export {
+  describeRefusal,
+  describeResult,
+  refusalCodes,
+  resultHashOf,
+  type DescribedResult,
+  type Hex,
+  type TaskOutcome,
+} from './result.js';
 export { allowedWasiFunctions } from './wasi-imports.js';

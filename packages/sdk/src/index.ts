@@ -24,4 +24,7 @@ export {
   deployAgora,
   deploymentSchema,
 } from './deploy.js';
+export { type ContractErrorInfo, contractErrorOf } from './contract-errors.js';
+export { type Resources, decodeResources, encodeResources, resourceFeatures } from './resources.js';
+export { type TaskInput, decodeTaskInput, encodeTaskInput, taskInputLimits } from './task-input.js';
 export * from './generated/contracts.js';

@@ -1,0 +1,236 @@
+// The provider agent: one poll loop over the chain that finds assignments, advances every open task, keeps the
+// ask fresh and withdraws earnings; an HTTP server beside it; everything durable under `dataDir`.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { type ContentStore, type RunningGateway, listen, openContentStore } from '@agora/content';
+import { AgoraError, errorCodes } from '@agora/errors';
+import { type RuntimePool, createRuntimePool, runtimeVersion } from '@agora/runtime';
+import { computeMarketAbi, encodeResources } from '@agora/sdk';
+import { type Hex, bytesToHex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { type AgentState, agentStateSchema } from './agent-state.js';
+import { createAskManager } from './asks.js';
+import { connectChain } from './chain.js';
+import { type AgentConfig, readPassword } from './config.js';
+import { createAgentHttpApp } from './http.js';
+import { readKeystore } from './keystore.js';
+import { type Logger, createLogger } from './log.js';
+import { type AgentMetrics, createAgentMetrics } from './metrics.js';
+import { createTaskRunner } from './run-task.js';
+import { ensureRegisteredAndStaked } from './setup.js';
+import { type DurableState, openDurableState } from './state.js';
+import { createTaskManager } from './tasks.js';
+import { createAssignmentWatcher } from './watcher.js';
+
+export type Agent = {
+  provider: Hex;
+  /** Where the HTTP server listens (health, metrics, ask, tasks, content). */
+  url: string;
+  state: DurableState<AgentState>;
+  metrics: AgentMetrics;
+  /** Runs one poll now (watch, advance, ask, withdraw) and waits for it. */
+  pollNow(): Promise<void>;
+  /** Stops polling, lets steps in flight finish, closes the pool, the server and the store. */
+  stop(): Promise<void>;
+};
+
+export type AgentDependencies = {
+  logger?: Logger;
+  metrics?: AgentMetrics;
+};
+
+/**
+ * Starts an agent: unlocks the key, registers and stakes if needed, signs an ask, and starts polling.
+ * @example
+ * const agent = await startAgent(await loadConfig('agent.json')); process.on('SIGTERM', () => agent.stop())
+ */
+export async function startAgent(config: AgentConfig, dependencies: AgentDependencies = {}): Promise<Agent> {
+  const logger = dependencies.logger ?? createLogger();
+  const metrics = dependencies.metrics ?? createAgentMetrics();
+  const { privateKey, address } = await readKeystore(config.keystore, await readPassword(config));
+  const signer = privateKeyToAccount(privateKey);
+  const provider: Hex = address;
+
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const state = await openDurableState(path.join(config.dataDir, 'state.json'), agentStateSchema, {
+    version: 1,
+    chainId: config.deployment.chainId,
+    market: config.market,
+    provider,
+    cursor: null,
+    ask: null,
+    askNonce: '0',
+    tasks: {},
+    history: [],
+  } satisfies AgentState);
+  const owner = state.read();
+  if (
+    owner.chainId !== config.deployment.chainId ||
+    owner.market.toLowerCase() !== config.market.toLowerCase() ||
+    owner.provider.toLowerCase() !== provider.toLowerCase()
+  ) {
+    throw new AgoraError(
+      errorCodes.CONFIG_INVALID,
+      `The data directory ${config.dataDir} belongs to provider ${owner.provider} on market ${owner.market} (chain ${owner.chainId}); use another dataDir for this key or deployment.`,
+    );
+  }
+
+  const closers: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse())
+      await close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));
+  };
+  try {
+    const store: ContentStore = await openContentStore(path.join(config.dataDir, 'content'));
+    closers.push(() => store.close());
+    const pool: RuntimePool = createRuntimePool({ size: config.runtime.workers, timeoutMs: config.runtime.timeoutMs });
+    closers.push(() => pool.close());
+    const chain = await connectChain({
+      rpcUrl: config.rpcUrl,
+      chainId: config.deployment.chainId,
+      privateKey,
+      pollingIntervalMs: Math.min(config.chain.pollIntervalMs, 1_000),
+      logger,
+      metrics,
+    });
+    const params = await chain.publicClient.readContract({
+      address: config.market,
+      abi: computeMarketAbi,
+      functionName: 'params',
+    });
+
+    const resources = encodeResources(config.provider.resources);
+    const profile = await store.put(
+      new TextEncoder().encode(
+        JSON.stringify({ kind: 'agora.provider.v1', runtimeVersion, resources: config.provider.resources }),
+      ),
+    );
+    await ensureRegisteredAndStaked({
+      chain,
+      registry: config.registry,
+      stakeToken: config.stakeToken,
+      resources,
+      metadataCid: (config.provider.metadataCid as Hex | undefined) ?? bytesToHex(profile.bytes),
+      stake: config.provider.stake,
+      logger,
+    });
+
+    let withdrawDue = true;
+    const tasks = createTaskManager({
+      chain,
+      market: config.market,
+      state,
+      runner: createTaskRunner({ store, pool, sources: config.contentSources }),
+      logger,
+      metrics,
+      commitWindowSeconds: BigInt(params.commitWindow),
+      onPaid: () => (withdrawDue = true),
+    });
+    closers.push(() => tasks.drain());
+    const watcher = createAssignmentWatcher({
+      chain,
+      market: config.market,
+      state,
+      tasks,
+      logger,
+      metrics,
+      startBlock: config.deployment.startBlock,
+      ...config.chain,
+    });
+    const asks = createAskManager({
+      chain,
+      signer,
+      market: config.market,
+      chainId: config.deployment.chainId,
+      state,
+      terms: { ...config.ask, resources },
+      matchers: config.matchers,
+      logger,
+      metrics,
+    });
+
+    const withdraw = async () => {
+      const { free } = await chain.publicClient.readContract({
+        address: config.market,
+        abi: computeMarketAbi,
+        functionName: 'balanceOf',
+        args: [config.ask.token, provider],
+      });
+      if (free < config.withdraw.minAmount || free === 0n) return;
+      await chain.write({
+        address: config.market,
+        abi: computeMarketAbi,
+        functionName: 'withdraw',
+        args: [config.ask.token, free],
+      });
+      metrics.withdrawn.inc(Number(free));
+      logger.info({ amount: free, token: config.ask.token }, 'earnings withdrawn');
+    };
+
+    const guarded = async (where: string, work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (error) {
+        metrics.errors.inc({ where });
+        logger.error({ err: error, where }, `${where} failed; retrying on the next poll`);
+      }
+    };
+    const pollOnce = async () => {
+      await guarded('watch', () => watcher.poll());
+      await guarded('task', () => tasks.advanceAll());
+      await guarded('ask', () => asks.refresh());
+      if (withdrawDue) {
+        withdrawDue = false;
+        await guarded('withdraw', withdraw);
+      }
+    };
+
+    await pollOnce();
+    const http: RunningGateway = await listen(
+      createAgentHttpApp({ provider, state, asks, metrics, store }),
+      config.http,
+    );
+    closers.push(() => http.close());
+
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    let current: Promise<void> = Promise.resolve();
+    const loop = (async () => {
+      while (!stopped) {
+        current = pollOnce();
+        await current;
+        if (stopped) break;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, config.chain.pollIntervalMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    })();
+    logger.info({ provider, url: http.url, market: config.market, runtimeVersion }, 'agent started');
+
+    return {
+      provider,
+      url: http.url,
+      state,
+      metrics,
+      async pollNow() {
+        await current;
+        current = pollOnce();
+        await current;
+      },
+      async stop() {
+        stopped = true;
+        wake?.();
+        await loop;
+        await closeAll();
+        logger.info({ provider }, 'agent stopped');
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

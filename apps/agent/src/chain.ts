@@ -1,0 +1,122 @@
+// The agent's connection to the chain: a public client for reads and one sender for writes. Writes go out one at
+// a time, each simulated first (a revert is reported with its custom error and costs no gas) and awaited to its
+// receipt, so the account's nonces never collide and every state change is known before the next one starts.
+import { AgoraError, errorCodes } from '@agora/errors';
+import { computeMarketAbi, contractErrorOf, providerRegistryAbi, agoraTokenAbi, testStablecoinAbi } from '@agora/sdk';
+import {
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type Hex,
+  type PublicClient,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+} from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import type { Logger } from './log.js';
+import type { AgentMetrics } from './metrics.js';
+
+export type AgentChain = {
+  publicClient: PublicClient;
+  account: Address;
+  /**
+   * Simulates and sends a write, waits for its receipt. Writes run one at a time.
+   * @throws AgoraError TRANSACTION_REVERTED with `details` holding the custom error's name when the call reverts
+   */
+  write<const abi extends Abi, name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(request: {
+    address: Address;
+    abi: abi;
+    functionName: name;
+    args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', name>;
+  }): Promise<TransactionReceipt>;
+};
+
+/** The custom error a failed write reverted with (`ComputeAlreadyCommitted`, …), if it did revert with one. */
+export function revertName(error: unknown): string | undefined {
+  if (error instanceof AgoraError && error.code === errorCodes.TRANSACTION_REVERTED) return error.details;
+  return contractErrorOf(error)?.name;
+}
+
+export const agentAbis = { computeMarketAbi, providerRegistryAbi, agoraTokenAbi, testStablecoinAbi };
+
+export async function connectChain(options: {
+  rpcUrl: string;
+  chainId: number;
+  privateKey: Hex;
+  pollingIntervalMs: number;
+  logger: Logger;
+  metrics: AgentMetrics;
+}): Promise<AgentChain> {
+  const chain: Chain = defineChain({
+    id: options.chainId,
+    name: `chain-${options.chainId}`,
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [options.rpcUrl] } },
+  });
+  const transport = http(options.rpcUrl, { retryCount: 3 });
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: options.pollingIntervalMs });
+  const account: Account = privateKeyToAccount(options.privateKey);
+  const walletClient: WalletClient<Transport, Chain, Account> = createWalletClient({ account, chain, transport });
+
+  const actualChainId = await publicClient.getChainId().catch((cause: unknown) => {
+    throw new AgoraError(errorCodes.CONFIG_INVALID, `Cannot reach the chain at ${options.rpcUrl}.`, {
+      cause,
+      retryable: true,
+    });
+  });
+  if (actualChainId !== options.chainId) {
+    throw new AgoraError(
+      errorCodes.CONFIG_INVALID,
+      `The RPC at ${options.rpcUrl} serves chain ${actualChainId}, but the deployment is on chain ${options.chainId}.`,
+    );
+  }
+
+  let queue: Promise<unknown> = Promise.resolve();
+  const write: AgentChain['write'] = (request) => {
+    const send = async () => {
+      const functionName = String(request.functionName);
+      let hash: Hex;
+      try {
+        // The generic request is exactly what viem's simulate takes; its conditional types do not see that.
+        const { request: prepared } = await publicClient.simulateContract({
+          ...(request as Parameters<typeof publicClient.simulateContract>[0]),
+          account,
+        });
+        hash = await walletClient.writeContract(prepared as Parameters<typeof walletClient.writeContract>[0]);
+      } catch (cause) {
+        const reverted = contractErrorOf(cause);
+        options.metrics.transactions.inc({ function: functionName, result: reverted ? 'reverted' : 'failed' });
+        if (reverted) {
+          throw new AgoraError(errorCodes.TRANSACTION_REVERTED, `${functionName} would revert with ${reverted.name}.`, {
+            cause,
+            details: reverted.name,
+          });
+        }
+        throw cause;
+      }
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== 'success') {
+        options.metrics.transactions.inc({ function: functionName, result: 'reverted' });
+        throw new AgoraError(errorCodes.TRANSACTION_REVERTED, `${functionName} reverted in ${hash}.`, {
+          details: 'reverted on chain after a successful simulation',
+        });
+      }
+      options.metrics.transactions.inc({ function: functionName, result: 'success' });
+      options.logger.debug({ functionName, hash, gasUsed: receipt.gasUsed }, 'transaction mined');
+      return receipt;
+    };
+    const next = queue.then(send);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  return { publicClient, account: account.address, write };
+}

@@ -1,0 +1,405 @@
+// The life of each assigned task, driven step by step from durable state and the chain: run it, make the result
+// and salt durable, commit (or submit, with one replica), reveal, settle. Every step first asks the chain where
+// the task stands, so a restart at any point continues from there: a commit that landed just before a crash is
+// recognised by its revert, and the salt needed to reveal it was on disk before it was sent.
+import { randomBytes } from 'node:crypto';
+import { AgoraError, errorCodes } from '@agora/errors';
+import { type Task, commitmentOf, computeMarketAbi, decodeTaskRecord, taskStatus } from '@agora/sdk';
+import { type Address, type Hex, bytesToHex, zeroHash } from 'viem';
+import { type AgentState, type TrackedTask, historyLimit } from './agent-state.js';
+import { type AgentChain, revertName } from './chain.js';
+import type { Logger } from './log.js';
+import type { AgentMetrics } from './metrics.js';
+import type { TaskRunResult, TaskRunner } from './run-task.js';
+import type { DurableState } from './state.js';
+
+export type TaskManager = {
+  /** Records an assignment seen in a `TaskMatched` event (idempotent; a different record for the same id replaces it). */
+  assign(assignment: Pick<TrackedTask, 'taskId' | 'record' | 'appCid' | 'inputCid' | 'matchedBlock'>): Promise<void>;
+  /**
+   * After blocks from `fromBlock` on were read again (a reorg), drops the open tasks matched in them that the new
+   * chain does not hold (`seen` has the ids it does); a task matched again later is assigned again when seen.
+   */
+  forgetUnseen(fromBlock: number, seen: ReadonlySet<string>): Promise<void>;
+  /** Advances every open task as far as the chain allows now. */
+  advanceAll(): Promise<void>;
+  /** Waits for runs and steps in flight. */
+  drain(): Promise<void>;
+};
+
+/** Runs that failed for a reason of this machine are retried this many times before the task is abandoned. */
+const maxRunAttempts = 3;
+
+export function createTaskManager(options: {
+  chain: AgentChain;
+  market: Address;
+  state: DurableState<AgentState>;
+  runner: TaskRunner;
+  logger: Logger;
+  metrics: AgentMetrics;
+  /** The market's commit window, to place a task's match in time from its commit deadline. */
+  commitWindowSeconds: bigint;
+  /** Called after a task settled with this provider paid. */
+  onPaid?: () => void;
+}): TaskManager {
+  const { chain, market, state, runner, logger, metrics } = options;
+  const provider = chain.account;
+  const running = new Map<string, Promise<void>>();
+  const stepping = new Map<string, Promise<void>>();
+  const attempts = new Map<string, number>();
+  let draining = false;
+
+  const update = (taskId: Hex, change: (task: TrackedTask) => void) =>
+    state.update((draft) => {
+      const task = draft.tasks[taskId];
+      if (!task) return;
+      change(task);
+      task.updatedAt = Date.now();
+    });
+
+  const abandon = async (task: TrackedTask, reason: string): Promise<void> => {
+    logger.warn({ taskId: task.taskId, reason }, 'task abandoned');
+    await update(task.taskId, (t) => {
+      t.phase = 'abandoned';
+      t.note = reason;
+    });
+  };
+
+  /** The filter for one task's events, from its match on. */
+  const ofTask = (task: TrackedTask) =>
+    ({
+      address: market,
+      abi: computeMarketAbi,
+      args: { taskId: task.taskId },
+      fromBlock: BigInt(task.matchedBlock),
+      toBlock: 'latest',
+      strict: true,
+    }) as const;
+
+  const settle = async (task: TrackedTask, terms: Task, status: number) => {
+    const [settled] = await chain.publicClient.getContractEvents({ ...ofTask(task), eventName: 'TaskSettled' });
+    const bit = 1n << BigInt(task.index);
+    const paid = settled ? (settled.args.paidMask & bit) !== 0n : false;
+    const slashed = settled ? (settled.args.slashedMask & bit) !== 0n : false;
+    const payment = paid && settled ? settled.args.fuelUsed * terms.pricePerFuel : 0n;
+    const settlement = {
+      status: status === taskStatus.finalized ? 'finalized' : status === taskStatus.failed ? 'failed' : 'retired',
+      paid,
+      slashed,
+      payment: payment.toString(),
+      resultHash: settled?.args.resultHash ?? zeroHash,
+    } as const;
+    await state.update((draft) => {
+      const current = draft.tasks[task.taskId];
+      if (!current) return;
+      delete draft.tasks[task.taskId];
+      draft.history.push({ ...current, phase: 'settled', settlement, updatedAt: Date.now() });
+      if (draft.history.length > historyLimit) draft.history.splice(0, draft.history.length - historyLimit);
+    });
+    metrics.settlements.inc({ result: paid ? 'paid' : slashed ? 'slashed' : 'neither' });
+    if (payment > 0n) metrics.earnings.inc(Number(payment));
+    logger.info({ taskId: task.taskId, ...settlement }, 'task settled');
+    if (paid) options.onPaid?.();
+  };
+
+  const execute = (task: TrackedTask, terms: Task, now: bigint) => {
+    const started = performance.now();
+    const work = (async () => {
+      let result: TaskRunResult;
+      try {
+        logger.info({ taskId: task.taskId, maxFuel: terms.maxFuel }, 'task executing');
+        result = await runner.run({ taskId: task.taskId, task: terms, appCid: task.appCid, inputCid: task.inputCid });
+      } catch (error) {
+        if (error instanceof AgoraError && error.code === errorCodes.CONTENT_NOT_FOUND) {
+          // Nobody may have the content. Committing "not found" late in the window beats not committing at all:
+          // a no-show is slashed for sure, a dissenter only if a quorum did find it.
+          const matchedAt = terms.commitDeadline - options.commitWindowSeconds;
+          const giveUpAt = matchedAt + (terms.commitDeadline - matchedAt) / 2n;
+          if (now < giveUpAt) {
+            await update(task.taskId, (t) => (t.note = error.message));
+            return;
+          }
+          result = await runner.refuse(errorCodes.CONTENT_NOT_FOUND);
+        } else if (error instanceof AgoraError && error.code === errorCodes.RUNTIME_TIMEOUT) {
+          metrics.runs.inc({ outcome: 'error' });
+          await abandon(task, `the run hit this agent's wall-clock limit: ${error.message}`);
+          return;
+        } else {
+          const attempt = (attempts.get(task.taskId) ?? 0) + 1;
+          attempts.set(task.taskId, attempt);
+          metrics.runs.inc({ outcome: 'error' });
+          metrics.errors.inc({ where: 'task' });
+          logger.error({ taskId: task.taskId, err: error, attempt }, 'task run failed');
+          if (attempt >= maxRunAttempts) await abandon(task, `the run failed ${attempt} times: ${String(error)}`);
+          return;
+        }
+      }
+      metrics.runs.inc({ outcome: result.outcome });
+      metrics.fuel.inc(Number(result.fuelUsed));
+      metrics.runSeconds.observe((performance.now() - started) / 1000);
+      const salt = bytesToHex(randomBytes(32));
+      // Durable before anything reaches the chain: a restart reveals with exactly this result and salt.
+      await update(task.taskId, (t) => {
+        t.phase = 'executed';
+        t.salt = salt;
+        t.note = undefined;
+        t.result = {
+          outcome: result.outcome,
+          exitCode: result.exitCode,
+          fuelUsed: result.fuelUsed.toString(),
+          resultHash: result.resultHash,
+          outputCid: result.outputCid,
+          outputBytes: result.stdout.length,
+          moduleHash: result.moduleHash,
+        };
+      });
+      logger.info(
+        {
+          taskId: task.taskId,
+          outcome: result.outcome,
+          exitCode: result.exitCode,
+          fuelUsed: result.fuelUsed,
+          resultHash: result.resultHash,
+          outputCid: result.outputCid,
+        },
+        'task executed',
+      );
+    })();
+    const tracked = work
+      .catch((error: unknown) => {
+        metrics.errors.inc({ where: 'task' });
+        logger.error({ taskId: task.taskId, err: error }, 'task run could not be recorded');
+      })
+      .finally(() => running.delete(task.taskId));
+    running.set(task.taskId, tracked);
+    // The commit follows at once instead of on the next poll.
+    void tracked.then(() => step(task.taskId));
+  };
+
+  /** What a write's revert means for this task, or rethrows when it means nothing expected. */
+  const onWriteError = async (
+    task: TrackedTask,
+    error: unknown,
+    expected: Record<string, () => Promise<void> | undefined>,
+  ) => {
+    const name = revertName(error);
+    const handler = name === undefined ? undefined : expected[name];
+    if (handler) return handler();
+    await update(task.taskId, (t) => (t.note = error instanceof Error ? error.message : String(error)));
+    throw error;
+  };
+
+  const commit = async (task: TrackedTask, terms: Task) => {
+    const result = task.result;
+    if (!result || !task.salt) throw new Error(`task ${task.taskId} is executed but has no result`);
+    const fuelUsed = BigInt(result.fuelUsed);
+    if (terms.providers.length === 1) {
+      try {
+        const receipt = await chain.write({
+          address: market,
+          abi: computeMarketAbi,
+          functionName: 'submitResult',
+          args: [task.record, result.resultHash, fuelUsed],
+        });
+        await update(task.taskId, (t) => {
+          t.phase = 'revealed';
+          t.transactions.submit = receipt.transactionHash;
+        });
+        logger.info({ taskId: task.taskId, tx: receipt.transactionHash }, 'result submitted');
+      } catch (error) {
+        await onWriteError(task, error, {
+          ComputeCommitClosed: () => abandon(task, 'the result was ready after the commit deadline'),
+        });
+      }
+      return;
+    }
+    const commitment = commitmentOf({
+      taskId: task.taskId,
+      provider,
+      resultHash: result.resultHash,
+      fuelUsed,
+      salt: task.salt,
+    });
+    const committed = async (hash?: Hex) =>
+      update(task.taskId, (t) => {
+        t.phase = 'committed';
+        if (hash) t.transactions.commit = hash;
+      });
+    try {
+      const receipt = await chain.write({
+        address: market,
+        abi: computeMarketAbi,
+        functionName: 'commit',
+        args: [task.record, BigInt(task.index), commitment],
+      });
+      await committed(receipt.transactionHash);
+      logger.info({ taskId: task.taskId, tx: receipt.transactionHash }, 'result committed');
+    } catch (error) {
+      await onWriteError(task, error, {
+        // The commit landed before a restart: the salt on disk is the one it used.
+        ComputeAlreadyCommitted: async () => {
+          await committed();
+          logger.info({ taskId: task.taskId }, 'result committed before a restart');
+        },
+        ComputeCommitClosed: () => abandon(task, 'the result was ready after the commit deadline'),
+      });
+    }
+  };
+
+  const reveal = async (task: TrackedTask, terms: Task, now: bigint) => {
+    const result = task.result;
+    if (!result || !task.salt) throw new Error(`task ${task.taskId} is committed but has no result`);
+    if (now <= terms.commitDeadline) {
+      const commits = await chain.publicClient.getContractEvents({ ...ofTask(task), eventName: 'ResultCommitted' });
+      if (commits.length < terms.providers.length) return;
+    }
+    try {
+      const receipt = await chain.write({
+        address: market,
+        abi: computeMarketAbi,
+        functionName: 'reveal',
+        args: [task.record, BigInt(task.index), result.resultHash, BigInt(result.fuelUsed), task.salt],
+      });
+      await update(task.taskId, (t) => {
+        t.phase = 'revealed';
+        t.transactions.reveal = receipt.transactionHash;
+      });
+      logger.info({ taskId: task.taskId, tx: receipt.transactionHash }, 'result revealed');
+    } catch (error) {
+      await onWriteError(task, error, {
+        ComputeRevealNotOpen: () => undefined,
+        ComputeRevealClosed: () => abandon(task, 'the reveal window closed before the reveal'),
+      });
+    }
+  };
+
+  /** Settles a task whose windows allow it; anyone may, and the agent does so for its own tasks. */
+  const finalize = async (task: TrackedTask, terms: Task, now: bigint) => {
+    const reveals = await chain.publicClient.getContractEvents({ ...ofTask(task), eventName: 'ResultRevealed' });
+    const commitsDone = now > terms.commitDeadline;
+    if (!commitsDone && reveals.length < terms.providers.length) return;
+    const votes = new Map<Hex, number>();
+    for (const reveal of reveals) votes.set(reveal.args.resultHash, (votes.get(reveal.args.resultHash) ?? 0) + 1);
+    const agreed = [...votes].find(([, count]) => count >= terms.quorum)?.[0] ?? zeroHash;
+    try {
+      const receipt = await chain.write({
+        address: market,
+        abi: computeMarketAbi,
+        functionName: 'finalize',
+        args: [task.record, agreed],
+      });
+      await update(task.taskId, (t) => (t.transactions.finalize = receipt.transactionHash));
+      logger.info({ taskId: task.taskId, tx: receipt.transactionHash, resultHash: agreed }, 'task finalized');
+    } catch (error) {
+      await onWriteError(task, error, {
+        ComputeTooEarly: () => undefined,
+        ComputeTaskNotOpen: () => undefined,
+      });
+    }
+  };
+
+  const advance = async (taskId: Hex, now: bigint) => {
+    const task = state.read().tasks[taskId];
+    if (!task) return;
+    const terms = decodeTaskRecord(task.record);
+    const status = await chain.publicClient.readContract({
+      address: market,
+      abi: computeMarketAbi,
+      functionName: 'taskStatus',
+      args: [terms.client, terms.nonce],
+    });
+    if (status === taskStatus.none) {
+      // Not on the chain the node now follows (a reorg took it): wait, the watcher re-reads the blocks.
+      return;
+    }
+    if (status !== taskStatus.matched) {
+      await settle(task, terms, status);
+      return;
+    }
+    switch (task.phase) {
+      case 'assigned':
+        if (running.has(taskId)) return;
+        if (now > terms.commitDeadline) return abandon(task, 'the commit window closed before the task ran');
+        return execute(task, terms, now);
+      case 'executed':
+        return commit(task, terms);
+      case 'committed':
+        return reveal(task, terms, now);
+      case 'revealed':
+      case 'abandoned':
+        return finalize(task, terms, now);
+      case 'settled':
+        return;
+    }
+  };
+
+  const now = async () => (await chain.publicClient.getBlock({ blockTag: 'latest' })).timestamp;
+
+  /** Advances one task unless a step of it is already under way. */
+  const step = (taskId: Hex, at?: bigint): Promise<void> => {
+    const current = stepping.get(taskId);
+    if (current) return current;
+    if (draining) return Promise.resolve();
+    const next = (async () => advance(taskId, at ?? (await now())))()
+      .catch((error: unknown) => {
+        metrics.errors.inc({ where: 'task' });
+        logger.error({ taskId, err: error }, 'task step failed; retrying on the next poll');
+      })
+      .finally(() => stepping.delete(taskId));
+    stepping.set(taskId, next);
+    return next;
+  };
+
+  return {
+    async assign(assignment) {
+      const terms = decodeTaskRecord(assignment.record);
+      const index = terms.providers.findIndex((p) => p.toLowerCase() === provider.toLowerCase());
+      if (index < 0) return;
+      let added = false;
+      await state.update((draft) => {
+        const known = draft.tasks[assignment.taskId];
+        if (known?.record === assignment.record) return;
+        if (draft.history.some((t) => t.taskId === assignment.taskId && t.record === assignment.record)) return;
+        // New, or matched again with other terms after a reorg: whatever was computed for the old terms is void.
+        draft.tasks[assignment.taskId] = {
+          ...assignment,
+          index,
+          phase: 'assigned',
+          transactions: {},
+          updatedAt: Date.now(),
+        };
+        added = true;
+      });
+      if (!added) return;
+      metrics.assignments.inc();
+      logger.info(
+        { taskId: assignment.taskId, index, replicas: terms.providers.length, block: assignment.matchedBlock },
+        'task assigned',
+      );
+    },
+    async forgetUnseen(fromBlock, seen) {
+      const gone: string[] = [];
+      await state.update((draft) => {
+        for (const task of Object.values(draft.tasks)) {
+          if (task.matchedBlock >= fromBlock && !seen.has(task.taskId)) {
+            delete draft.tasks[task.taskId];
+            gone.push(task.taskId);
+          }
+        }
+      });
+      for (const taskId of gone) logger.warn({ taskId }, 'task dropped: a reorg removed its match');
+    },
+    async advanceAll() {
+      const open = Object.keys(state.read().tasks) as Hex[];
+      metrics.activeTasks.set(open.length);
+      if (open.length === 0 || draining) return;
+      const at = await now();
+      await Promise.all(open.map((taskId) => step(taskId, at)));
+    },
+    async drain() {
+      draining = true;
+      await Promise.allSettled([...running.values()]);
+      await Promise.allSettled([...stepping.values()]);
+    },
+  };
+}

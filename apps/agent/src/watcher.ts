@@ -1,0 +1,94 @@
+// Finds this provider's assignments in `TaskMatched` events, block range by block range, acting only on blocks
+// `confirmations` deep. The last processed block and its hash are durable: a restart resumes after it, and when
+// the chain no longer has that hash (a reorg replaced it) the watcher steps back `reorgDepth` blocks and reads
+// them again. Reading twice is harmless: assignments are keyed by task id, and a task re-matched with other terms
+// replaces the old one.
+import { computeMarketAbi } from '@agora/sdk';
+import type { Address } from 'viem';
+import type { AgentState } from './agent-state.js';
+import type { AgentChain } from './chain.js';
+import type { Logger } from './log.js';
+import type { AgentMetrics } from './metrics.js';
+import type { DurableState } from './state.js';
+import type { TaskManager } from './tasks.js';
+
+export type AssignmentWatcher = {
+  /** Processes every confirmed block not processed yet. */
+  poll(): Promise<void>;
+};
+
+export function createAssignmentWatcher(options: {
+  chain: AgentChain;
+  market: Address;
+  state: DurableState<AgentState>;
+  tasks: TaskManager;
+  logger: Logger;
+  metrics: AgentMetrics;
+  startBlock: number;
+  confirmations: number;
+  reorgDepth: number;
+  logBatchBlocks: number;
+}): AssignmentWatcher {
+  const { chain, market, state, tasks, logger, metrics } = options;
+  const { publicClient } = chain;
+
+  /** Where to read from, and whether that re-reads blocks a reorg replaced. */
+  const firstUnprocessed = async (): Promise<{ from: number; reorg: boolean }> => {
+    const cursor = state.read().cursor;
+    if (!cursor) return { from: options.startBlock, reorg: false };
+    const block = await publicClient.getBlock({ blockNumber: BigInt(cursor.number) }).catch(() => undefined);
+    if (block?.hash === cursor.hash) return { from: cursor.number + 1, reorg: false };
+    const from = Math.max(options.startBlock, cursor.number - options.reorgDepth);
+    metrics.reorgs.inc();
+    logger.warn(
+      { block: cursor.number, expected: cursor.hash, found: block?.hash ?? null, rereadFrom: from },
+      'reorg noticed',
+    );
+    return { from, reorg: true };
+  };
+
+  return {
+    async poll() {
+      const head = Number(await publicClient.getBlockNumber({ cacheTime: 0 }));
+      const target = head - options.confirmations;
+      const start = await firstUnprocessed();
+      const seen = new Set<string>();
+      let from = start.from;
+      while (from <= target) {
+        const to = Math.min(target, from + options.logBatchBlocks - 1);
+        const logs = await publicClient.getContractEvents({
+          address: market,
+          abi: computeMarketAbi,
+          eventName: 'TaskMatched',
+          fromBlock: BigInt(from),
+          toBlock: BigInt(to),
+          strict: true,
+        });
+        for (const log of logs) {
+          seen.add(log.args.taskId);
+          await tasks.assign({
+            taskId: log.args.taskId,
+            record: log.args.record,
+            appCid: log.args.appCid,
+            inputCid: log.args.inputCid,
+            matchedBlock: Number(log.blockNumber),
+          });
+        }
+        const block = await publicClient.getBlock({ blockNumber: BigInt(to) });
+        await state.update((draft) => {
+          draft.cursor = { number: to, hash: block.hash };
+        });
+        metrics.processedBlock.set(to);
+        from = to + 1;
+      }
+      if (start.reorg && start.from > target && target >= 0) {
+        // The new chain is not even as long as the re-read range: continue from its confirmed head.
+        const block = await publicClient.getBlock({ blockNumber: BigInt(target) });
+        await state.update((draft) => {
+          draft.cursor = { number: target, hash: block.hash };
+        });
+      }
+      if (start.reorg) await tasks.forgetUnseen(start.from, seen);
+    },
+  };
+}

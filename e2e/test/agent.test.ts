@@ -1,0 +1,471 @@
+// Provider agents against a real anvil with the real contracts, real WASM and real content: the whole path from a
+// matched bid to paid providers and a refunded client.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type Agent } from '@agora/agent';
+import { readExample } from '@agora/examples';
+import { describeResult, executeModule, prepareApp } from '@agora/runtime';
+import {
+  type Ask,
+  computeMarketAbi,
+  decodeTaskRecord,
+  lockAmount,
+  nonceOf,
+  providerRegistryAbi,
+  taskStatus,
+  testStablecoinAbi,
+} from '@agora/sdk';
+import { type Address, type Hex, createTestClient, hexToBytes, http, parseEventLogs } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AgentFiles,
+  type ClientContent,
+  spawnProviderAgent,
+  startClientContent,
+  startProviderAgent,
+  writeAgentFiles,
+} from '../src/agents.js';
+import {
+  type Network,
+  type Wallet,
+  commitResult,
+  escrowBalance,
+  readTaskStatus,
+  revealResult,
+  send,
+  signedAsk,
+  signedBid,
+  startNetwork,
+} from '../src/scenario.js';
+
+const signedAskOf = (network: Network, provider: Wallet) => signedAsk(network, provider, { nonce: 77n });
+
+type StoredAsk = { ask: Record<keyof Ask, string | number>; signature: Hex };
+
+async function askOf(agentUrl: string): Promise<{ ask: Ask; signature: Hex }> {
+  const response = await fetch(`${agentUrl}/ask`);
+  expect(response.status).toBe(200);
+  const { ask, signature } = (await response.json()) as StoredAsk;
+  return {
+    ask: {
+      provider: ask.provider as Address,
+      token: ask.token as Address,
+      pricePerFuel: BigInt(ask.pricePerFuel),
+      resources: BigInt(ask.resources),
+      modes: Number(ask.modes),
+      volume: Number(ask.volume),
+      expiry: BigInt(ask.expiry),
+      nonce: BigInt(ask.nonce),
+    },
+    signature,
+  };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function settlementOf(network: Network, taskId: Hex) {
+  return until(`the settlement of ${taskId}`, async () => {
+    const [settled] = await network.publicClient.getContractEvents({
+      address: network.market,
+      abi: computeMarketAbi,
+      eventName: 'TaskSettled',
+      args: { taskId },
+      fromBlock: 0n,
+      strict: true,
+    });
+    return settled?.args;
+  });
+}
+
+type AgentTaskRecord = {
+  phase: string;
+  result: { outputCid: string; resultHash: Hex; outcome: string };
+  transactions: Record<string, Hex>;
+  settlement: { paid: boolean; slashed: boolean };
+};
+
+/** The agent's provenance record of a task, once the agent has seen it settle. */
+async function settledRecordOf(agentUrl: string, taskId: Hex): Promise<AgentTaskRecord> {
+  return until(`the agent at ${agentUrl} to see ${taskId} settled`, async () => {
+    const response = await fetch(`${agentUrl}/tasks/${taskId}`);
+    if (response.status !== 200) return undefined;
+    const record = (await response.json()) as AgentTaskRecord;
+    return record.phase === 'settled' ? record : undefined;
+  });
+}
+
+const walletBalance = (network: Network, account: Address) =>
+  network.publicClient.readContract({
+    address: network.usd,
+    abi: testStablecoinAbi,
+    functionName: 'balanceOf',
+    args: [account],
+  });
+
+const bondedStake = async (network: Network, account: Address) =>
+  (
+    await network.publicClient.readContract({
+      address: network.deployment.contracts.providerRegistry,
+      abi: providerRegistryAbi,
+      functionName: 'providerOf',
+      args: [account],
+    })
+  ).bonded;
+
+let lane = 1_000;
+
+/** The client's bid for `app` with `input`, matched by the matcher with the asks the agents serve. */
+async function submitTask(
+  network: Network,
+  content: ClientContent,
+  askSources: readonly (string | { ask: Ask; signature: Hex })[],
+  app: Uint8Array,
+  input: { args?: string[]; stdin?: Uint8Array },
+  bid: { maxFuel?: bigint; quorum?: number } = {},
+) {
+  const appCid = await content.add(app);
+  const inputCid = await content.addInput(input.args ?? [], input.stdin);
+  const replicas = askSources.length;
+  const { bid: signed, signature } = await signedBid(network, {
+    appCid,
+    inputCid,
+    replicas,
+    quorum: bid.quorum ?? Math.floor(replicas / 2) + 1,
+    maxFuel: bid.maxFuel ?? 50_000_000n,
+    maxPricePerFuel: 3n,
+    nonce: nonceOf(++lane, 1),
+  });
+  const asks = await Promise.all(
+    askSources.map(async (source) => (typeof source === 'string' ? askOf(source) : source)),
+  );
+  const receipt = await send(
+    network,
+    network.matcher.writeContract({
+      address: network.market,
+      abi: computeMarketAbi,
+      functionName: 'matchOrders',
+      args: [signed, signature, asks.map((a) => a.ask), asks.map((a) => a.signature)],
+    }),
+  );
+  const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
+  if (!matched) throw new Error('no TaskMatched');
+  return { taskId: matched.args.taskId, task: decodeTaskRecord(matched.args.record), record: matched.args.record };
+}
+
+/** What `agora run` says the task's result is: the same runtime, the task's fuel, seed and clock. */
+async function expectedResult(
+  app: Uint8Array,
+  input: { args?: string[]; stdin?: Uint8Array },
+  taskId: Hex,
+  maxFuel: bigint,
+  commitDeadline: bigint,
+) {
+  const prepared = prepareApp(app);
+  return describeResult(
+    executeModule(prepared, {
+      fuel: maxFuel,
+      args: input.args ?? [],
+      input: input.stdin ?? new Uint8Array(),
+      seed: hexToBytes(taskId),
+      clockNs: commitDeadline * 1_000_000_000n,
+    }),
+  );
+}
+
+describe('provider agents on anvil', () => {
+  let network: Network;
+  let content: ClientContent;
+  let files: AgentFiles[];
+  let agents: Agent[];
+
+  beforeAll(async () => {
+    network = await startNetwork({ providerCount: 5 });
+    content = await startClientContent();
+    files = await Promise.all(
+      network.providers
+        .slice(0, 3)
+        .map((provider) => writeAgentFiles(network, provider, { contentSources: [content.gateway.url] })),
+    );
+    agents = [];
+    for (const file of files) agents.push(await startProviderAgent(file));
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all((agents ?? []).map((agent) => agent.stop()));
+    await content?.close();
+    await network?.stop();
+  });
+
+  it('three honest agents run a task, agree, are paid for the fuel used and withdraw it; the client gets the rest back', async () => {
+    const app = await readExample('sha256');
+    const stdin = new TextEncoder().encode('the quick brown fox jumps over the lazy dog\n'.repeat(1000));
+    const clientBefore = await escrowBalance(network, network.client.account.address);
+    const walletsBefore = await Promise.all(agents.map((agent) => walletBalance(network, agent.provider)));
+
+    const { taskId, task } = await submitTask(
+      network,
+      content,
+      agents.map((agent) => agent.url),
+      app,
+      { stdin },
+    );
+    const settled = await settlementOf(network, taskId);
+
+    const expected = await expectedResult(app, { stdin }, taskId, task.maxFuel, task.commitDeadline);
+    expect(new TextDecoder().decode(expected.stdout)).toBe(`${createHash('sha256').update(stdin).digest('hex')}\n`);
+    expect(settled.status).toBe(2); // finalized
+    expect(settled.resultHash).toBe(expected.resultHash);
+    expect(settled.fuelUsed).toBe(expected.fuelUsed);
+    expect(settled.paidMask).toBe(0b111n);
+    expect(settled.slashedMask).toBe(0n);
+
+    const payment = expected.fuelUsed * task.pricePerFuel;
+    const wallets = await until('the agents to withdraw their earnings', async () => {
+      const now = await Promise.all(agents.map((agent) => walletBalance(network, agent.provider)));
+      return now.every((balance, i) => balance === walletsBefore[i]! + payment) ? now : undefined;
+    });
+    expect(wallets).toHaveLength(3);
+    const clientAfter = await escrowBalance(network, network.client.account.address);
+    expect(clientAfter.locked).toBe(clientBefore.locked);
+    expect(clientBefore.free - clientAfter.free).toBe(settled.charged);
+    expect(settled.charged).toBeGreaterThanOrEqual(payment * 3n);
+
+    // The result is served by the agents, bytes that hash to the committed CID, with a provenance record.
+    const record = await settledRecordOf(agents[0]!.url, taskId);
+    expect(record.result.resultHash).toBe(expected.resultHash);
+    expect(record.settlement.paid).toBe(true);
+    const output = new Uint8Array(
+      await (await fetch(`${agents[1]!.url}/ipfs/${record.result.outputCid}`)).arrayBuffer(),
+    );
+    expect(output).toEqual(expected.stdout);
+  }, 60_000);
+
+  it('a provider that lies about its result is slashed and jailed; the honest agents are paid', async () => {
+    const liar = network.providers[3]!;
+    const { ask: liarAsk, signature: liarSignature } = await signedAskOf(network, liar);
+    const app = await readExample('wordcount');
+    const stdin = new TextEncoder().encode('to be or not to be that is the question\n'.repeat(200));
+    const stakeBefore = await Promise.all(
+      [agents[0]!.provider, agents[1]!.provider, liar.account.address].map((a) => bondedStake(network, a)),
+    );
+
+    const { taskId, task } = await submitTask(
+      network,
+      content,
+      [agents[0]!.url, agents[1]!.url, { ask: liarAsk, signature: liarSignature }],
+      app,
+      { stdin },
+    );
+    // The liar commits to a made-up result at once, and reveals it after the honest agents revealed theirs.
+    const madeUp: Hex = `0x${'ab'.repeat(32)}`;
+    await commitResult(network, task, 2, madeUp, 1_000n);
+    await until('the honest reveals', async () => {
+      const reveals = await network.publicClient.getContractEvents({
+        address: network.market,
+        abi: computeMarketAbi,
+        eventName: 'ResultRevealed',
+        args: { taskId },
+        fromBlock: 0n,
+      });
+      return reveals.length === 2 ? reveals : undefined;
+    });
+    await revealResult(network, task, 2, madeUp, 1_000n);
+    // The liar's reveal completed the set but dissents, so it could not settle; an agent finalizes.
+    const settled = await settlementOf(network, taskId);
+
+    const expected = await expectedResult(app, { stdin }, taskId, task.maxFuel, task.commitDeadline);
+    expect(new TextDecoder().decode(expected.stdout)).toMatch(/^200 2000 /);
+    expect(settled.status).toBe(2);
+    expect(settled.resultHash).toBe(expected.resultHash);
+    expect(settled.paidMask).toBe(0b011n);
+    expect(settled.slashedMask).toBe(0b100n);
+    const stakeAfter = await Promise.all(
+      [agents[0]!.provider, agents[1]!.provider, liar.account.address].map((a) => bondedStake(network, a)),
+    );
+    expect(stakeAfter[0]).toBe(stakeBefore[0]);
+    expect(stakeAfter[1]).toBe(stakeBefore[1]);
+    expect(stakeAfter[2]).toBe(stakeBefore[2]! - stakeBefore[2]! / 10n); // slashBps 1000
+    const liarState = await network.publicClient.readContract({
+      address: network.deployment.contracts.providerRegistry,
+      abi: providerRegistryAbi,
+      functionName: 'providerOf',
+      args: [liar.account.address],
+    });
+    expect(liarState.jailedUntil).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('a memory bomb traps the same way everywhere: the agents agree, and the client pays only the fuel it burned', async () => {
+    const app = await readExample('memory-bomb');
+    const maxFuel = 200_000_000n;
+    const before = await escrowBalance(network, network.client.account.address);
+    const { taskId, task } = await submitTask(
+      network,
+      content,
+      agents.map((agent) => agent.url),
+      app,
+      {},
+      { maxFuel },
+    );
+    const settled = await settlementOf(network, taskId);
+    const expected = await expectedResult(app, {}, taskId, maxFuel, task.commitDeadline);
+    expect(expected.outcome).toBe('trapped');
+    expect(settled.status).toBe(2);
+    expect(settled.resultHash).toBe(expected.resultHash);
+    expect(settled.paidMask).toBe(0b111n);
+    const locked = lockAmount({
+      pricePerFuel: task.pricePerFuel,
+      maxFuel,
+      replicas: 3,
+      protocolFeeBps: task.protocolFeeBps,
+      matcherFeeBps: task.matcherFeeBps,
+    });
+    const after = await escrowBalance(network, network.client.account.address);
+    expect(before.free - after.free).toBe(settled.charged);
+    expect(settled.charged).toBeLessThan(locked);
+    expect(after.locked).toBe(before.locked);
+  }, 60_000);
+
+  it('an app the runtime refuses is refused by every agent alike: nobody is slashed, the client pays nothing', async () => {
+    const app = await readExample('network');
+    const before = await escrowBalance(network, network.client.account.address);
+    const { taskId } = await submitTask(
+      network,
+      content,
+      agents.map((agent) => agent.url),
+      app,
+      {},
+    );
+    const settled = await settlementOf(network, taskId);
+    expect(settled.status).toBe(2);
+    expect(settled.fuelUsed).toBe(0n);
+    expect(settled.slashedMask).toBe(0n);
+    expect(settled.charged).toBe(0n);
+    expect(await escrowBalance(network, network.client.account.address)).toEqual(before);
+    const record = await settledRecordOf(agents[2]!.url, taskId);
+    expect(record.result.outcome).toBe('rejected');
+    const output = await (await fetch(`${agents[2]!.url}/ipfs/${record.result.outputCid}`)).text();
+    expect(output).toBe('AGORA_WASM_IMPORT_NOT_ALLOWED');
+  }, 60_000);
+
+  it('an infinite loop on one replica runs out of fuel and settles in the same transaction as its result', async () => {
+    const app = await readExample('infinite-loop');
+    const maxFuel = 2_000_000n;
+    const { taskId, task } = await submitTask(network, content, [agents[1]!.url], app, {}, { maxFuel });
+    const settled = await settlementOf(network, taskId);
+    const expected = await expectedResult(app, {}, taskId, maxFuel, task.commitDeadline);
+    expect(expected.outcome).toBe('out-of-fuel');
+    expect(settled.status).toBe(2);
+    expect(settled.resultHash).toBe(expected.resultHash);
+    expect(settled.fuelUsed).toBe(expected.fuelUsed);
+    const record = await settledRecordOf(agents[1]!.url, taskId);
+    expect(Object.keys(record.transactions)).toEqual(['submit']);
+  }, 60_000);
+
+  it('an agent killed with SIGKILL while running and again after committing finishes the task on restart and is paid', async () => {
+    const provider = network.providers[4]!;
+    // A slow poll keeps the killed agent from revealing between its commit and the kill.
+    const killedFiles = await writeAgentFiles(network, provider, {
+      contentSources: [content.gateway.url],
+      pollIntervalMs: 2_000,
+    });
+    let daemon = spawnProviderAgent(killedFiles);
+    const started = await daemon.waitForLog((line) => line.msg === 'agent started');
+    const url = String(started.url);
+    const app = await readExample('primes');
+    const input = { args: ['20000000'] };
+    const phaseOnDisk = async () => {
+      const state = JSON.parse(await readFile(path.join(killedFiles.dataDir, 'state.json'), 'utf8')) as {
+        tasks: Record<string, { phase: string; salt?: string }>;
+      };
+      return state.tasks[taskId];
+    };
+    const stakeBefore = await bondedStake(network, provider.account.address);
+    const walletBefore = await walletBalance(network, provider.account.address);
+    const { taskId, task } = await submitTask(network, content, [agents[0]!.url, agents[2]!.url, url], app, input, {
+      maxFuel: 2_000_000_000n,
+    });
+
+    // First kill: in the middle of the run, before any result is durable.
+    await daemon.waitForLog((line) => line.msg === 'task executing' && line.taskId === taskId);
+    daemon.child.kill('SIGKILL');
+    await daemon.exited;
+    expect(await phaseOnDisk()).toMatchObject({ phase: 'assigned' });
+
+    // Second life: runs the task again, commits, and is killed before it can reveal.
+    daemon = spawnProviderAgent(killedFiles);
+    await daemon.waitForLog((line) => line.msg === 'result committed' && line.taskId === taskId);
+    daemon.child.kill('SIGKILL');
+    await daemon.exited;
+    const committed = await phaseOnDisk();
+    expect(committed?.phase).toBe('committed');
+    expect(committed?.salt).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(await readTaskStatus(network, task.client, task.nonce)).toBe(taskStatus.matched);
+
+    // Third life: reveals with the salt it made durable before committing, and the task settles.
+    daemon = spawnProviderAgent(killedFiles);
+    try {
+      const settled = await settlementOf(network, taskId);
+      const expected = await expectedResult(app, input, taskId, task.maxFuel, task.commitDeadline);
+      expect(settled.status).toBe(2);
+      expect(settled.resultHash).toBe(expected.resultHash);
+      expect(settled.paidMask).toBe(0b111n);
+      expect(settled.slashedMask).toBe(0n);
+      expect(await bondedStake(network, provider.account.address)).toBe(stakeBefore);
+      await until('the restarted agent to withdraw', async () =>
+        (await walletBalance(network, provider.account.address)) ===
+        walletBefore + expected.fuelUsed * task.pricePerFuel
+          ? true
+          : undefined,
+      );
+      const revealed = await daemon.waitForLog((line) => line.msg === 'result revealed' && line.taskId === taskId);
+      expect(revealed).toBeDefined();
+    } finally {
+      daemon.child.kill('SIGTERM');
+      expect(await daemon.exited).toBe(0);
+    }
+  }, 120_000);
+
+  it('an agent that sees a match undone by a reorg drops that task and takes the one the new chain holds', async () => {
+    const testClient = createTestClient({ mode: 'anvil', transport: http(network.anvil.rpcUrl) });
+    // Polled by hand, so the reorg lands between two polls.
+    const files = await writeAgentFiles(network, network.providers[4]!, {
+      contentSources: [content.gateway.url],
+      pollIntervalMs: 60_000,
+    });
+    const agent = await startProviderAgent(files);
+    try {
+      const app = await readExample('echo');
+      const snapshot = await testClient.snapshot();
+      const undone = await submitTask(network, content, [agent.url], app, { args: ['undone'] });
+      await agent.pollNow();
+      expect(Object.keys(agent.state.read().tasks)).toContain(undone.taskId);
+
+      await testClient.revert({ id: snapshot });
+      await testClient.mine({ blocks: 3 });
+      const kept = await submitTask(network, content, [agent.url], app, { args: ['kept'] });
+      await until('the kept task to settle', async () => {
+        await agent.pollNow();
+        return (await readTaskStatus(network, kept.task.client, kept.task.nonce)) === taskStatus.finalized
+          ? true
+          : undefined;
+      });
+      const state = agent.state.read();
+      expect(state.tasks[undone.taskId]).toBeUndefined();
+      expect(state.history.map((task) => task.taskId)).toEqual(expect.arrayContaining([kept.taskId]));
+      expect(state.history.map((task) => task.taskId)).not.toContain(undone.taskId);
+      expect(await readTaskStatus(network, undone.task.client, undone.task.nonce)).toBe(taskStatus.none);
+      expect(await agent.metrics.reorgs.get()).toMatchObject({ values: [{ value: 1 }] });
+    } finally {
+      await agent.stop();
+    }
+  }, 60_000);
+});
