@@ -86,6 +86,8 @@ export async function startProviderAgent(files: AgentFiles): Promise<Agent> {
 
 export type AgentProcess = {
   child: ChildProcess;
+  /** Everything the process printed so far, stdout and stderr. */
+  output(): string;
   /** Resolves with the first JSON log line `predicate` accepts. */
   waitForLog(
     predicate: (line: Record<string, unknown>) => boolean,
@@ -108,10 +110,12 @@ export function spawnProviderAgent(files: AgentFiles): AgentProcess {
     resolve: (line: Record<string, unknown>) => void;
   }>();
   let buffered = '';
+  let stdout = '';
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdout?.on('data', (chunk: Buffer) => {
     buffered += chunk.toString();
+    stdout += chunk.toString();
     let newline: number;
     while ((newline = buffered.indexOf('\n')) >= 0) {
       const text = buffered.slice(0, newline);
@@ -136,6 +140,7 @@ export function spawnProviderAgent(files: AgentFiles): AgentProcess {
   return {
     child,
     exited,
+    output: () => stdout + stderr,
     waitForLog(predicate, timeoutMs = 30_000) {
       const seen = lines.find(predicate);
       if (seen) return Promise.resolve(seen);

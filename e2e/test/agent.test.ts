@@ -16,7 +16,9 @@ import {
   taskStatus,
   testStablecoinAbi,
 } from '@agora/sdk';
+import { anvilDevKeys } from '@agora/sdk/dev';
 import { type Address, type Hex, createTestClient, hexToBytes, http, parseEventLogs } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AgentFiles,
@@ -247,6 +249,11 @@ describe('provider agents on anvil', () => {
       await (await fetch(`${agents[1]!.url}/ipfs/${record.result.outputCid}`)).arrayBuffer(),
     );
     expect(output).toEqual(expected.stdout);
+
+    const metrics = await (await fetch(`${agents[0]!.url}/metrics`)).text();
+    expect(metrics).toMatch(/^agora_agent_settlements_total\{result="paid"\} 1$/m);
+    expect(metrics).toMatch(/^agora_agent_runs_total\{outcome="exited"\} 1$/m);
+    expect(metrics).toMatch(new RegExp(`^agora_agent_earnings_total ${payment}$`, 'm'));
   }, 60_000);
 
   it('a provider that lies about its result is slashed and jailed; the honest agents are paid', async () => {
@@ -432,6 +439,11 @@ describe('provider agents on anvil', () => {
       daemon.child.kill('SIGTERM');
       expect(await daemon.exited).toBe(0);
     }
+    expect(daemon.output()).toMatch(/"msg":"agent stopped"/);
+    // The key never reaches a log line.
+    const key = anvilDevKeys[7];
+    expect(privateKeyToAccount(key).address).toBe(provider.account.address);
+    expect(daemon.output().toLowerCase()).not.toContain(key.slice(2).toLowerCase());
   }, 120_000);
 
   it('an agent that sees a match undone by a reorg drops that task and takes the one the new chain holds', async () => {
