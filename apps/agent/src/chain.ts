@@ -2,7 +2,7 @@
 // a time, each simulated first (a revert is reported with its custom error and costs no gas) and awaited to its
 // receipt, so the account's nonces never collide and every state change is known before the next one starts.
 import { AgoraError, errorCodes } from '@agora/errors';
-import { computeMarketAbi, contractErrorOf, providerRegistryAbi, agoraTokenAbi, testStablecoinAbi } from '@agora/sdk';
+import { contractErrorOf } from '@agora/sdk';
 import {
   type Abi,
   type Account,
@@ -45,7 +45,6 @@ export function revertName(error: unknown): string | undefined {
   return contractErrorOf(error)?.name;
 }
 
-export const agentAbis = { computeMarketAbi, providerRegistryAbi, agoraTokenAbi, testStablecoinAbi };
 
 export async function connectChain(options: {
   rpcUrl: string;
