@@ -230,11 +230,22 @@ export async function matchTask(
   network: Network,
   bidOverrides: Partial<Bid> = {},
   askOverrides: Partial<Ask> = {},
-): Promise<{ taskId: Hex; task: Task; record: Hex; receipt: TransactionReceipt }> {
-  const { bid, signature } = await signedBid(network, bidOverrides);
+): Promise<MatchedTask> {
+  const bid = await signedBid(network, bidOverrides);
   const asks = await Promise.all(
-    network.providers.slice(0, bid.replicas).map((provider) => signedAsk(network, provider, askOverrides)),
+    network.providers.slice(0, bid.bid.replicas).map((provider) => signedAsk(network, provider, askOverrides)),
   );
+  return matchSigned(network, bid, asks);
+}
+
+export type MatchedTask = { taskId: Hex; task: Task; record: Hex; receipt: TransactionReceipt };
+
+/** Sends `matchOrders` as the matcher for signed orders; returns the task. */
+export async function matchSigned(
+  network: Network,
+  { bid, signature }: { bid: Bid; signature: Hex },
+  asks: readonly { ask: Ask; signature: Hex }[],
+): Promise<MatchedTask> {
   const receipt = await send(
     network,
     network.matcher.writeContract({

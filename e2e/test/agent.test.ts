@@ -9,7 +9,6 @@ import { describeResult, executeModule, prepareApp } from '@agora/runtime';
 import {
   type Ask,
   computeMarketAbi,
-  decodeTaskRecord,
   lockAmount,
   nonceOf,
   providerRegistryAbi,
@@ -17,7 +16,7 @@ import {
   testStablecoinAbi,
 } from '@agora/sdk';
 import { anvilDevKeys } from '@agora/sdk/dev';
-import { type Address, type Hex, createTestClient, hexToBytes, http, parseEventLogs } from 'viem';
+import { type Address, type Hex, createTestClient, hexToBytes, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -35,7 +34,7 @@ import {
   escrowBalance,
   readTaskStatus,
   revealResult,
-  send,
+  matchSigned,
   signedAsk,
   signedBid,
   startNetwork,
@@ -132,35 +131,24 @@ async function submitTask(
   askSources: readonly (string | { ask: Ask; signature: Hex })[],
   app: Uint8Array,
   input: { args?: string[]; stdin?: Uint8Array },
-  bid: { maxFuel?: bigint; quorum?: number } = {},
+  terms: { maxFuel?: bigint; quorum?: number } = {},
 ) {
   const appCid = await content.add(app);
   const inputCid = await content.addInput(input.args ?? [], input.stdin);
   const replicas = askSources.length;
-  const { bid: signed, signature } = await signedBid(network, {
+  const bid = await signedBid(network, {
     appCid,
     inputCid,
     replicas,
-    quorum: bid.quorum ?? Math.floor(replicas / 2) + 1,
-    maxFuel: bid.maxFuel ?? 50_000_000n,
+    quorum: terms.quorum ?? Math.floor(replicas / 2) + 1,
+    maxFuel: terms.maxFuel ?? 50_000_000n,
     maxPricePerFuel: 3n,
     nonce: nonceOf(++lane, 1),
   });
   const asks = await Promise.all(
     askSources.map(async (source) => (typeof source === 'string' ? askOf(source) : source)),
   );
-  const receipt = await send(
-    network,
-    network.matcher.writeContract({
-      address: network.market,
-      abi: computeMarketAbi,
-      functionName: 'matchOrders',
-      args: [signed, signature, asks.map((a) => a.ask), asks.map((a) => a.signature)],
-    }),
-  );
-  const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
-  if (!matched) throw new Error('no TaskMatched');
-  return { taskId: matched.args.taskId, task: decodeTaskRecord(matched.args.record), record: matched.args.record };
+  return matchSigned(network, bid, asks);
 }
 
 /** What `agora run` says the task's result is: the same runtime, the task's fuel, seed and clock. */

@@ -45,7 +45,6 @@ export function revertName(error: unknown): string | undefined {
   return contractErrorOf(error)?.name;
 }
 
-
 export async function connectChain(options: {
   rpcUrl: string;
   chainId: number;
