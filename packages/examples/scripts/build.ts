@@ -1,10 +1,13 @@
-// Builds the example apps: AssemblyScript sources with asc (WASI shim), text-format modules with wabt.
+// Builds the example apps: AssemblyScript sources with asc (WASI shim), text-format modules with wabt, C sources
+// with clang and wasi-libc (Debian: apt-get install clang-14 lld-14 wasi-libc libclang-rt-dev-wasm32).
 // Outputs go to build/<name>.wasm; a module is rebuilt only when its sources or the compilers change.
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(import.meta.url);
@@ -25,6 +28,23 @@ async function upToDate(name: string, fingerprint: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+const run = promisify(execFile);
+
+/** A clang that targets wasm32-wasi, or an error that says what to install. */
+async function findClang(): Promise<{ command: string; version: string }> {
+  for (const command of [process.env.WASI_CC, 'clang-14', 'clang'].filter((c): c is string => Boolean(c))) {
+    try {
+      const { stdout } = await run(command, ['--version']);
+      return { command, version: stdout.split('\n')[0] ?? command };
+    } catch {
+      // try the next name
+    }
+  }
+  throw new Error(
+    'The C examples need clang with wasi-libc. On Debian: apt-get install -y clang-14 lld-14 wasi-libc libclang-rt-dev-wasm32 (or set WASI_CC).',
+  );
 }
 
 async function main(): Promise<void> {
@@ -81,6 +101,30 @@ async function main(): Promise<void> {
     await writeFile(path.join(buildDir, `${name}.stamp`), fingerprint);
     built.push(name);
   }
+  const cDir = path.join(root, 'c');
+  const cSources = (await readdir(cDir)).filter((entry) => entry.endsWith('.c'));
+  let clang: { command: string; version: string } | undefined;
+  for (const file of cSources) {
+    clang ??= await findClang();
+    const name = file.slice(0, -2);
+    const source = path.join(cDir, file);
+    const fingerprint = await stamp([source], clang.version);
+    if (await upToDate(name, fingerprint)) continue;
+    const output = path.join(buildDir, `${name}.wasm`);
+    // Debian's wasi-libc lives in /usr/include/wasm32-wasi and /usr/lib/wasm32-wasi, which --sysroot=/usr finds.
+    await run(clang.command, [
+      '--target=wasm32-wasi',
+      '--sysroot=/usr',
+      '-O2',
+      '-Wl,--strip-all',
+      source,
+      '-o',
+      output,
+    ]);
+    await writeFile(path.join(buildDir, `${name}.stamp`), fingerprint);
+    built.push(name);
+  }
+
   console.log(built.length > 0 ? `built ${built.join(', ')}` : 'examples up to date');
 }
 

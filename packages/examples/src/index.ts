@@ -9,6 +9,8 @@ export const examplesBuildDir = path.join(path.dirname(path.dirname(fileURLToPat
 export const usefulApps = ['sha256', 'sort', 'wordcount', 'primes', 'matmul', 'echo', 'entropy'] as const;
 /** Apps that try to hurt the provider. */
 export const hostileApps = ['infinite-loop', 'memory-bomb', 'deep-recursion', 'huge-output'] as const;
+/** C programs built with clang and wasi-libc: any wasm32-wasi toolchain's output runs, not only ours. */
+export const cApps = ['rot13', 'stats'] as const;
 /** Hand-written text-format modules for features and refusals. */
 export const textApps = [
   'features',
@@ -22,7 +24,8 @@ export const textApps = [
   'start-section',
 ] as const;
 
-export type ExampleName = (typeof usefulApps)[number] | (typeof hostileApps)[number] | (typeof textApps)[number];
+export type ExampleName =
+  (typeof usefulApps)[number] | (typeof hostileApps)[number] | (typeof textApps)[number] | (typeof cApps)[number];
 
 export function examplePath(name: ExampleName): string {
   return path.join(examplesBuildDir, `${name}.wasm`);

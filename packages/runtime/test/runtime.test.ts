@@ -86,6 +86,35 @@ describe('example apps give the results of the same computation done outside WAS
     expect([Number(size), Number(wasmTrace), Number(wasmTotal)]).toEqual([n, trace, total]);
   });
 
+  it('runs C compiled by clang against wasi-libc: stdio, arguments, exit codes and the frozen clock', async () => {
+    const clockNs = 1_767_225_600_999_000_000n;
+    const rotated = await run('rot13', { args: ['3'], input: bytesOf('Hello, World! xyz\n'), clockNs });
+    expect(rotated).toMatchObject({ outcome: 'exited', exitCode: 0 });
+    expect(text(rotated.stdout)).toBe('Khoor, Zruog! abc\n');
+    expect(text(rotated.stderr)).toBe('rot13: 18 bytes at 1767225600\n');
+    const again = await run('rot13', { args: ['3'], input: bytesOf('Hello, World! xyz\n'), clockNs });
+    expect(again.fuelUsed).toBe(rotated.fuelUsed);
+    expect(await run('rot13', { input: new Uint8Array() })).toMatchObject({ outcome: 'exited', exitCode: 3 });
+  });
+
+  it('runs C that sorts with qsort and formats doubles with printf the way C on any machine does', async () => {
+    const numbers = Array.from({ length: 2001 }, (_, i) => ((i * 7919) % 2003) / 8 - 100);
+    const sorted = [...numbers].sort((a, b) => a - b);
+    const mean = numbers.reduce((sum, value) => sum + value, 0) / numbers.length;
+    const result = await run('stats', { input: bytesOf(numbers.join(' ')) });
+    expect(result).toMatchObject({ outcome: 'exited', exitCode: 0 });
+    expect(text(result.stdout)).toBe(
+      [
+        `count ${numbers.length}`,
+        `min ${sorted[0]!.toFixed(6)}`,
+        `median ${sorted[1000]!.toFixed(6)}`,
+        `max ${sorted[numbers.length - 1]!.toFixed(6)}`,
+        `mean ${mean.toFixed(6)}`,
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('passes arguments and stdin, keeps stderr out of the result and reports the exit code', async () => {
     const result = await describeResult(
       await run('echo', { args: ['hello', 'world', '--exit=5'], input: bytesOf('input bytes') }),
