@@ -47,6 +47,8 @@ export function createTaskManager(options: {
   const running = new Map<string, Promise<void>>();
   const stepping = new Map<string, Promise<void>>();
   const attempts = new Map<string, number>();
+  /** When a task whose content no source had may be fetched again (ms since the epoch); doubles up to a minute. */
+  const fetchBackoff = new Map<string, { at: number; delayMs: number }>();
   let draining = false;
 
   const update = (taskId: Hex, change: (task: TrackedTask) => void) =>
@@ -96,6 +98,8 @@ export function createTaskManager(options: {
       draft.history.push({ ...current, phase: 'settled', settlement, updatedAt: Date.now() });
       if (draft.history.length > historyLimit) draft.history.splice(0, draft.history.length - historyLimit);
     });
+    attempts.delete(task.taskId);
+    fetchBackoff.delete(task.taskId);
     metrics.settlements.inc({ result: paid ? 'paid' : slashed ? 'slashed' : 'neither' });
     if (payment > 0n) metrics.earnings.inc(Number(payment));
     logger.info({ taskId: task.taskId, ...settlement }, 'task settled');
@@ -116,6 +120,8 @@ export function createTaskManager(options: {
           const matchedAt = terms.commitDeadline - options.commitWindowSeconds;
           const giveUpAt = matchedAt + (terms.commitDeadline - matchedAt) / 2n;
           if (now < giveUpAt) {
+            const delayMs = Math.min(60_000, (fetchBackoff.get(task.taskId)?.delayMs ?? 500) * 2);
+            fetchBackoff.set(task.taskId, { at: Date.now() + delayMs, delayMs });
             await update(task.taskId, (t) => (t.note = error.message));
             return;
           }
@@ -318,7 +324,7 @@ export function createTaskManager(options: {
     }
     switch (task.phase) {
       case 'assigned':
-        if (running.has(taskId)) return;
+        if (running.has(taskId) || (fetchBackoff.get(taskId)?.at ?? 0) > Date.now()) return;
         if (now > terms.commitDeadline) return abandon(task, 'the commit window closed before the task ran');
         return execute(task, terms, now);
       case 'executed':
