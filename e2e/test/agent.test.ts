@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Agent } from '@agora/agent';
+import { type Agent, type SignedAsk, fromStoredAsk, signedAskSchema } from '@agora/agent';
 import { readExample } from '@agora/examples';
 import { describeResult, executeModule, prepareApp } from '@agora/runtime';
 import {
@@ -42,25 +42,11 @@ import {
 
 const signedAskOf = (network: Network, provider: Wallet) => signedAsk(network, provider, { nonce: 77n });
 
-type StoredAsk = { ask: Record<keyof Ask, string | number>; signature: Hex };
-
-async function askOf(agentUrl: string): Promise<{ ask: Ask; signature: Hex }> {
+/** The signed ask an agent serves at `GET /ask`, read back with the agent's own schema. */
+async function askOf(agentUrl: string): Promise<SignedAsk> {
   const response = await fetch(`${agentUrl}/ask`);
   expect(response.status).toBe(200);
-  const { ask, signature } = (await response.json()) as StoredAsk;
-  return {
-    ask: {
-      provider: ask.provider as Address,
-      token: ask.token as Address,
-      pricePerFuel: BigInt(ask.pricePerFuel),
-      resources: BigInt(ask.resources),
-      modes: Number(ask.modes),
-      volume: Number(ask.volume),
-      expiry: BigInt(ask.expiry),
-      nonce: BigInt(ask.nonce),
-    },
-    signature,
-  };
+  return fromStoredAsk(signedAskSchema.parse(await response.json()));
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {

@@ -177,8 +177,17 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
     };
     const pollOnce = async () => {
       await guarded('watch', () => watcher.poll());
-      await guarded('task', () => tasks.advanceAll());
-      await guarded('ask', () => asks.refresh());
+      // One read of chain time per poll serves every task and the ask.
+      let now: bigint;
+      try {
+        now = (await chain.publicClient.getBlock({ blockTag: 'latest' })).timestamp;
+      } catch (error) {
+        metrics.errors.inc({ where: 'watch' });
+        logger.error({ err: error }, 'cannot read the latest block; retrying on the next poll');
+        return;
+      }
+      await guarded('task', () => tasks.advanceAll(now));
+      await guarded('ask', () => asks.refresh(now));
       if (withdrawDue) {
         withdrawDue = false;
         await guarded('withdraw', withdraw);
@@ -186,10 +195,7 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
     };
 
     await pollOnce();
-    const http: RunningGateway = await listen(
-      createAgentHttpApp({ provider, state, asks, metrics, store }),
-      config.http,
-    );
+    const http: RunningGateway = await listen(createAgentHttpApp({ provider, state, metrics, store }), config.http);
     closers.push(() => http.close());
 
     let stopped = false;

@@ -21,9 +21,8 @@ export type AskTerms = {
 export type SignedAsk = { ask: Ask; signature: Hex };
 
 export type AskManager = {
-  /** Signs a new ask when there is none usable, and posts it where it has not been posted yet. */
-  refresh(): Promise<void>;
-  current(): SignedAsk | undefined;
+  /** Signs a new ask when there is none usable at chain time `now`, and posts it where it has not been posted yet. */
+  refresh(now: bigint): Promise<void>;
 };
 
 export function toStoredAsk({ ask, signature }: SignedAsk): StoredAsk {
@@ -50,11 +49,6 @@ export function fromStoredAsk({ ask, signature }: StoredAsk): SignedAsk {
     },
     signature,
   };
-}
-
-/** The JSON body posted to matchers and served at `GET /ask`: amounts as decimal strings. */
-export function askJson(signed: SignedAsk) {
-  return toStoredAsk(signed);
 }
 
 export function createAskManager(options: {
@@ -138,7 +132,8 @@ export function createAskManager(options: {
         const response = await fetch(`${matcher.replace(/\/+$/, '')}/asks`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(askJson(signed)),
+          // The stored form: amounts as decimal strings, as `GET /ask` serves it.
+          body: JSON.stringify(toStoredAsk(signed)),
           signal: AbortSignal.timeout(10_000),
         });
         if (!response.ok) throw new Error(`HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`);
@@ -152,16 +147,11 @@ export function createAskManager(options: {
   };
 
   return {
-    async refresh() {
-      const now = (await chain.publicClient.getBlock({ blockTag: 'latest' })).timestamp;
+    async refresh(now) {
       const stored = state.read().ask;
       let signed = stored ? fromStoredAsk(stored) : undefined;
       if (!signed || !(await usable(signed, now))) signed = await sign(now);
       await publish(signed);
-    },
-    current() {
-      const stored = state.read().ask;
-      return stored ? fromStoredAsk(stored) : undefined;
     },
   };
 }

@@ -6,7 +6,6 @@ import { decodeTaskRecord } from '@agora/sdk';
 import { Hono } from 'hono';
 import { hexToBytes } from 'viem';
 import type { AgentState, TrackedTask } from './agent-state.js';
-import { type AskManager, askJson } from './asks.js';
 import type { AgentMetrics } from './metrics.js';
 import type { DurableState } from './state.js';
 
@@ -46,11 +45,10 @@ export function provenanceOf(task: TrackedTask, provider: string) {
 export function createAgentHttpApp(options: {
   provider: string;
   state: DurableState<AgentState>;
-  asks: AskManager;
   metrics: AgentMetrics;
   store: ContentStore;
 }): Hono {
-  const { provider, state, asks, metrics } = options;
+  const { provider, state, metrics } = options;
   const app = new Hono();
   app.get('/health', (c) => {
     const current = state.read();
@@ -65,10 +63,10 @@ export function createAgentHttpApp(options: {
     c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
   );
   app.get('/ask', (c) => {
-    const signed = asks.current();
+    const signed = state.read().ask;
     if (!signed)
       return c.json({ error: { code: 'AGORA_NO_ASK', message: 'The agent has not signed an ask yet.' } }, 404);
-    return c.json(askJson(signed));
+    return c.json(signed);
   });
   app.get('/tasks', (c) => {
     const current = state.read();

@@ -1,5 +1,6 @@
 export { type Agent, type AgentDependencies, startAgent } from './agent.js';
-export { type AgentState, type TrackedTask, agentStateSchema } from './agent-state.js';
+export { type AgentState, type StoredAsk, type TrackedTask, agentStateSchema, signedAskSchema } from './agent-state.js';
+export { type SignedAsk, fromStoredAsk } from './asks.js';
 export { type AgentConfig, type AgentConfigInput, agentConfigSchema, loadConfig, resolveConfig } from './config.js';
 export { readKeystore, writeKeystore, type KeystoreFile, type KeystoreOptions } from './keystore.js';
 export { createLogger } from './log.js';

@@ -21,8 +21,8 @@ export type TaskManager = {
    * chain does not hold (`seen` has the ids it does); a task matched again later is assigned again when seen.
    */
   forgetUnseen(fromBlock: number, seen: ReadonlySet<string>): Promise<void>;
-  /** Advances every open task as far as the chain allows now. */
-  advanceAll(): Promise<void>;
+  /** Advances every open task as far as the chain allows at chain time `now`. */
+  advanceAll(now: bigint): Promise<void>;
   /** Waits for runs and steps in flight. */
   drain(): Promise<void>;
 };
@@ -395,11 +395,10 @@ export function createTaskManager(options: {
       });
       for (const taskId of gone) logger.warn({ taskId }, 'task dropped: a reorg removed its match');
     },
-    async advanceAll() {
+    async advanceAll(at) {
       const open = Object.keys(state.read().tasks) as Hex[];
       metrics.activeTasks.set(open.length);
       if (open.length === 0 || draining) return;
-      const at = await now();
       await Promise.all(open.map((taskId) => step(taskId, at)));
     },
     async drain() {
