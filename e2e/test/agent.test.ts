@@ -438,11 +438,11 @@ describe('provider agents on anvil', () => {
       await testClient.revert({ id: snapshot });
       await testClient.mine({ blocks: 3 });
       const kept = await submitTask(network, content, [agent.url], app, { args: ['kept'] });
+      // Settled on chain and seen settled by the agent (which records it on the poll after its submit).
       await until('the kept task to settle', async () => {
         await agent.pollNow();
-        return (await readTaskStatus(network, kept.task.client, kept.task.nonce)) === taskStatus.finalized
-          ? true
-          : undefined;
+        const finalized = (await readTaskStatus(network, kept.task.client, kept.task.nonce)) === taskStatus.finalized;
+        return finalized && agent.state.read().history.some((task) => task.taskId === kept.taskId) ? true : undefined;
       });
       const state = agent.state.read();
       expect(state.tasks[undone.taskId]).toBeUndefined();
