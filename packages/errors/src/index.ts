@@ -40,6 +40,38 @@ export const errorCodes = {
   CONFIG_INVALID: 'AGORA_CONFIG_INVALID',
   /** A task input document that does not decode (see `decodeTaskInput`). */
   TASK_INPUT_INVALID: 'AGORA_TASK_INPUT_INVALID',
+  /** A bid past its deadline or an ask past its expiry. */
+  ORDER_EXPIRED: 'AGORA_ORDER_EXPIRED',
+  /** An order whose signature is not its signer's over its EIP-712 hash on this chain and market. */
+  ORDER_SIGNATURE_INVALID: 'AGORA_ORDER_SIGNATURE_INVALID',
+  /** An order the market cannot take as it is (replicas, mode, token, price, fields). */
+  ORDER_INVALID: 'AGORA_ORDER_INVALID',
+  /** A bid nonce already used or cancelled: the order would replay. */
+  NONCE_USED: 'AGORA_NONCE_USED',
+  /** The bid's lane still has an open task; a client runs one task per lane at a time. */
+  LANE_BUSY: 'AGORA_LANE_BUSY',
+  /** An ask that has filled its volume or was cancelled. */
+  ASK_EXHAUSTED: 'AGORA_ASK_EXHAUSTED',
+  /** Not enough free balance in escrow (or in the wallet) for what was asked. */
+  INSUFFICIENT_FUNDS: 'AGORA_INSUFFICIENT_FUNDS',
+  /** A provider bonded below the market's minimum stake. */
+  INSUFFICIENT_STAKE: 'AGORA_INSUFFICIENT_STAKE',
+  /** A provider that is not registered, has left, or is jailed. */
+  PROVIDER_NOT_ELIGIBLE: 'AGORA_PROVIDER_NOT_ELIGIBLE',
+  /** A task the market does not know, or a record that is not the task's. */
+  TASK_NOT_FOUND: 'AGORA_TASK_NOT_FOUND',
+  /** A task step out of order or out of time (commit closed, reveal not open, too early to finalize). */
+  TASK_STATE_INVALID: 'AGORA_TASK_STATE_INVALID',
+  /** The caller may not do this (not the client, not assigned, not the owner). */
+  NOT_AUTHORIZED: 'AGORA_NOT_AUTHORIZED',
+  /** A contract reverted with an error the SDK has no closer code for; `details` names it. */
+  CONTRACT_REVERTED: 'AGORA_CONTRACT_REVERTED',
+  /** The JSON-RPC endpoint did not answer. */
+  CHAIN_UNAVAILABLE: 'AGORA_CHAIN_UNAVAILABLE',
+  /** A matcher (or another Agora service) could not be reached or answered with something unreadable. */
+  SERVICE_UNAVAILABLE: 'AGORA_SERVICE_UNAVAILABLE',
+  /** Waiting for something (a match, a settlement) took longer than the caller allowed. */
+  TIMEOUT: 'AGORA_TIMEOUT',
 } as const;
 
 export type AgoraErrorCode = (typeof errorCodes)[keyof typeof errorCodes];

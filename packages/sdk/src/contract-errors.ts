@@ -1,5 +1,7 @@
-// Custom errors of our contracts, read out of whatever viem threw, so callers branch on a name and not on text.
-import { BaseError, ContractFunctionRevertedError } from 'viem';
+// Custom errors of our contracts, read out of whatever viem threw, so callers branch on a name and not on text, and
+// people read a sentence that says what was wrong and what would be accepted.
+import { AgoraError, type AgoraErrorCode, errorCodes } from '@agora/errors';
+import { BaseError, ContractFunctionRevertedError, HttpRequestError, TimeoutError } from 'viem';
 
 export type ContractErrorInfo = {
   /** The custom error's name, e.g. `ComputeAlreadyCommitted`. */
@@ -13,4 +15,232 @@ export function contractErrorOf(error: unknown): ContractErrorInfo | undefined {
   const revert = error.walk((cause) => cause instanceof ContractFunctionRevertedError);
   if (!(revert instanceof ContractFunctionRevertedError) || !revert.data) return undefined;
   return { name: revert.data.errorName, args: revert.data.args ?? [] };
+}
+
+type Explained = readonly [AgoraErrorCode, (args: readonly unknown[]) => string];
+
+const at = (seconds: unknown) => new Date(Number(seconds) * 1000).toISOString();
+const text = (value: unknown) => String(value);
+
+/** Every custom error of the market, the registry and escrow, with its code and a readable sentence. */
+const explanations: Record<string, Explained> = {
+  ComputeBidExpired: [
+    errorCodes.ORDER_EXPIRED,
+    ([deadline]) => `The bid expired at ${at(deadline)}; sign a new one with a later deadline.`,
+  ],
+  ComputeAskExpired: [
+    errorCodes.ORDER_EXPIRED,
+    ([provider, expiry]) => `The ask of ${text(provider)} expired at ${at(expiry)}.`,
+  ],
+  ComputeInvalidSignature: [
+    errorCodes.ORDER_SIGNATURE_INVALID,
+    ([signer]) => `The signature is not ${text(signer)}'s over this order on this chain and market.`,
+  ],
+  ComputeNonceUsed: [
+    errorCodes.NONCE_USED,
+    ([client, nonce]) =>
+      `The nonce ${text(nonce)} of ${text(client)} was already used or cancelled; an order cannot be replayed. Sign it again with a fresh nonce.`,
+  ],
+  ComputeLaneBusy: [
+    errorCodes.LANE_BUSY,
+    ([client, lane]) =>
+      `Lane ${text(lane)} of ${text(client)} still has an open task; use another lane or wait until it settles.`,
+  ],
+  ComputeInvalidReplicas: [
+    errorCodes.ORDER_INVALID,
+    ([replicas, quorum]) =>
+      `Replicas ${text(replicas)} with quorum ${text(quorum)} is not accepted: replicas must be 1 to 16 and the quorum a strict majority of them.`,
+  ],
+  ComputeAskCountMismatch: [
+    errorCodes.ORDER_INVALID,
+    ([asks, replicas]) => `The bid wants ${text(replicas)} replicas but ${text(asks)} asks were given.`,
+  ],
+  ComputeModeUnsupported: [
+    errorCodes.ORDER_INVALID,
+    ([mode]) => `Verification mode ${text(mode)} is not supported by this market yet; use replicated (0).`,
+  ],
+  ComputeModeNotAccepted: [
+    errorCodes.ORDER_INVALID,
+    ([provider, mode]) => `Provider ${text(provider)} does not accept verification mode ${text(mode)}.`,
+  ],
+  ComputeTokenMismatch: [
+    errorCodes.ORDER_INVALID,
+    ([provider, askToken, bidToken]) =>
+      `Provider ${text(provider)} is paid in ${text(askToken)}, the bid pays in ${text(bidToken)}.`,
+  ],
+  ComputePriceTooHigh: [
+    errorCodes.ORDER_INVALID,
+    ([provider, askPrice, maxPrice]) =>
+      `Provider ${text(provider)} asks ${text(askPrice)} per fuel unit, above the bid's maximum of ${text(maxPrice)}.`,
+  ],
+  ComputeDuplicateProvider: [
+    errorCodes.ORDER_INVALID,
+    ([provider]) => `Provider ${text(provider)} appears twice; replicas must run on different providers.`,
+  ],
+  ComputeAskExhausted: [
+    errorCodes.ASK_EXHAUSTED,
+    ([provider, nonce]) => `The ask ${text(nonce)} of ${text(provider)} has filled its volume or was cancelled.`,
+  ],
+  ComputeInvalidBid: [
+    errorCodes.ORDER_INVALID,
+    () => 'The bid needs a max fuel above 0, an app CID, an input CID, and a sequence number below 2^32-1.',
+  ],
+  ComputeNotClient: [
+    errorCodes.NOT_AUTHORIZED,
+    ([caller, client]) => `Only the bid's client ${text(client)} may fill it directly, not ${text(caller)}.`,
+  ],
+  ComputeUnknownTask: [errorCodes.TASK_NOT_FOUND, ([taskId]) => `The market has no open task ${text(taskId)}.`],
+  ComputeRecordMismatch: [
+    errorCodes.TASK_NOT_FOUND,
+    ([taskId]) => `The record given is not the one task ${text(taskId)} was matched with.`,
+  ],
+  ComputeResultHashMismatch: [
+    errorCodes.TASK_STATE_INVALID,
+    ([taskId]) => `The quorum of task ${text(taskId)} agreed on another result hash.`,
+  ],
+  ComputeTaskNotOpen: [
+    errorCodes.TASK_STATE_INVALID,
+    ([taskId, status]) => `Task ${text(taskId)} is not open (status ${text(status)}).`,
+  ],
+  ComputeNotAssigned: [
+    errorCodes.NOT_AUTHORIZED,
+    ([caller, index]) => `${text(caller)} is not the provider of replica ${text(index)}.`,
+  ],
+  ComputeWrongReplicaCount: [
+    errorCodes.TASK_STATE_INVALID,
+    ([replicas]) => `This step is not for a task with ${text(replicas)} replicas.`,
+  ],
+  ComputeCommitClosed: [errorCodes.TASK_STATE_INVALID, ([deadline]) => `The commit window closed at ${at(deadline)}.`],
+  ComputeAlreadyCommitted: [errorCodes.TASK_STATE_INVALID, ([provider]) => `${text(provider)} has already committed.`],
+  ComputeRevealNotOpen: [
+    errorCodes.TASK_STATE_INVALID,
+    () => 'Reveals open when every replica has committed or the commit window has closed.',
+  ],
+  ComputeRevealClosed: [errorCodes.TASK_STATE_INVALID, ([deadline]) => `The reveal window closed at ${at(deadline)}.`],
+  ComputeNotCommitted: [errorCodes.TASK_STATE_INVALID, ([provider]) => `${text(provider)} has not committed.`],
+  ComputeCommitmentMismatch: [
+    errorCodes.TASK_STATE_INVALID,
+    ([provider]) => `The reveal of ${text(provider)} does not match its commitment.`,
+  ],
+  ComputeFuelAboveLimit: [
+    errorCodes.TASK_STATE_INVALID,
+    ([fuel, maxFuel]) => `Fuel used ${text(fuel)} is above the task's maximum of ${text(maxFuel)}.`,
+  ],
+  ComputeTooEarly: [
+    errorCodes.TASK_STATE_INVALID,
+    ([taskId]) => `Task ${text(taskId)} cannot be finalized yet: reveals are still due.`,
+  ],
+  ComputeNotReviewable: [errorCodes.TASK_STATE_INVALID, ([taskId]) => `Task ${text(taskId)} has no review right.`],
+  ComputeAlreadyReviewed: [
+    errorCodes.TASK_STATE_INVALID,
+    ([taskId]) => `The review right of task ${text(taskId)} was already used.`,
+  ],
+  ComputeUnauthorizedReviewModule: [
+    errorCodes.NOT_AUTHORIZED,
+    ([caller]) => `${text(caller)} is not the review module.`,
+  ],
+  ComputeParamOutOfBounds: [
+    errorCodes.INVALID_ARGUMENT,
+    ([, value, min, max]) => `Parameter value ${text(value)} is outside ${text(min)}..${text(max)}.`,
+  ],
+  EscrowTokenNotAllowed: [
+    errorCodes.ORDER_INVALID,
+    ([token]) => `The market does not accept payments in ${text(token)}.`,
+  ],
+  EscrowZeroAmount: [errorCodes.INVALID_ARGUMENT, () => 'The amount must be above 0.'],
+  EscrowInsufficientBalance: [
+    errorCodes.INSUFFICIENT_FUNDS,
+    ([token, account, available, required]) =>
+      `${text(account)} has ${text(available)} of ${text(token)} free in escrow; ${text(required)} is needed. Deposit more first.`,
+  ],
+  EscrowAmountTooLarge: [errorCodes.INVALID_ARGUMENT, ([amount]) => `The amount ${text(amount)} is too large.`],
+  EscrowNothingToClaim: [errorCodes.INVALID_ARGUMENT, () => 'There are no fees to claim.'],
+  EscrowZeroAddress: [errorCodes.INVALID_ARGUMENT, () => 'The address must not be zero.'],
+  RegistryAlreadyRegistered: [
+    errorCodes.INVALID_ARGUMENT,
+    ([provider]) => `${text(provider)} is already registered; update its profile instead.`,
+  ],
+  RegistryNotRegistered: [
+    errorCodes.PROVIDER_NOT_ELIGIBLE,
+    ([provider]) => `${text(provider)} is not a registered provider.`,
+  ],
+  RegistryProviderLeft: [errorCodes.PROVIDER_NOT_ELIGIBLE, ([provider]) => `${text(provider)} has left the registry.`],
+  RegistryJailed: [
+    errorCodes.PROVIDER_NOT_ELIGIBLE,
+    ([provider, until]) => `${text(provider)} is jailed until ${at(until)}.`,
+  ],
+  RegistryInsufficientStake: [
+    errorCodes.INSUFFICIENT_STAKE,
+    ([provider, bonded, minimum]) =>
+      `${text(provider)} has ${text(bonded)} bonded; the market needs at least ${text(minimum)}.`,
+  ],
+  RegistryZeroAmount: [errorCodes.INVALID_ARGUMENT, () => 'The amount must be above 0.'],
+  RegistryInvalidResources: [
+    errorCodes.INVALID_ARGUMENT,
+    () => 'The resources record needs at least one CPU core and some memory.',
+  ],
+  RegistryInvalidMetadataCid: [errorCodes.INVALID_ARGUMENT, () => 'The metadata CID is empty or too long.'],
+  RegistryAmountExceedsBonded: [
+    errorCodes.INSUFFICIENT_STAKE,
+    ([requested, bonded]) => `Cannot unbond ${text(requested)}: only ${text(bonded)} is bonded.`,
+  ],
+  RegistryNothingToWithdraw: [errorCodes.INVALID_ARGUMENT, () => 'Nothing is unbonding; request an unbond first.'],
+  RegistryUnbondingNotReady: [
+    errorCodes.TASK_STATE_INVALID,
+    ([readyAt]) => `The unbonded stake can be withdrawn from ${at(readyAt)}.`,
+  ],
+  RegistryStakeOverflow: [errorCodes.INVALID_ARGUMENT, () => 'The stake would exceed 2^96-1.'],
+  RegistryUnauthorizedSlasher: [errorCodes.NOT_AUTHORIZED, ([caller]) => `${text(caller)} may not slash.`],
+  RegistryParamOutOfBounds: [
+    errorCodes.INVALID_ARGUMENT,
+    ([, value, min, max]) => `Parameter value ${text(value)} is outside ${text(min)}..${text(max)}.`,
+  ],
+  RegistryZeroAddress: [errorCodes.INVALID_ARGUMENT, () => 'The address must not be zero.'],
+  ERC20InsufficientBalance: [
+    errorCodes.INSUFFICIENT_FUNDS,
+    ([sender, balance, needed]) => `${text(sender)} holds ${text(balance)} of the token; ${text(needed)} is needed.`,
+  ],
+  ERC20InsufficientAllowance: [
+    errorCodes.INSUFFICIENT_FUNDS,
+    ([, allowance, needed]) => `The allowance is ${text(allowance)}; ${text(needed)} is needed.`,
+  ],
+};
+
+/** The code and sentence for a custom error, or undefined for an error the SDK does not know. */
+export function explainContractError(info: ContractErrorInfo): { code: AgoraErrorCode; message: string } | undefined {
+  const explained = explanations[info.name];
+  return explained && { code: explained[0], message: explained[1](info.args) };
+}
+
+/**
+ * Any failure of a chain call as an AgoraError: a custom error becomes its own code and sentence (with the error's name
+ * in `details`), an unreachable node CHAIN_UNAVAILABLE, anything else stays what it was.
+ * @example
+ * try { await agora.deposit(usd, 100n) } catch (error) { throw toAgoraError(error, 'deposit') }
+ */
+export function toAgoraError(error: unknown, action: string): unknown {
+  if (error instanceof AgoraError) return error;
+  const reverted = contractErrorOf(error);
+  if (reverted) {
+    const explained = explainContractError(reverted);
+    return new AgoraError(
+      explained?.code ?? errorCodes.CONTRACT_REVERTED,
+      `${action}: ${explained?.message ?? `the contract reverted with ${reverted.name}.`}`,
+      { cause: error, details: reverted.name },
+    );
+  }
+  if (error instanceof BaseError) {
+    const unreachable = error.walk((cause) => cause instanceof HttpRequestError || cause instanceof TimeoutError);
+    if (unreachable) {
+      return new AgoraError(
+        errorCodes.CHAIN_UNAVAILABLE,
+        `${action}: the chain node did not answer (${error.shortMessage}).`,
+        {
+          cause: error,
+          retryable: true,
+        },
+      );
+    }
+  }
+  return error;
 }

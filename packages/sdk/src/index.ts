@@ -24,7 +24,24 @@ export {
   deployAgora,
   deploymentSchema,
 } from './deploy.js';
-export { type ContractErrorInfo, contractErrorOf } from './contract-errors.js';
+export { type ContractErrorInfo, contractErrorOf, explainContractError, toAgoraError } from './contract-errors.js';
 export { type Resources, decodeResources, encodeResources, resourceFeatures } from './resources.js';
 export { type TaskInput, decodeTaskInput, encodeTaskInput, taskInputLimits } from './task-input.js';
 export * from './generated/contracts.js';
+export {
+  type AgoraClient,
+  type AgoraClientOptions,
+  type AgoraWallet,
+  type SignedAsk,
+  type SignedBid,
+  type TaskSettlement,
+  type TaskView,
+  createAgoraClient,
+  settledStatus,
+} from './actions.js';
+export {
+  type OrderHasher,
+  type SignatureVerifier,
+  createOrderHasher,
+  createSignatureVerifier,
+} from './order-signatures.js';

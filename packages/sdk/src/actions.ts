@@ -1,0 +1,411 @@
+// Typed actions for everything a client, provider or matcher does on chain. Each write is simulated first, so a
+// revert comes back as an AgoraError with the contract's reason before any gas is spent, then sent and awaited.
+import { AgoraError, errorCodes } from '@agora/errors';
+import {
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
+  type Hex,
+  type PublicClient,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
+  erc20Abi,
+  parseEventLogs,
+} from 'viem';
+
+import { toAgoraError } from './contract-errors.js';
+import type { Deployment } from './deploy.js';
+import { agoraTokenAbi, computeMarketAbi, providerRegistryAbi } from './generated/contracts.js';
+import { type Ask, type Bid, type Task, askTypes, bidTypes, computeMarketDomain, decodeTaskRecord } from './orders.js';
+import { type Resources, encodeResources } from './resources.js';
+
+export type AgoraWallet = WalletClient<Transport, Chain, Account>;
+export type SignedAsk = { ask: Ask; signature: Hex };
+export type SignedBid = { bid: Bid; signature: Hex };
+
+/** Final task states as `TaskSettled.status` reports them. */
+export const settledStatus = { finalized: 2, failed: 3 } as const;
+
+export type TaskSettlement = {
+  status: 'finalized' | 'failed';
+  resultHash: Hex;
+  fuelUsed: bigint;
+  paidMask: bigint;
+  slashedMask: bigint;
+  charged: bigint;
+  blockNumber: bigint;
+  transactionHash: Hex;
+};
+
+export type TaskView = {
+  taskId: Hex;
+  task: Task;
+  record: Hex;
+  appCid: Hex;
+  inputCid: Hex;
+  matchedAt: { blockNumber: bigint; transactionHash: Hex };
+  commits: { provider: Address; blockNumber: bigint }[];
+  reveals: { provider: Address; resultHash: Hex; fuelUsed: bigint; blockNumber: bigint }[];
+  settlement: TaskSettlement | null;
+};
+
+export type AgoraClientOptions = {
+  publicClient: PublicClient;
+  /** Needed for writes and signatures; reads work without it. */
+  wallet?: AgoraWallet;
+  deployment: Deployment;
+};
+
+/**
+ * The SDK's entry point: typed reads, writes and signatures against one deployment.
+ * @example
+ * const agora = createAgoraClient({ publicClient, wallet, deployment })
+ * await agora.deposit(usd, 1_000_000n)
+ * const { free } = await agora.escrowBalance(usd)
+ */
+export function createAgoraClient({ publicClient, wallet, deployment }: AgoraClientOptions) {
+  const market = deployment.contracts.computeMarket;
+  const registry = deployment.contracts.providerRegistry;
+  const stakeToken = deployment.contracts.agoraToken;
+
+  const signer = (): AgoraWallet => {
+    if (!wallet) throw new AgoraError(errorCodes.INVALID_ARGUMENT, 'This action needs a wallet; none was given.');
+    return wallet;
+  };
+  const me = (account?: Address): Address => account ?? signer().account.address;
+
+  async function write<const abi extends Abi, name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(call: {
+    address: Address;
+    abi: abi;
+    functionName: name;
+    args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', name>;
+  }): Promise<TransactionReceipt> {
+    const walletClient = signer();
+    const action = String(call.functionName);
+    try {
+      // Simulation first: a revert costs nothing and comes back decoded.
+      // The generic call is exactly what viem's simulate takes; its conditional types do not see that.
+      const { request } = await publicClient.simulateContract({
+        ...(call as Parameters<typeof publicClient.simulateContract>[0]),
+        account: walletClient.account,
+      });
+      const hash = await walletClient.writeContract(request as Parameters<typeof walletClient.writeContract>[0]);
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== 'success') {
+        throw new AgoraError(errorCodes.TRANSACTION_REVERTED, `${action} reverted in ${hash}.`);
+      }
+      return receipt;
+    } catch (error) {
+      throw toAgoraError(error, action);
+    }
+  }
+
+  async function read<T>(action: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      throw toAgoraError(error, action);
+    }
+  }
+
+  /** Approves `spender` for `amount` of `token` when the allowance is short. */
+  async function ensureAllowance(token: Address, spender: Address, amount: bigint) {
+    const owner = me();
+    const allowance = await read('allowance', () =>
+      publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'allowance', args: [owner, spender] }),
+    );
+    if (allowance >= amount) return;
+    const balance = await tokenBalance(token, owner);
+    if (balance < amount) {
+      throw new AgoraError(
+        errorCodes.INSUFFICIENT_FUNDS,
+        `${owner} holds ${balance} of ${token}; ${amount} is needed. Get tokens into this wallet first.`,
+      );
+    }
+    await write({ address: token, abi: erc20Abi, functionName: 'approve', args: [spender, amount] });
+  }
+
+  function tokenBalance(token: Address, account?: Address) {
+    return read('balanceOf', () =>
+      publicClient.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [me(account)] }),
+    );
+  }
+
+  function escrowBalance(token: Address, account?: Address) {
+    return read('escrow balance', () =>
+      publicClient.readContract({
+        address: market,
+        abi: computeMarketAbi,
+        functionName: 'balanceOf',
+        args: [token, me(account)],
+      }),
+    );
+  }
+
+  async function readTask(taskId: Hex): Promise<TaskView | null> {
+    const fromBlock = BigInt(deployment.startBlock);
+    const [matched] = await read('task', () =>
+      publicClient.getContractEvents({
+        address: market,
+        abi: computeMarketAbi,
+        eventName: 'TaskMatched',
+        args: { taskId },
+        strict: true,
+        fromBlock,
+      }),
+    );
+    if (!matched) return null;
+    const since = matched.blockNumber;
+    const [commits, reveals, settled] = await read('task', () =>
+      Promise.all([
+        publicClient.getContractEvents({
+          address: market,
+          abi: computeMarketAbi,
+          eventName: 'ResultCommitted',
+          args: { taskId },
+          strict: true,
+          fromBlock: since,
+        }),
+        publicClient.getContractEvents({
+          address: market,
+          abi: computeMarketAbi,
+          eventName: 'ResultRevealed',
+          args: { taskId },
+          strict: true,
+          fromBlock: since,
+        }),
+        publicClient.getContractEvents({
+          address: market,
+          abi: computeMarketAbi,
+          eventName: 'TaskSettled',
+          args: { taskId },
+          strict: true,
+          fromBlock: since,
+        }),
+      ]),
+    );
+    // A lane reuses its storage, but a task id names one bid (client, nonce): the first settlement after the match is it.
+    const settlement = settled[0];
+    return {
+      taskId,
+      task: decodeTaskRecord(matched.args.record),
+      record: matched.args.record,
+      appCid: matched.args.appCid,
+      inputCid: matched.args.inputCid,
+      matchedAt: { blockNumber: matched.blockNumber, transactionHash: matched.transactionHash },
+      commits: commits.map((log) => ({ provider: log.args.provider, blockNumber: log.blockNumber })),
+      reveals: reveals.map((log) => ({
+        provider: log.args.provider,
+        resultHash: log.args.resultHash,
+        fuelUsed: log.args.fuelUsed,
+        blockNumber: log.blockNumber,
+      })),
+      settlement: settlement
+        ? {
+            status: settlement.args.status === settledStatus.finalized ? 'finalized' : 'failed',
+            resultHash: settlement.args.resultHash,
+            fuelUsed: settlement.args.fuelUsed,
+            paidMask: settlement.args.paidMask,
+            slashedMask: settlement.args.slashedMask,
+            charged: settlement.args.charged,
+            blockNumber: settlement.blockNumber,
+            transactionHash: settlement.transactionHash,
+          }
+        : null,
+    };
+  }
+
+  return {
+    publicClient,
+    wallet,
+    deployment,
+    market,
+    registry,
+    /** The wallet's address. */
+    get account(): Address {
+      return me();
+    },
+
+    // Reads.
+    tokenBalance,
+    escrowBalance,
+    params: () =>
+      read('params', () =>
+        publicClient.readContract({ address: market, abi: computeMarketAbi, functionName: 'params' }),
+      ),
+    provider: (provider: Address) =>
+      read('provider', async () => {
+        const [state, [resources, metadataCid]] = await Promise.all([
+          publicClient.readContract({
+            address: registry,
+            abi: providerRegistryAbi,
+            functionName: 'providerOf',
+            args: [provider],
+          }),
+          publicClient.readContract({
+            address: registry,
+            abi: providerRegistryAbi,
+            functionName: 'profileOf',
+            args: [provider],
+          }),
+        ]);
+        return { ...state, resources, metadataCid };
+      }),
+    taskStatus: (client: Address, nonce: bigint) =>
+      read('task status', () =>
+        publicClient.readContract({
+          address: market,
+          abi: computeMarketAbi,
+          functionName: 'taskStatus',
+          args: [client, nonce],
+        }),
+      ),
+    isNonceUsable: (client: Address, nonce: bigint) =>
+      read('nonce', () =>
+        publicClient.readContract({
+          address: market,
+          abi: computeMarketAbi,
+          functionName: 'isNonceUsable',
+          args: [client, nonce],
+        }),
+      ),
+    askFills: (provider: Address, nonce: bigint) =>
+      read('ask fills', () =>
+        publicClient.readContract({
+          address: market,
+          abi: computeMarketAbi,
+          functionName: 'askFills',
+          args: [provider, nonce],
+        }),
+      ),
+    /** A task's terms, steps and settlement from the market's events; null when no task has this id. */
+    task: readTask,
+
+    // Orders.
+    signAsk: async (ask: Ask): Promise<SignedAsk> => ({
+      ask,
+      signature: await signer().signTypedData({
+        domain: computeMarketDomain(deployment.chainId, market),
+        types: askTypes,
+        primaryType: 'Ask',
+        message: ask,
+      }),
+    }),
+    signBid: async (bid: Bid): Promise<SignedBid> => ({
+      bid,
+      signature: await signer().signTypedData({
+        domain: computeMarketDomain(deployment.chainId, market),
+        types: bidTypes,
+        primaryType: 'Bid',
+        message: bid,
+      }),
+    }),
+    /** Matches a signed bid with signed asks as the matcher; returns the task id and record from `TaskMatched`. */
+    matchOrders: async ({ bid, signature }: SignedBid, asks: readonly SignedAsk[]) =>
+      taskOf(
+        await write({
+          address: market,
+          abi: computeMarketAbi,
+          functionName: 'matchOrders',
+          args: [bid, signature, asks.map((a) => a.ask), asks.map((a) => a.signature)],
+        }),
+      ),
+    /** The client takes asks directly, without a matcher (and without its fee). */
+    fill: async (bid: Bid, asks: readonly SignedAsk[]) =>
+      taskOf(
+        await write({
+          address: market,
+          abi: computeMarketAbi,
+          functionName: 'fill',
+          args: [bid, asks.map((a) => a.ask), asks.map((a) => a.signature)],
+        }),
+      ),
+    cancelBid: (nonce: bigint) =>
+      write({ address: market, abi: computeMarketAbi, functionName: 'cancelBid', args: [nonce] }),
+    cancelAsk: (nonce: bigint) =>
+      write({ address: market, abi: computeMarketAbi, functionName: 'cancelAsk', args: [nonce] }),
+
+    // Task steps.
+    submitResult: (record: Hex, resultHash: Hex, fuelUsed: bigint) =>
+      write({
+        address: market,
+        abi: computeMarketAbi,
+        functionName: 'submitResult',
+        args: [record, resultHash, fuelUsed],
+      }),
+    commit: (record: Hex, index: number, commitment: Hex) =>
+      write({
+        address: market,
+        abi: computeMarketAbi,
+        functionName: 'commit',
+        args: [record, BigInt(index), commitment],
+      }),
+    reveal: (record: Hex, index: number, resultHash: Hex, fuelUsed: bigint, salt: Hex) =>
+      write({
+        address: market,
+        abi: computeMarketAbi,
+        functionName: 'reveal',
+        args: [record, BigInt(index), resultHash, fuelUsed, salt],
+      }),
+    /** Settles a task whose reveals are in or whose windows have passed; anyone may call it (the timeout path). */
+    finalize: (record: Hex, resultHash: Hex) =>
+      write({ address: market, abi: computeMarketAbi, functionName: 'finalize', args: [record, resultHash] }),
+
+    // Money.
+    /** Moves `amount` of `token` from the wallet into escrow (approving the market first when needed). */
+    deposit: async (token: Address, amount: bigint, to?: Address) => {
+      await ensureAllowance(token, market, amount);
+      return write({ address: market, abi: computeMarketAbi, functionName: 'deposit', args: [token, me(to), amount] });
+    },
+    /** Moves free escrow balance back to the wallet. */
+    withdraw: (token: Address, amount: bigint) =>
+      write({ address: market, abi: computeMarketAbi, functionName: 'withdraw', args: [token, amount] }),
+
+    // Providers.
+    register: (resources: Resources, metadataCid: Hex) =>
+      write({
+        address: registry,
+        abi: providerRegistryAbi,
+        functionName: 'register',
+        args: [encodeResources(resources), metadataCid],
+      }),
+    updateProfile: (resources: Resources, metadataCid: Hex) =>
+      write({
+        address: registry,
+        abi: providerRegistryAbi,
+        functionName: 'updateProfile',
+        args: [encodeResources(resources), metadataCid],
+      }),
+    /** Bonds `amount` more of the Agora token (approving the registry first when needed). */
+    stake: async (amount: bigint) => {
+      await ensureAllowance(stakeToken, registry, amount);
+      return write({ address: registry, abi: providerRegistryAbi, functionName: 'stake', args: [amount] });
+    },
+    requestUnbond: (amount: bigint) =>
+      write({ address: registry, abi: providerRegistryAbi, functionName: 'requestUnbond', args: [amount] }),
+    withdrawStake: () =>
+      write({ address: registry, abi: providerRegistryAbi, functionName: 'withdrawStake', args: [] }),
+    stakeTokenBalance: (account?: Address) =>
+      read('balanceOf', () =>
+        publicClient.readContract({
+          address: stakeToken,
+          abi: agoraTokenAbi,
+          functionName: 'balanceOf',
+          args: [me(account)],
+        }),
+      ),
+  };
+}
+
+export type AgoraClient = ReturnType<typeof createAgoraClient>;
+
+function taskOf(receipt: TransactionReceipt) {
+  const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
+  if (!matched) throw new AgoraError(errorCodes.TRANSACTION_REVERTED, `${receipt.transactionHash} matched no task.`);
+  const task = decodeTaskRecord(matched.args.record);
+  return { taskId: matched.args.taskId, task, record: matched.args.record, receipt };
+}
