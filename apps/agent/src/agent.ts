@@ -13,8 +13,7 @@ import { createAskManager } from './asks.js';
 import { connectChain } from './chain.js';
 import { type AgentConfig, readPassword } from './config.js';
 import { createAgentHttpApp } from './http.js';
-import { readKeystore } from './keystore.js';
-import { type Logger, createLogger } from './log.js';
+import { type Logger, createLogger, readKeystore } from '@agora/service';
 import { type AgentMetrics, createAgentMetrics } from './metrics.js';
 import { createTaskRunner } from './run-task.js';
 import { ensureRegisteredAndStaked } from './setup.js';
@@ -26,6 +25,8 @@ export type Agent = {
   provider: Hex;
   /** Where the HTTP server listens (health, metrics, ask, tasks, content). */
   url: string;
+  /** The URL told to matchers with each ask (`http.publicUrl`, or `url`). */
+  endpoint: string;
   state: DurableState<AgentState>;
   metrics: AgentMetrics;
   /** Runs one poll now (watch, advance, ask, withdraw) and waits for it. */
@@ -45,7 +46,7 @@ export type AgentDependencies = {
  * const agent = await startAgent(await loadConfig('agent.json')); process.on('SIGTERM', () => agent.stop())
  */
 export async function startAgent(config: AgentConfig, dependencies: AgentDependencies = {}): Promise<Agent> {
-  const logger = dependencies.logger ?? createLogger();
+  const logger = dependencies.logger ?? createLogger({ name: 'agora-agent' });
   const metrics = dependencies.metrics ?? createAgentMetrics();
   const { privateKey, address } = await readKeystore(config.keystore, await readPassword(config));
   const signer = privateKeyToAccount(privateKey);
@@ -115,6 +116,10 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
       logger,
     });
 
+    const http: RunningGateway = await listen(createAgentHttpApp({ provider, state, metrics, store }), config.http);
+    closers.push(() => http.close());
+    const endpoint = config.http.publicUrl ?? http.url;
+
     let withdrawDue = true;
     const tasks = createTaskManager({
       chain,
@@ -145,6 +150,7 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
       state,
       terms: { ...config.ask, resources },
       matchers: config.matchers,
+      endpoint: () => endpoint,
       logger,
       metrics,
     });
@@ -195,8 +201,6 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
     };
 
     await pollOnce();
-    const http: RunningGateway = await listen(createAgentHttpApp({ provider, state, metrics, store }), config.http);
-    closers.push(() => http.close());
 
     let stopped = false;
     let wake: (() => void) | undefined;
@@ -220,6 +224,7 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
     return {
       provider,
       url: http.url,
+      endpoint,
       state,
       metrics,
       async pollNow() {

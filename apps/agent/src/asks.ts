@@ -5,7 +5,7 @@ import { type Ask, askTypes, computeMarketAbi, computeMarketDomain, verification
 import type { Address, Hex, LocalAccount } from 'viem';
 import type { AgentState, StoredAsk } from './agent-state.js';
 import type { AgentChain } from './chain.js';
-import type { Logger } from './log.js';
+import type { Logger } from '@agora/service';
 import type { AgentMetrics } from './metrics.js';
 import type { DurableState } from './state.js';
 
@@ -59,6 +59,8 @@ export function createAskManager(options: {
   state: DurableState<AgentState>;
   terms: AskTerms;
   matchers: readonly string[];
+  /** The agent's public URL, sent with the ask so that clients find their results. */
+  endpoint: () => string | undefined;
   logger: Logger;
   metrics: AgentMetrics;
 }): AskManager {
@@ -133,7 +135,7 @@ export function createAskManager(options: {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           // The stored form: amounts as decimal strings, as `GET /ask` serves it.
-          body: JSON.stringify(toStoredAsk(signed)),
+          body: JSON.stringify({ ...toStoredAsk(signed), endpoint: options.endpoint() }),
           signal: AbortSignal.timeout(10_000),
         });
         if (!response.ok) throw new Error(`HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`);

@@ -21,7 +21,7 @@ import {
   http,
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import type { Logger } from './log.js';
+import type { Logger } from '@agora/service';
 import type { AgentMetrics } from './metrics.js';
 
 export type AgentChain = {

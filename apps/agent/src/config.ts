@@ -36,6 +36,8 @@ export const agentConfigSchema = z.strictObject({
       host: z.string().default('127.0.0.1'),
       /** 0 lets the OS pick a free port; the agent logs the one it got. */
       port: z.number().int().min(0).max(65_535).default(0),
+      /** The URL clients reach this agent at, told to matchers with each ask; by default the address it listens on. */
+      publicUrl: httpUrl.optional(),
     })
     .default({ host: '127.0.0.1', port: 0 }),
   chain: z

@@ -2,13 +2,12 @@
 // `agora-agent start --config agent.json`: the provider daemon. SIGINT/SIGTERM stop it gracefully (steps in flight
 // finish, state is durable at every step); a second signal exits at once.
 import { AgoraError } from '@agora/errors';
+import { createLogger, writeKeystore } from '@agora/service';
 import { Command } from 'commander';
 import { isHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { startAgent } from './agent.js';
 import { loadConfig, readPassword } from './config.js';
-import { writeKeystore } from './keystore.js';
-import { createLogger } from './log.js';
 
 const program = new Command('agora-agent').description('The Agora provider agent.');
 
@@ -18,7 +17,7 @@ program
   .requiredOption('-c, --config <file>', 'agent configuration (JSON)')
   .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
   .action(async (options: { config: string; logLevel: string }) => {
-    const logger = createLogger({ level: options.logLevel });
+    const logger = createLogger({ name: 'agora-agent', level: options.logLevel });
     try {
       const agent = await startAgent(await loadConfig(options.config), { logger });
       let stopping = false;

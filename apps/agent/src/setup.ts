@@ -5,7 +5,7 @@ import { AgoraError, errorCodes } from '@agora/errors';
 import { agoraTokenAbi, providerRegistryAbi } from '@agora/sdk';
 import { type Address, type Hex, formatEther } from 'viem';
 import type { AgentChain } from './chain.js';
-import type { Logger } from './log.js';
+import type { Logger } from '@agora/service';
 
 const providerStatus = { none: 0, active: 1, left: 2 } as const;
 

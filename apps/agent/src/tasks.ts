@@ -8,7 +8,7 @@ import { type Task, commitmentOf, computeMarketAbi, decodeTaskRecord, taskStatus
 import { type Address, type Hex, bytesToHex, zeroHash } from 'viem';
 import { type AgentState, type TrackedTask, historyLimit } from './agent-state.js';
 import { type AgentChain, revertName } from './chain.js';
-import type { Logger } from './log.js';
+import type { Logger } from '@agora/service';
 import type { AgentMetrics } from './metrics.js';
 import type { TaskRunResult, TaskRunner } from './run-task.js';
 import type { DurableState } from './state.js';

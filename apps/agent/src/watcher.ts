@@ -7,7 +7,7 @@ import { computeMarketAbi } from '@agora/sdk';
 import type { Address } from 'viem';
 import type { AgentState } from './agent-state.js';
 import type { AgentChain } from './chain.js';
-import type { Logger } from './log.js';
+import type { Logger } from '@agora/service';
 import type { AgentMetrics } from './metrics.js';
 import type { DurableState } from './state.js';
 import type { TaskManager } from './tasks.js';

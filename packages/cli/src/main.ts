@@ -1,5 +1,8 @@
 import { Command } from 'commander';
+import { registerDev } from './commands/dev.js';
 import { registerRun } from './commands/run.js';
+import { registerTask } from './commands/task.js';
+import { registerWallet } from './commands/wallet.js';
 
 const program = new Command()
   .name('agora')
@@ -8,5 +11,8 @@ const program = new Command()
   .enablePositionalOptions();
 
 registerRun(program);
+registerDev(program);
+registerTask(program);
+registerWallet(program);
 
 await program.parseAsync(process.argv);

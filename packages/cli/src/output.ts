@@ -35,3 +35,16 @@ export async function withProgress<T>(label: string, mode: OutputMode, work: () 
     process.stderr.write('\r\x1b[K');
   }
 }
+
+/** Progress lines on stderr (`--json` keeps stdout to the one JSON document; progress still goes to stderr). */
+export function progressReporter(mode: OutputMode) {
+  const started = Date.now();
+  return (stage: string, detail?: Record<string, unknown>) => {
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (mode.json)
+      process.stderr.write(
+        `${JSON.stringify({ progress: stage, seconds: Number(seconds), ...detail }, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`,
+      );
+    else process.stderr.write(`  ${seconds.padStart(5)}s  ${stage}\n`);
+  };
+}

@@ -1,7 +1,24 @@
 // Custom errors of our contracts, read out of whatever viem threw, so callers branch on a name and not on text, and
 // people read a sentence that says what was wrong and what would be accepted.
 import { AgoraError, type AgoraErrorCode, errorCodes } from '@agora/errors';
-import { BaseError, ContractFunctionRevertedError, HttpRequestError, TimeoutError } from 'viem';
+import {
+  type Abi,
+  BaseError,
+  ContractFunctionRevertedError,
+  HttpRequestError,
+  TimeoutError,
+  decodeErrorResult,
+} from 'viem';
+import { agoraTokenAbi, computeMarketAbi, providerRegistryAbi, testStablecoinAbi } from './generated/contracts.js';
+
+/** Every custom error of every Agora contract: a call into one may revert with another's error (the market calls the
+ * registry, escrow calls tokens), and the caller's ABI alone would not name it. */
+const agoraErrorsAbi: Abi = [
+  ...computeMarketAbi,
+  ...providerRegistryAbi,
+  ...agoraTokenAbi,
+  ...testStablecoinAbi,
+].filter((item) => item.type === 'error');
 
 export type ContractErrorInfo = {
   /** The custom error's name, e.g. `ComputeAlreadyCommitted`. */
@@ -13,8 +30,15 @@ export type ContractErrorInfo = {
 export function contractErrorOf(error: unknown): ContractErrorInfo | undefined {
   if (!(error instanceof BaseError)) return undefined;
   const revert = error.walk((cause) => cause instanceof ContractFunctionRevertedError);
-  if (!(revert instanceof ContractFunctionRevertedError) || !revert.data) return undefined;
-  return { name: revert.data.errorName, args: revert.data.args ?? [] };
+  if (!(revert instanceof ContractFunctionRevertedError)) return undefined;
+  if (revert.data) return { name: revert.data.errorName, args: revert.data.args ?? [] };
+  if (!revert.raw) return undefined;
+  try {
+    const decoded = decodeErrorResult({ abi: agoraErrorsAbi, data: revert.raw });
+    return { name: decoded.errorName, args: decoded.args ?? [] };
+  } catch {
+    return undefined;
+  }
 }
 
 type Explained = readonly [AgoraErrorCode, (args: readonly unknown[]) => string];

@@ -45,3 +45,4 @@ export {
   createOrderHasher,
   createSignatureVerifier,
 } from './order-signatures.js';
+export { orderToJson, orderToPlain, signedAskJsonSchema, signedBidJsonSchema } from './order-json.js';

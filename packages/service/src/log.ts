@@ -6,10 +6,12 @@ export type { Logger };
 
 const secretPaths = ['privateKey', 'password', '*.privateKey', '*.password', 'account.privateKey'];
 
-export function createLogger(options: { level?: string; destination?: DestinationStream } = {}): Logger {
+export function createLogger(
+  options: { name?: string; level?: string; destination?: DestinationStream } = {},
+): Logger {
   return pino(
     {
-      name: 'agora-agent',
+      name: options.name ?? 'agora',
       level: options.level ?? process.env.AGORA_LOG_LEVEL ?? 'info',
       redact: { paths: secretPaths, censor: '[secret]' },
       serializers: { err: pino.stdSerializers.err },

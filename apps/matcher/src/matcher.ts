@@ -1,0 +1,637 @@
+// The matcher: takes signed asks and bids over HTTP, admits only orders the market would take (signature, expiry,
+// nonce, funds, stake), keeps them in a durable book, matches them (continuously or in batch auctions) and sends
+// the matches to the chain, earning the matcher fee. Anyone may run one; nothing it does needs trust, since the
+// market checks every signature and amount again.
+import path from 'node:path';
+import { listen, type RunningGateway } from '@agora/content';
+import { AgoraError, type AgoraErrorCode, errorCodes } from '@agora/errors';
+import {
+  type AgoraClient,
+  type Deployment,
+  type SignedAsk,
+  type SignedBid,
+  computeMarketAbi,
+  contractErrorOf,
+  createAgoraClient,
+  createOrderHasher,
+  createSignatureVerifier,
+  decodeResources,
+  explainContractError,
+  laneOf,
+  lockAmount,
+  orderToPlain,
+  signedAskJsonSchema,
+  signedBidJsonSchema,
+  taskIdOf,
+  toAgoraError,
+} from '@agora/sdk';
+import { type Logger, createLogger } from '@agora/service';
+import { Hono } from 'hono';
+import {
+  type Chain,
+  type Hex,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  parseEventLogs,
+  toHex,
+} from 'viem';
+import { nonceManager, privateKeyToAccount } from 'viem/accounts';
+import { z } from 'zod';
+
+import { type Match, type Requirements, createOrderBook } from './book.js';
+import { openJournal } from './journal.js';
+import { type MatcherMetrics, createMatcherMetrics } from './metrics.js';
+
+export type MatcherOptions = {
+  rpcUrl: string;
+  deployment: Deployment;
+  privateKey: Hex;
+  /** Where the book's journal lives. */
+  dataDir: string;
+  http?: { host?: string; port?: number };
+  mode?: 'continuous' | 'batch';
+  /** Length of one batch auction. */
+  batchIntervalMs?: number;
+  /** How often the chain is read for cancellations, fills by others, and expiry. */
+  pollIntervalMs?: number;
+  /** Orders the book holds at most; more are refused until some leave. */
+  maxOrders?: number;
+};
+
+export type BidOutcome =
+  | { status: 'open' | 'matching' }
+  | { status: 'matched'; taskId: Hex; transactionHash: Hex }
+  | { status: 'rejected'; code: AgoraErrorCode; message: string }
+  | { status: 'expired' | 'cancelled' | 'filled-elsewhere' };
+
+const requirementsSchema = z
+  .strictObject({
+    minCpuCores: z.number().int().min(0).optional(),
+    minMemoryMiB: z.number().int().min(0).optional(),
+    minGpuCount: z.number().int().min(0).optional(),
+    gpuModel: z.string().max(15).optional(),
+    minStorageGiB: z.number().int().min(0).optional(),
+    region: z.number().int().min(0).max(65_535).optional(),
+    features: z.number().int().min(0).optional(),
+    minStake: z
+      .string()
+      .regex(/^\d{1,78}$/)
+      .transform((value) => BigInt(value))
+      .optional(),
+  })
+  .default({});
+
+const askPostSchema = signedAskJsonSchema.extend({
+  /** Where the provider's agent answers (`/tasks/<id>`, `/ipfs/<cid>`): clients fetch results there. */
+  endpoint: z.url({ protocol: /^https?$/ }).optional(),
+});
+const bidPostSchema = signedBidJsonSchema.extend({ requirements: requirementsSchema });
+
+type JournalEntry =
+  | { t: 'ask'; order: unknown; endpoint?: string | undefined; stake: string; available: number }
+  | { t: 'bid'; order: unknown; requirements: unknown }
+  | { t: 'fill'; hash: string }
+  | { t: 'gone'; hash: string }
+  | { t: 'outcome'; hash: string; outcome: BidOutcome };
+
+const providerActive = 1;
+const maxReplicas = 16;
+const maxOutcomes = 10_000;
+
+/** Errors that say the bid itself can never be matched: it leaves the book. */
+const bidFaults = new Set([
+  'ComputeBidExpired',
+  'ComputeNonceUsed',
+  'ComputeInvalidBid',
+  'ComputeInvalidReplicas',
+  'ComputeModeUnsupported',
+  'EscrowTokenNotAllowed',
+  'EscrowInsufficientBalance',
+]);
+/** Errors that name a provider whose ask can no longer be matched: the ask leaves, the bid is matched again. */
+const askFaults = new Set([
+  'ComputeAskExpired',
+  'ComputeAskExhausted',
+  'ComputeModeNotAccepted',
+  'ComputeTokenMismatch',
+  'ComputePriceTooHigh',
+  'RegistryJailed',
+  'RegistryInsufficientStake',
+  'RegistryNotRegistered',
+  'RegistryProviderLeft',
+]);
+
+function rejection(code: AgoraErrorCode, message: string): AgoraError {
+  return new AgoraError(code, message);
+}
+
+export async function startMatcher(
+  options: MatcherOptions,
+  dependencies: { logger?: Logger; metrics?: MatcherMetrics } = {},
+) {
+  const logger = dependencies.logger ?? createLogger({ name: 'agora-matcher' });
+  const metrics = dependencies.metrics ?? createMatcherMetrics();
+  const { deployment } = options;
+  const mode = options.mode ?? 'continuous';
+  const maxOrders = options.maxOrders ?? 100_000;
+  const market = deployment.contracts.computeMarket;
+  const chain: Chain = defineChain({
+    id: deployment.chainId,
+    name: `chain-${deployment.chainId}`,
+    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+    rpcUrls: { default: { http: [options.rpcUrl] } },
+  });
+  const transport = http(options.rpcUrl, { retryCount: 2 });
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: 20 });
+  // The nonce manager hands out nonces locally, so matches go out back to back without waiting for receipts.
+  const account = privateKeyToAccount(options.privateKey, { nonceManager });
+  const wallet = createWalletClient({ account, chain, transport });
+  const agora: AgoraClient = createAgoraClient({ publicClient, wallet, deployment });
+  const hasher = createOrderHasher(deployment.chainId, market);
+  const verifier = createSignatureVerifier();
+  const allowedTokens = new Set(deployment.paymentTokens.map((token) => token.toLowerCase()));
+  const params = await agora.params();
+
+  const book = createOrderBook();
+  const endpoints = new Map<string, string>();
+  const outcomes = new Map<string, BidOutcome>();
+  const remember = (hash: string, outcome: BidOutcome) => {
+    outcomes.delete(hash);
+    outcomes.set(hash, outcome);
+    if (outcomes.size > maxOutcomes) {
+      const oldest = outcomes.keys().next();
+      if (!oldest.done) outcomes.delete(oldest.value);
+    }
+  };
+
+  const bidEntry = (signed: SignedBid, hash: string, requirements: Requirements) => ({
+    hash,
+    signed,
+    bid: signed.bid,
+    requirements,
+    maxLock: lockAmount({
+      pricePerFuel: signed.bid.maxPricePerFuel,
+      maxFuel: signed.bid.maxFuel,
+      replicas: signed.bid.replicas,
+      protocolFeeBps: params.protocolFeeBps,
+      matcherFeeBps: params.matcherFeeBps,
+    }),
+  });
+  const askEntry = (signed: SignedAsk, hash: string, stake: bigint, available: number) => ({
+    hash,
+    signed,
+    ask: signed.ask,
+    resources: decodeResources(signed.ask.resources),
+    stake,
+    available,
+  });
+
+  const journal = await openJournal<JournalEntry>(
+    path.join(options.dataDir, 'book.jsonl'),
+    (raw) => {
+      const entry = raw as JournalEntry;
+      if (entry.t === 'ask') {
+        const signed = signedAskJsonSchema.parse(entry.order);
+        const hash = toHex(hasher.ask(signed.ask));
+        book.addAsk(askEntry(signed, hash, BigInt(entry.stake), entry.available));
+        if (entry.endpoint) endpoints.set(signed.ask.provider.toLowerCase(), entry.endpoint);
+      } else if (entry.t === 'bid') {
+        const signed = signedBidJsonSchema.parse(entry.order);
+        const hash = toHex(hasher.bid(signed.bid));
+        book.addBid(bidEntry(signed, hash, requirementsSchema.parse(entry.requirements)));
+      } else if (entry.t === 'fill') {
+        const ask = book.asks.get(entry.hash);
+        if (ask) ask.available -= 1;
+      } else if (entry.t === 'gone') {
+        book.removeAsk(entry.hash);
+        book.removeBid(entry.hash);
+      } else if (entry.t === 'outcome') {
+        remember(entry.hash, entry.outcome);
+      }
+    },
+    () => [
+      ...[...book.asks.values()].map((ask): JournalEntry => ({
+        t: 'ask',
+        order: orderToPlain(ask.signed),
+        ...(endpoints.has(ask.provider) ? { endpoint: endpoints.get(ask.provider) } : {}),
+        stake: ask.stake.toString(),
+        available: ask.available,
+      })),
+      ...[...book.bids.values()].map((bid): JournalEntry => ({
+        t: 'bid',
+        order: orderToPlain(bid.signed),
+        requirements: plainRequirements(bid.requirements),
+      })),
+      ...[...outcomes].map(([hash, outcome]): JournalEntry => ({ t: 'outcome', hash, outcome })),
+    ],
+  );
+  // A match in flight when the matcher stopped either landed (the poll below sees its TaskMatched) or did not.
+  for (const bid of book.bids.values()) bid.state = 'open';
+  logger.info({ ...book.size(), mode }, 'order book loaded');
+
+  const nowSeconds = () => BigInt(Math.floor(Date.now() / 1000));
+
+  async function drop(hash: string, outcome?: BidOutcome) {
+    book.removeAsk(hash);
+    book.removeBid(hash);
+    if (outcome) remember(hash, outcome);
+    await journal.append({ t: 'gone', hash });
+    if (outcome) await journal.append({ t: 'outcome', hash, outcome });
+  }
+
+  async function admitAsk(body: unknown) {
+    const parsed = askPostSchema.safeParse(body);
+    if (!parsed.success)
+      throw rejection(errorCodes.ORDER_INVALID, `The ask is malformed: ${z.prettifyError(parsed.error)}`);
+    const { endpoint, ...signed } = parsed.data;
+    const { ask } = signed;
+    const now = nowSeconds();
+    if (ask.expiry <= now) {
+      throw rejection(
+        errorCodes.ORDER_EXPIRED,
+        `The ask expired at ${new Date(Number(ask.expiry) * 1000).toISOString()}; sign one with a later expiry.`,
+      );
+    }
+    if (!allowedTokens.has(ask.token.toLowerCase())) {
+      throw rejection(
+        errorCodes.ORDER_INVALID,
+        `The market does not accept payments in ${ask.token}; accepted: ${deployment.paymentTokens.join(', ')}.`,
+      );
+    }
+    const digest = hasher.ask(ask);
+    if (!verifier.verify(ask.provider, digest, signed.signature)) {
+      throw rejection(
+        errorCodes.ORDER_SIGNATURE_INVALID,
+        `The signature is not ${ask.provider}'s over this ask on chain ${deployment.chainId}, market ${market}.`,
+      );
+    }
+    const hash = toHex(digest);
+    if (endpoint) endpoints.set(ask.provider.toLowerCase(), endpoint);
+    if (book.asks.has(hash)) return { hash, status: 'open' as const };
+    if (book.asks.size + book.bids.size >= maxOrders) {
+      throw new AgoraError(errorCodes.SERVICE_UNAVAILABLE, `The book is full (${maxOrders} orders); try again later.`, {
+        retryable: true,
+      });
+    }
+    const [fills, provider] = await Promise.all([
+      agora.askFills(ask.provider, ask.nonce),
+      agora.provider(ask.provider),
+    ]);
+    if (fills >= BigInt(ask.volume)) {
+      throw rejection(
+        errorCodes.ASK_EXHAUSTED,
+        `The ask ${ask.nonce} of ${ask.provider} has filled its volume or was cancelled; sign one with a new nonce.`,
+      );
+    }
+    if (provider.status !== providerActive) {
+      throw rejection(
+        errorCodes.PROVIDER_NOT_ELIGIBLE,
+        `${ask.provider} is not an active provider; register it first.`,
+      );
+    }
+    if (BigInt(provider.jailedUntil) > now) {
+      throw rejection(
+        errorCodes.PROVIDER_NOT_ELIGIBLE,
+        `${ask.provider} is jailed until ${new Date(provider.jailedUntil * 1000).toISOString()}.`,
+      );
+    }
+    if (provider.bonded < params.minStake) {
+      throw rejection(
+        errorCodes.INSUFFICIENT_STAKE,
+        `${ask.provider} has ${provider.bonded} bonded; the market needs at least ${params.minStake}.`,
+      );
+    }
+    const available = Number(BigInt(ask.volume) - fills);
+    book.addAsk(askEntry(signed, hash, provider.bonded, available));
+    await journal.append({
+      t: 'ask',
+      order: orderToPlain(signed),
+      ...(endpoint ? { endpoint } : {}),
+      stake: provider.bonded.toString(),
+      available,
+    });
+    metrics.orders.inc({ kind: 'ask', result: 'accepted' });
+    if (mode === 'continuous') matchResting();
+    return { hash, status: 'open' as const };
+  }
+
+  async function admitBid(body: unknown) {
+    const parsed = bidPostSchema.safeParse(body);
+    if (!parsed.success)
+      throw rejection(errorCodes.ORDER_INVALID, `The bid is malformed: ${z.prettifyError(parsed.error)}`);
+    const { requirements, ...signed } = parsed.data;
+    const { bid } = signed;
+    const now = nowSeconds();
+    if (bid.deadline <= now) {
+      throw rejection(
+        errorCodes.ORDER_EXPIRED,
+        `The bid expired at ${new Date(Number(bid.deadline) * 1000).toISOString()}; sign one with a later deadline.`,
+      );
+    }
+    if (bid.replicas < 1 || bid.replicas > maxReplicas || bid.quorum > bid.replicas || bid.quorum * 2 <= bid.replicas) {
+      throw rejection(
+        errorCodes.ORDER_INVALID,
+        `Replicas ${bid.replicas} with quorum ${bid.quorum} is not accepted: replicas 1 to ${maxReplicas}, quorum a strict majority.`,
+      );
+    }
+    if (bid.mode !== 0)
+      throw rejection(
+        errorCodes.ORDER_INVALID,
+        `Verification mode ${bid.mode} is not supported yet; use replicated (0).`,
+      );
+    if (bid.maxFuel === 0n || bid.appCid.length <= 2 || bid.inputCid.length <= 2) {
+      throw rejection(errorCodes.ORDER_INVALID, 'The bid needs a max fuel above 0, an app CID and an input CID.');
+    }
+    if (!allowedTokens.has(bid.token.toLowerCase())) {
+      throw rejection(
+        errorCodes.ORDER_INVALID,
+        `The market does not accept payments in ${bid.token}; accepted: ${deployment.paymentTokens.join(', ')}.`,
+      );
+    }
+    const digest = hasher.bid(bid);
+    if (!verifier.verify(bid.client, digest, signed.signature)) {
+      throw rejection(
+        errorCodes.ORDER_SIGNATURE_INVALID,
+        `The signature is not ${bid.client}'s over this bid on chain ${deployment.chainId}, market ${market}.`,
+      );
+    }
+    const hash = toHex(digest);
+    const taskId = taskIdOf(bid.client, bid.nonce);
+    const known = outcomes.get(hash);
+    if (book.bids.has(hash) || known) return { hash, taskId, ...(known ?? { status: 'open' as const }) };
+    if (book.asks.size + book.bids.size >= maxOrders) {
+      throw new AgoraError(errorCodes.SERVICE_UNAVAILABLE, `The book is full (${maxOrders} orders); try again later.`, {
+        retryable: true,
+      });
+    }
+    const { lane, seq } = laneOf(bid.nonce);
+    const [laneState, balance] = await Promise.all([
+      publicClient.readContract({
+        address: market,
+        abi: computeMarketAbi,
+        functionName: 'laneState',
+        args: [bid.client, lane],
+      }),
+      agora.escrowBalance(bid.token, bid.client),
+    ]);
+    if (seq < laneState.floor || seq === 0xffffffff) {
+      throw rejection(
+        errorCodes.NONCE_USED,
+        `The nonce ${bid.nonce} of ${bid.client} was already used or cancelled: this bid would replay. Sign it again with a fresh nonce.`,
+      );
+    }
+    if (laneState.status === 1) {
+      throw rejection(
+        errorCodes.LANE_BUSY,
+        `Lane ${lane} of ${bid.client} still has an open task; use another lane or wait until it settles.`,
+      );
+    }
+    const entry = bidEntry(signed, hash, requirements);
+    const committed = book.committedBy(bid.client.toLowerCase());
+    if (balance.free < committed + entry.maxLock) {
+      throw rejection(
+        errorCodes.INSUFFICIENT_FUNDS,
+        `${bid.client} has ${balance.free} free in escrow; this bid may lock ${entry.maxLock}` +
+          (committed > 0n ? ` on top of ${committed} for its other open bids` : '') +
+          '. Deposit more first (agora wallet deposit).',
+      );
+    }
+    const added = book.addBid(entry);
+    await journal.append({ t: 'bid', order: orderToPlain(signed), requirements: plainRequirements(requirements) });
+    metrics.orders.inc({ kind: 'bid', result: 'accepted' });
+    if (mode === 'continuous') {
+      const match = book.matchBid(added, now);
+      if (match) void submit(match);
+    }
+    return { hash, taskId, status: added.state };
+  }
+
+  const inFlight = new Set<Promise<void>>();
+  function submit(match: Match): Promise<void> {
+    const work = send(match).finally(() => inFlight.delete(work));
+    inFlight.add(work);
+    return work;
+  }
+
+  async function send(match: Match): Promise<void> {
+    const { bid } = match;
+    metrics.matches.inc({ result: 'sent' });
+    let hash: Hex;
+    try {
+      hash = await wallet.writeContract({
+        address: market,
+        abi: computeMarketAbi,
+        functionName: 'matchOrders',
+        args: [bid.bid, bid.signed.signature, match.asks.map((a) => a.ask), match.asks.map((a) => a.signed.signature)],
+      });
+    } catch (error) {
+      await failed(match, error);
+      return;
+    }
+    try {
+      const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 10 });
+      const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
+      if (receipt.status !== 'success' || !matched) {
+        await failed(match, new AgoraError(errorCodes.TRANSACTION_REVERTED, `matchOrders reverted in ${hash}.`));
+        return;
+      }
+      metrics.matches.inc({ result: 'matched' });
+      const outcome: BidOutcome = { status: 'matched', taskId: matched.args.taskId, transactionHash: hash };
+      for (const ask of match.asks) {
+        await journal.append({ t: 'fill', hash: ask.hash });
+        if (ask.available <= 0) await drop(ask.hash);
+      }
+      await drop(bid.hash, outcome);
+      logger.info({ taskId: matched.args.taskId, replicas: match.asks.length, tx: hash }, 'match settled on chain');
+    } catch (error) {
+      // The transaction went out; whether it landed is for the chain poll to tell (TaskMatched or not).
+      logger.warn({ err: error, tx: hash }, 'could not read the receipt of a match');
+    }
+  }
+
+  async function failed(match: Match, error: unknown) {
+    book.release(match);
+    metrics.matches.inc({ result: 'failed' });
+    const reverted = contractErrorOf(error);
+    if (reverted && bidFaults.has(reverted.name)) {
+      const explained = explainContractError(reverted);
+      await drop(match.bid.hash, {
+        status: 'rejected',
+        code: explained?.code ?? errorCodes.CONTRACT_REVERTED,
+        message: explained?.message ?? reverted.name,
+      });
+      logger.info({ bid: match.bid.hash, reason: reverted.name }, 'bid dropped');
+      return;
+    }
+    const provider = typeof reverted?.args[0] === 'string' ? reverted.args[0].toLowerCase() : undefined;
+    if (reverted && (askFaults.has(reverted.name) || reverted.name === 'ComputeInvalidSignature') && provider) {
+      for (const ask of match.asks) if (ask.provider === provider) await drop(ask.hash);
+      logger.info({ provider, reason: reverted.name }, 'ask dropped; matching the bid again');
+      if (mode === 'continuous') matchResting();
+      return;
+    }
+    logger.warn(
+      { err: toAgoraError(error, 'matchOrders'), bid: match.bid.hash },
+      'match not sent; the bid stays in the book',
+    );
+  }
+
+  function matchResting() {
+    for (const match of book.matchResting(nowSeconds())) void submit(match);
+  }
+
+  async function runAuction() {
+    const { clearingPrices, matches } = book.auction(nowSeconds(), Math.floor(Math.random() * 2 ** 32));
+    for (const [token, price] of clearingPrices) {
+      metrics.clearingPrice.set({ token }, Number(price));
+      logger.info({ token, price, matches: matches.length }, 'batch cleared');
+    }
+    await Promise.all(matches.map(submit));
+  }
+
+  // The chain tells what happened outside: cancellations, tasks matched elsewhere, orders that expired.
+  let nextBlock = BigInt(deployment.startBlock);
+  try {
+    nextBlock = (await publicClient.getBlockNumber()) + 1n;
+  } catch (error) {
+    throw toAgoraError(error, 'connect');
+  }
+  async function poll() {
+    const latest = await publicClient.getBlockNumber();
+    if (latest >= nextBlock) {
+      const logs = await publicClient.getContractEvents({
+        address: market,
+        abi: computeMarketAbi,
+        fromBlock: nextBlock,
+        toBlock: latest,
+      });
+      nextBlock = latest + 1n;
+      for (const log of logs) {
+        if (log.eventName === 'AskCancelled') {
+          const { provider, nonce } = log.args;
+          for (const ask of [...book.asks.values()]) {
+            if (ask.provider === provider?.toLowerCase() && ask.ask.nonce === nonce) await drop(ask.hash);
+          }
+        } else if (log.eventName === 'BidCancelled' || log.eventName === 'TaskMatched') {
+          const client = log.args.client?.toLowerCase();
+          for (const bid of [...book.bids.values()]) {
+            if (bid.state !== 'open' || bid.bid.client.toLowerCase() !== client) continue;
+            if (log.args.taskId === taskIdOf(bid.bid.client, bid.bid.nonce)) {
+              await drop(bid.hash, { status: log.eventName === 'BidCancelled' ? 'cancelled' : 'filled-elsewhere' });
+            }
+          }
+        }
+      }
+    }
+    const now = nowSeconds();
+    for (const bid of [...book.bids.values()])
+      if (bid.state === 'open' && bid.bid.deadline <= now) await drop(bid.hash, { status: 'expired' });
+    for (const ask of [...book.asks.values()]) if (ask.ask.expiry <= now) await drop(ask.hash);
+    metrics.bookSize.set({ kind: 'ask' }, book.asks.size);
+    metrics.bookSize.set({ kind: 'bid' }, book.bids.size);
+  }
+
+  const timers: NodeJS.Timeout[] = [];
+  let stopping = false;
+  const guarded = (where: string, work: () => Promise<void>) => () => {
+    if (stopping) return;
+    work().catch((error: unknown) => logger.error({ err: error, where }, `${where} failed; retrying`));
+  };
+  timers.push(setInterval(guarded('poll', poll), options.pollIntervalMs ?? 1_000));
+  if (mode === 'batch') timers.push(setInterval(guarded('auction', runAuction), options.batchIntervalMs ?? 2_000));
+  else matchResting();
+
+  const app = new Hono();
+  const answer = async (work: () => Promise<unknown>, kind: 'ask' | 'bid') => {
+    try {
+      return Response.json(await work(), { status: 201 });
+    } catch (error) {
+      const failure = toAgoraError(error, `${kind} admission`);
+      const code = failure instanceof AgoraError ? failure.code : errorCodes.CHAIN_UNAVAILABLE;
+      const message = failure instanceof Error ? failure.message : String(failure);
+      metrics.orders.inc({ kind, result: code });
+      const status = code === errorCodes.CHAIN_UNAVAILABLE || code === errorCodes.SERVICE_UNAVAILABLE ? 503 : 400;
+      if (status === 503) logger.warn({ err: error }, 'order admission failed');
+      return Response.json({ error: { code, message } }, { status });
+    }
+  };
+  const readJson = async (request: Request) => {
+    try {
+      return (await request.json()) as unknown;
+    } catch {
+      return undefined;
+    }
+  };
+  app.post('/asks', async (c) => answer(async () => admitAsk(await readJson(c.req.raw)), 'ask'));
+  app.post('/bids', async (c) => answer(async () => admitBid(await readJson(c.req.raw)), 'bid'));
+  app.get('/bids/:hash', (c) => {
+    const hash = c.req.param('hash').toLowerCase();
+    const bid = book.bids.get(hash);
+    const outcome = bid ? { status: bid.state } : outcomes.get(hash);
+    if (!outcome)
+      return c.json({ error: { code: 'AGORA_NOT_FOUND', message: `This matcher has no bid ${hash}.` } }, 404);
+    return c.json({ hash, ...outcome });
+  });
+  app.get('/book', (c) =>
+    c.json({
+      mode,
+      asks: [...book.asks.values()].map((ask) => ({
+        hash: ask.hash,
+        provider: ask.ask.provider,
+        token: ask.ask.token,
+        pricePerFuel: ask.ask.pricePerFuel.toString(),
+        available: ask.available,
+        expiry: Number(ask.ask.expiry),
+        resources: ask.resources,
+      })),
+      bids: [...book.bids.values()].map((bid) => ({
+        hash: bid.hash,
+        client: bid.bid.client,
+        token: bid.bid.token,
+        maxPricePerFuel: bid.bid.maxPricePerFuel.toString(),
+        replicas: bid.bid.replicas,
+        deadline: Number(bid.bid.deadline),
+        state: bid.state,
+      })),
+    }),
+  );
+  app.get('/providers', (c) => c.json(Object.fromEntries(endpoints)));
+  app.get('/health', (c) => c.json({ status: 'ok', matcher: account.address, mode, ...book.size() }));
+  app.get('/metrics', async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
+  );
+
+  const server: RunningGateway = await listen(app, options.http ?? {});
+  logger.info({ url: server.url, matcher: account.address, mode }, 'matcher listening');
+
+  return {
+    url: server.url,
+    address: account.address,
+    book,
+    /** Reads the chain now instead of waiting for the next poll. */
+    pollNow: poll,
+    auctionNow: runAuction,
+    /** Waits for matches on their way to the chain. */
+    settle: async () => {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
+    async stop() {
+      stopping = true;
+      for (const timer of timers) clearInterval(timer);
+      await server.close();
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      await journal.close();
+      logger.info('matcher stopped');
+    },
+  };
+}
+
+export type Matcher = Awaited<ReturnType<typeof startMatcher>>;
+
+function plainRequirements(requirements: Requirements): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(requirements).map(([key, value]) => [key, typeof value === 'bigint' ? value.toString() : value]),
+  );
+}

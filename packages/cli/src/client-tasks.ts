@@ -1,0 +1,293 @@
+// What a client does to buy compute: put the app and its input where providers fetch them, sign a bid, hand it to a
+// matcher, follow the task on chain, and fetch the result from the providers, checking it against the chain.
+import { randomInt } from 'node:crypto';
+import { fetchContent, parseCid } from '@agora/content';
+import { AgoraError, errorCodes } from '@agora/errors';
+import { prepareApp, resultHashOf, type TaskOutcome } from '@agora/runtime';
+import {
+  type AgoraClient,
+  type Bid,
+  type TaskView,
+  encodeTaskInput,
+  lockAmount,
+  nonceOf,
+  orderToJson,
+  taskIdOf,
+} from '@agora/sdk';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { type Address, type Hex, bytesToHex, toHex, zeroHash } from 'viem';
+import { z } from 'zod';
+import type { NetworkFile } from './network-file.js';
+
+export type Progress = (stage: string, detail?: Record<string, unknown>) => void;
+
+async function upload(gatewayUrl: string, bytes: Uint8Array): Promise<Hex> {
+  let response: Response;
+  try {
+    response = await fetch(`${gatewayUrl}/ipfs`, {
+      method: 'POST',
+      body: bytes as Uint8Array<ArrayBuffer>,
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch (cause) {
+    throw new AgoraError(errorCodes.SERVICE_UNAVAILABLE, `The content gateway ${gatewayUrl} did not answer.`, {
+      cause,
+    });
+  }
+  const body = (await response.json().catch(() => undefined)) as
+    { cid?: string; error?: { message: string } } | undefined;
+  if (!response.ok || !body?.cid) {
+    throw new AgoraError(
+      errorCodes.SERVICE_UNAVAILABLE,
+      `The content gateway refused the upload: ${body?.error?.message ?? `HTTP ${response.status}`}`,
+    );
+  }
+  return bytesToHex(parseCid(body.cid).bytes);
+}
+
+async function matcherCall(
+  network: NetworkFile,
+  route: string,
+  init?: RequestInit,
+): Promise<{ status: number; body: unknown }> {
+  let response: Response;
+  try {
+    response = await fetch(`${network.matcherUrl}${route}`, { ...init, signal: AbortSignal.timeout(30_000) });
+  } catch (cause) {
+    throw new AgoraError(errorCodes.SERVICE_UNAVAILABLE, `The matcher ${network.matcherUrl} did not answer.`, {
+      cause,
+    });
+  }
+  return { status: response.status, body: (await response.json().catch(() => undefined)) as unknown };
+}
+
+const matcherErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+function matcherError(body: unknown, fallback: string): AgoraError {
+  const parsed = matcherErrorSchema.safeParse(body);
+  if (!parsed.success) return new AgoraError(errorCodes.SERVICE_UNAVAILABLE, fallback);
+  const code =
+    Object.values(errorCodes).find((known) => known === parsed.data.error.code) ?? errorCodes.SERVICE_UNAVAILABLE;
+  return new AgoraError(code, `The matcher refused the order: ${parsed.data.error.message}`);
+}
+
+export type SubmitOptions = {
+  app: Uint8Array;
+  args: readonly string[];
+  stdin: Uint8Array;
+  replicas: number;
+  maxPricePerFuel: bigint;
+  maxFuel: bigint;
+  /** Seconds the bid stays valid. */
+  ttlSeconds: number;
+  /** A nonce to use instead of a fresh lane (to show what a replay does). */
+  nonce?: bigint;
+  deadline?: bigint;
+};
+
+export type Submitted = { taskId: Hex; bidHash: Hex; bid: Bid; signature: Hex; maxLock: bigint };
+
+/** Checks the app locally, uploads app and input, signs the bid and posts it to the matcher. */
+export async function submitTask(
+  network: NetworkFile,
+  agora: AgoraClient,
+  options: SubmitOptions,
+  progress: Progress,
+): Promise<Submitted> {
+  // The runtime's own checks: a module providers would refuse is refused here, before any money moves.
+  prepareApp(options.app);
+  progress('uploading', { bytes: options.app.length });
+  const [appCid, inputCid] = await Promise.all([
+    upload(network.gatewayUrl, options.app),
+    upload(network.gatewayUrl, encodeTaskInput({ args: options.args, stdin: options.stdin })),
+  ]);
+  const quorum = Math.floor(options.replicas / 2) + 1;
+  const bid: Bid = {
+    client: agora.account,
+    token: network.token,
+    appCid,
+    inputCid,
+    maxFuel: options.maxFuel,
+    maxPricePerFuel: options.maxPricePerFuel,
+    replicas: options.replicas,
+    quorum,
+    mode: 0,
+    deadline: options.deadline ?? BigInt(Math.floor(Date.now() / 1000) + options.ttlSeconds),
+    // A lane of its own for every task, so tasks run side by side; sequence 1 in a fresh lane is unused.
+    nonce: options.nonce ?? nonceOf(randomInt(1, 2 ** 32 - 1), 1),
+    encryptionKey: zeroHash,
+  };
+  const params = await agora.params();
+  const maxLock = lockAmount({
+    ...params,
+    pricePerFuel: bid.maxPricePerFuel,
+    maxFuel: bid.maxFuel,
+    replicas: bid.replicas,
+  });
+  const signed = await agora.signBid(bid);
+  progress('posting bid', { matcher: network.matcherUrl });
+  const { status, body } = await matcherCall(network, '/bids', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: orderToJson(signed),
+  });
+  if (status !== 201) throw matcherError(body, `The matcher answered HTTP ${status}.`);
+  const { hash } = z.object({ hash: z.string() }).parse(body);
+  return { taskId: taskIdOf(bid.client, bid.nonce), bidHash: hash as Hex, bid, signature: signed.signature, maxLock };
+}
+
+const bidStatusSchema = z.object({
+  status: z.string(),
+  taskId: z.string().optional(),
+  code: z.string().optional(),
+  message: z.string().optional(),
+});
+
+/** Waits until the matcher has matched the bid (or refused it), then until the task settles on chain. */
+export async function waitForTask(
+  network: NetworkFile,
+  agora: AgoraClient,
+  { taskId, bidHash }: { taskId: Hex; bidHash?: Hex },
+  progress: Progress,
+  { timeoutMs = 600_000, pollMs = 100 } = {},
+): Promise<TaskView & { settlement: NonNullable<TaskView['settlement']> }> {
+  const deadline = Date.now() + timeoutMs;
+  const pause = () => new Promise((resolve) => setTimeout(resolve, pollMs));
+  let stage = '';
+  const report = (next: string, detail?: Record<string, unknown>) => {
+    if (next !== stage) progress((stage = next), detail);
+  };
+  for (;;) {
+    if (Date.now() > deadline)
+      throw new AgoraError(
+        errorCodes.TIMEOUT,
+        `Task ${taskId} did not settle within ${timeoutMs / 1000} s (last stage: ${stage || 'none'}).`,
+      );
+    const view = await agora.task(taskId);
+    if (view?.settlement) return { ...view, settlement: view.settlement };
+    if (view) {
+      const replicas = view.task.providers.length;
+      if (view.reveals.length > 0) report(`revealed ${view.reveals.length}/${replicas}`);
+      else if (view.commits.length > 0) report(`committed ${view.commits.length}/${replicas}`);
+      else report('matched: running', { providers: view.task.providers });
+    } else if (bidHash) {
+      const { status, body } = await matcherCall(network, `/bids/${bidHash}`);
+      const outcome = status === 200 ? bidStatusSchema.safeParse(body) : undefined;
+      if (outcome?.success && outcome.data.status === 'rejected') {
+        const code =
+          Object.values(errorCodes).find((known) => known === outcome.data.code) ?? errorCodes.CONTRACT_REVERTED;
+        throw new AgoraError(code, `The matcher dropped the bid: ${outcome.data.message ?? 'no reason given'}`);
+      }
+      if (outcome?.success && (outcome.data.status === 'expired' || outcome.data.status === 'cancelled')) {
+        throw new AgoraError(errorCodes.ORDER_EXPIRED, `The bid ${outcome.data.status} before a provider took it.`);
+      }
+      report('waiting for providers');
+    }
+    await pause();
+  }
+}
+
+const provenanceSchema = z.object({
+  result: z
+    .object({
+      outcome: z.string(),
+      exitCode: z.number().int().nullable(),
+      outputCid: z.string(),
+      resultHash: z.string(),
+    })
+    .nullable(),
+});
+
+export type TaskResult = {
+  output: Uint8Array;
+  outputCid: string;
+  outputHash: Hex;
+  outcome: string;
+  exitCode: number | null;
+  provider: Address;
+};
+
+/**
+ * Fetches the output of a settled task from its providers and checks it: the bytes hash to the CID, and outcome,
+ * exit code and output hash give the result hash the chain settled on. A provider that serves anything else is
+ * skipped.
+ */
+export async function fetchResult(network: NetworkFile, view: TaskView): Promise<TaskResult> {
+  const settled = view.settlement;
+  if (!settled) throw new AgoraError(errorCodes.TASK_STATE_INVALID, `Task ${view.taskId} has not settled yet.`);
+  const { body } = await matcherCall(network, '/providers');
+  const endpoints = new Map(
+    Object.entries(z.record(z.string(), z.string()).catch({}).parse(body)).map(([address, url]) => [
+      address.toLowerCase(),
+      url,
+    ]),
+  );
+  for (const agent of network.agents)
+    if (!endpoints.has(agent.address.toLowerCase())) endpoints.set(agent.address.toLowerCase(), agent.url);
+  const problems: string[] = [];
+  for (const provider of view.task.providers) {
+    const url = endpoints.get(provider.toLowerCase());
+    if (!url) {
+      problems.push(`${provider}: no known endpoint`);
+      continue;
+    }
+    try {
+      const response = await fetch(`${url}/tasks/${view.taskId}`, { signal: AbortSignal.timeout(10_000) });
+      if (!response.ok) {
+        problems.push(`${provider}: HTTP ${response.status}`);
+        continue;
+      }
+      const { result } = provenanceSchema.parse(await response.json());
+      if (!result) {
+        problems.push(`${provider}: no result`);
+        continue;
+      }
+      const output = await fetchContent(result.outputCid, { sources: [url] });
+      const outputHash = toHex(sha256(output));
+      const claimed = resultHashOf(result.outcome as TaskOutcome, result.exitCode, sha256(output));
+      if (claimed !== settled.resultHash) {
+        problems.push(`${provider}: its output does not give the settled result hash`);
+        continue;
+      }
+      return {
+        output,
+        outputCid: result.outputCid,
+        outputHash,
+        outcome: result.outcome,
+        exitCode: result.exitCode,
+        provider,
+      };
+    } catch (error) {
+      problems.push(`${provider}: ${(error as Error).message}`);
+    }
+  }
+  throw new AgoraError(
+    errorCodes.CONTENT_NOT_FOUND,
+    `No provider served the output of ${view.taskId}: ${problems.join('; ')}`,
+  );
+}
+
+/** A task as commands print it. */
+export function describeTask(view: TaskView, result?: TaskResult) {
+  const settled = view.settlement;
+  const paid = settled ? view.task.providers.filter((_, index) => (settled.paidMask >> BigInt(index)) & 1n) : [];
+  const slashed = settled ? view.task.providers.filter((_, index) => (settled.slashedMask >> BigInt(index)) & 1n) : [];
+  return {
+    taskId: view.taskId,
+    status:
+      settled?.status ?? (view.reveals.length > 0 ? 'revealing' : view.commits.length > 0 ? 'committing' : 'matched'),
+    resultHash: settled?.resultHash ?? null,
+    outputHash: result?.outputHash ?? null,
+    outputCid: result?.outputCid ?? null,
+    outcome: result?.outcome ?? null,
+    exitCode: result?.exitCode ?? null,
+    fuelUsed: settled?.fuelUsed ?? null,
+    providers: view.task.providers,
+    paid,
+    slashed,
+    pricePerFuel: view.task.pricePerFuel,
+    cost: settled?.charged ?? null,
+    matchedBlock: view.matchedAt.blockNumber,
+    settledBlock: settled?.blockNumber ?? null,
+  };
+}

@@ -1,0 +1,131 @@
+// `agora dev`: the whole marketplace on this machine until Ctrl-C, with a network file the other commands read.
+import path from 'node:path';
+import { type ExampleName, readExample } from '@agora/examples';
+import { createLogger } from '@agora/service';
+import { type Command } from 'commander';
+import { z } from 'zod';
+import { describeTask, fetchResult, submitTask, waitForTask } from '../client-tasks.js';
+import { startDevNetwork } from '../dev-network.js';
+import { connect } from '../network-file.js';
+import type { NetworkFile } from '../network-file.js';
+import { type OutputMode, printJson, reportError } from '../output.js';
+
+const optionsSchema = z.object({
+  dir: z.string(),
+  providers: z.coerce.number().int().min(1).max(7),
+  blockTime: z.coerce.number().int().min(0).max(60),
+  batch: z.boolean().default(false),
+  demo: z.boolean().default(false),
+  json: z.boolean().default(false),
+  logLevel: z.enum(['silent', 'error', 'warn', 'info', 'debug']),
+});
+
+/** A few tasks through the whole path, so a newcomer sees the market work. */
+const demoTasks: { app: ExampleName; args: string[]; stdin: string; replicas: number; what: string }[] = [
+  {
+    app: 'wordcount',
+    args: [],
+    stdin: 'the quick brown fox jumps over the lazy dog\n',
+    replicas: 1,
+    what: 'count words',
+  },
+  { app: 'sha256', args: [], stdin: 'agora', replicas: 3, what: 'hash a string on 3 providers' },
+  { app: 'primes', args: ['1000'], stdin: '', replicas: 3, what: 'primes below 1000 on 3 providers' },
+];
+
+async function runDemo(network: NetworkFile, say: (line: string) => void) {
+  const agora = connect(network);
+  for (const demo of demoTasks) {
+    const submitted = await submitTask(
+      network,
+      agora,
+      {
+        app: await readExample(demo.app),
+        args: demo.args,
+        stdin: new TextEncoder().encode(demo.stdin),
+        replicas: demo.replicas,
+        maxPricePerFuel: 10n,
+        maxFuel: 100_000_000n,
+        ttlSeconds: 600,
+      },
+      () => undefined,
+    );
+    const view = await waitForTask(network, agora, submitted, () => undefined);
+    const result = await fetchResult(network, view);
+    const task = describeTask(view, result);
+    const output = new TextDecoder().decode(result.output).trim().split('\n')[0]?.slice(0, 60) ?? '';
+    say(`demo: ${demo.what}: ${task.status}, fuel ${task.fuelUsed}, cost ${task.cost}, output "${output}"`);
+  }
+}
+
+export function registerDev(program: Command): void {
+  program
+    .command('dev')
+    .description('run a local network: anvil, the contracts, a funded client, provider agents, a matcher, a gateway')
+    .option('--dir <dir>', 'where the network keeps its files; network.json lands here', '.agora')
+    .option('--providers <n>', 'provider agents to run', '3')
+    .option('--block-time <seconds>', 'seconds between blocks (0: a block per transaction)', '1')
+    .option('--batch', 'match in batch auctions (one clearing price per batch) instead of continuously')
+    .option('--demo', 'submit a few tasks once the network is up')
+    .option('--log-level <level>', 'log level of the services (JSON logs on stderr)', 'silent')
+    .option('--json', 'print the network (URLs, addresses, file) as JSON once it is up')
+    .action(async (raw: Record<string, unknown>) => {
+      const mode: OutputMode = { json: raw.json === true };
+      try {
+        const options = optionsSchema.parse(raw);
+        const say = (line: string) => {
+          if (!mode.json) process.stdout.write(`${line}\n`);
+        };
+        say('starting the local network…');
+        const dev = await startDevNetwork({
+          dir: options.dir,
+          providers: options.providers,
+          blockTime: options.blockTime,
+          matcherMode: options.batch ? 'batch' : 'continuous',
+          logger: createLogger({ name: 'agora-dev', level: options.logLevel, destination: process.stderr }),
+        });
+        const { network } = dev;
+        if (mode.json) {
+          printJson({
+            file: dev.file,
+            rpcUrl: network.rpcUrl,
+            chainId: network.chainId,
+            matcherUrl: network.matcherUrl,
+            gatewayUrl: network.gatewayUrl,
+            contracts: network.deployment.contracts,
+            agents: network.agents,
+          });
+        } else {
+          say(
+            `chain      ${network.rpcUrl} (chain ${network.chainId}, a block every ${options.blockTime || 'transaction'}${options.blockTime ? ' s' : ''})`,
+          );
+          say(`matcher    ${network.matcherUrl} (${options.batch ? 'batch auction' : 'continuous'})`);
+          say(`gateway    ${network.gatewayUrl}`);
+          for (const [index, agent] of network.agents.entries())
+            say(`provider ${index}  ${agent.url}  ${agent.address}`);
+          for (const [name, address] of Object.entries(network.deployment.contracts))
+            say(`${name.padEnd(18)} ${address}`);
+          say(
+            `network file ${path.relative(process.cwd(), dev.file) || dev.file}: agora task submit <app.wasm> --wait`,
+          );
+        }
+        let stopping = false;
+        const stop = async () => {
+          if (stopping) return;
+          stopping = true;
+          say('stopping…');
+          await dev.stop();
+          say('stopped');
+          process.exit(0);
+        };
+        process.once('SIGINT', () => void stop());
+        process.once('SIGTERM', () => void stop());
+        if (options.demo) {
+          await runDemo(network, say).catch((error: unknown) => reportError(error, mode));
+          say('the network keeps running; Ctrl-C stops it');
+        } else say('Ctrl-C stops the network');
+      } catch (error) {
+        process.exitCode = reportError(error, mode);
+      }
+    });
+}

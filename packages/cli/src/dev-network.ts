@@ -1,0 +1,199 @@
+// The whole marketplace on one machine: anvil, the contracts, a funded client, providers running agents, a matcher
+// and a content gateway. `agora dev` runs it; the end-to-end tests and benchmarks start it the same way.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type Agent, resolveConfig, startAgent } from '@agora/agent';
+import { type ContentStore, type RunningGateway, openContentStore, startGateway } from '@agora/content';
+import { type Matcher, startMatcher } from '@agora/matcher';
+import {
+  type AgoraWallet,
+  type Deployment,
+  agoraTokenAbi,
+  createAgoraClient,
+  deployAgora,
+  testStablecoinAbi,
+} from '@agora/sdk';
+import { type Anvil, anvilDevKeys, startAnvil } from '@agora/sdk/dev';
+import { type Logger, createLogger, writeKeystore } from '@agora/service';
+import { type Hex, createPublicClient, createWalletClient, defineChain, http, parseEther } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+
+import { type NetworkFile, writeNetworkFile } from './network-file.js';
+
+export type DevNetworkOptions = {
+  /** Where keys, agent data, the matcher's book and network.json go. */
+  dir: string;
+  /** Providers registered and staked. */
+  providers?: number;
+  /** How many of them run an agent (the first ones); the rest are left for a test to drive by hand. */
+  agents?: number;
+  /** Seconds between blocks; automine when 0. */
+  blockTime?: number;
+  matcherMode?: 'continuous' | 'batch';
+  batchIntervalMs?: number;
+  /** How often agents read the chain. */
+  pollIntervalMs?: number;
+  /** Test stablecoin the client gets, deposited in escrow. */
+  clientFunds?: bigint;
+  /** Price per fuel unit of provider i's ask (base units). */
+  priceOf?: (index: number) => bigint;
+  logger?: Logger;
+};
+
+export type DevNetwork = {
+  file: string;
+  network: NetworkFile;
+  anvil: Anvil;
+  deployment: Deployment;
+  matcher: Matcher;
+  gateway: RunningGateway;
+  agents: Agent[];
+  /** Dev keys of the providers, agents or not, in order. */
+  providerKeys: Hex[];
+  stop(): Promise<void>;
+};
+
+const password = 'agora-dev';
+
+export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNetwork> {
+  const providerCount = options.providers ?? 3;
+  const agentCount = Math.min(options.agents ?? providerCount, providerCount);
+  if (providerCount + 3 > anvilDevKeys.length) throw new Error(`at most ${anvilDevKeys.length - 3} providers`);
+  const logger = options.logger ?? createLogger({ name: 'agora-dev', level: 'silent' });
+  const dir = path.resolve(options.dir);
+  await mkdir(dir, { recursive: true });
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      await stop().catch((error: unknown) => logger.error({ err: error }, 'stopping a part of the network failed'));
+    }
+  };
+
+  try {
+    const anvil = await startAnvil(options.blockTime ? { blockTime: options.blockTime } : {});
+    stops.push(() => anvil.stop());
+    const chain = defineChain({
+      id: 31337,
+      name: 'anvil',
+      nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+      rpcUrls: { default: { http: [anvil.rpcUrl] } },
+    });
+    const transport = http(anvil.rpcUrl);
+    const publicClient = createPublicClient({ chain, transport, pollingInterval: 50 });
+    const wallet = (key: Hex): AgoraWallet =>
+      createWalletClient({ account: privateKeyToAccount(key), chain, transport });
+    const [deployerKey, clientKey, matcherKey, ...rest] = anvilDevKeys;
+    const providerKeys: Hex[] = rest.slice(0, providerCount);
+    const deployer = wallet(deployerKey);
+    const deployment = await deployAgora({ publicClient, walletClient: deployer, options: { devToken: true } });
+    const usd = deployment.contracts.testStablecoin;
+    if (!usd) throw new Error('the dev deployment has no test stablecoin');
+    const send = async (hash: Promise<Hex>) => {
+      const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash });
+      if (receipt.status !== 'success') throw new Error(`setup transaction ${receipt.transactionHash} reverted`);
+    };
+
+    // The client: test dollars minted and deposited into escrow.
+    const clientFunds = options.clientFunds ?? 1_000_000_000_000_000n;
+    const client = createAgoraClient({ publicClient, wallet: wallet(clientKey), deployment });
+    await send(
+      wallet(clientKey).writeContract({
+        address: usd,
+        abi: testStablecoinAbi,
+        functionName: 'mint',
+        args: [client.account, clientFunds],
+      }),
+    );
+    await client.deposit(usd, clientFunds);
+
+    // Providers: stake tokens from the deployer; agents register and stake themselves, the rest are set up here.
+    const stake = parseEther('10000');
+    for (const [index, key] of providerKeys.entries()) {
+      const address = privateKeyToAccount(key).address;
+      await send(
+        deployer.writeContract({
+          address: deployment.contracts.agoraToken,
+          abi: agoraTokenAbi,
+          functionName: 'transfer',
+          args: [address, stake],
+        }),
+      );
+      if (index >= agentCount) {
+        const provider = createAgoraClient({ publicClient, wallet: wallet(key), deployment });
+        await provider.register(
+          { cpuCores: 8, memoryMiB: 16_384, gpuCount: 0, storageGiB: 0, region: 1, features: 0, gpuModel: '' },
+          '0x01',
+        );
+        await provider.stake(stake);
+      }
+    }
+
+    const content: ContentStore = await openContentStore(path.join(dir, 'gateway'));
+    stops.push(() => content.close());
+    const gateway = await startGateway({ store: content });
+    stops.push(() => gateway.close());
+
+    const matcher = await startMatcher(
+      {
+        rpcUrl: anvil.rpcUrl,
+        deployment,
+        privateKey: matcherKey,
+        dataDir: path.join(dir, 'matcher'),
+        mode: options.matcherMode ?? 'continuous',
+        batchIntervalMs: options.batchIntervalMs ?? 1_000,
+        pollIntervalMs: 500,
+      },
+      { logger: logger.child({ service: 'matcher' }) },
+    );
+    stops.push(() => matcher.stop());
+
+    const deploymentFile = path.join(dir, 'deployment.json');
+    await writeFile(deploymentFile, JSON.stringify(deployment, null, 2));
+    const agents: Agent[] = [];
+    for (const [index, key] of providerKeys.slice(0, agentCount).entries()) {
+      const home = path.join(dir, 'providers', String(index));
+      await mkdir(home, { recursive: true });
+      // A cheap scrypt: these are anvil's public dev keys, nothing to protect.
+      await writeKeystore(path.join(home, 'keystore.json'), key, password, { scryptN: 1024 });
+      await writeFile(path.join(home, 'password'), `${password}\n`, { mode: 0o600 });
+      const document = {
+        rpcUrl: anvil.rpcUrl,
+        deployment: deploymentFile,
+        keystore: 'keystore.json',
+        passwordFile: 'password',
+        dataDir: 'data',
+        chain: { pollIntervalMs: options.pollIntervalMs ?? 100 },
+        provider: { resources: { cpuCores: 8, memoryMiB: 16_384, region: 1 }, stake: stake.toString() },
+        ask: { token: usd, pricePerFuel: (options.priceOf?.(index) ?? 2n + BigInt(index)).toString() },
+        matchers: [matcher.url],
+        contentSources: [gateway.url],
+        runtime: { workers: 1, timeoutMs: 60_000 },
+      };
+      await writeFile(path.join(home, 'agent.json'), JSON.stringify(document, null, 2));
+      const agent = await startAgent(await resolveConfig(document, home), {
+        logger: logger.child({ service: 'agent', provider: index }),
+      });
+      stops.push(() => agent.stop());
+      agents.push(agent);
+    }
+
+    const network: NetworkFile = {
+      name: 'dev',
+      rpcUrl: anvil.rpcUrl,
+      chainId: deployment.chainId,
+      deployment,
+      matcherUrl: matcher.url,
+      gatewayUrl: gateway.url,
+      token: usd,
+      devKeys: { client: clientKey, providers: providerKeys },
+      agents: agents.map((agent) => ({ address: agent.provider, url: agent.url })),
+    };
+    const file = path.join(dir, 'network.json');
+    await writeNetworkFile(file, network);
+    stops.unshift(() => rm(file, { force: true }));
+    return { file, network, anvil, deployment, matcher, gateway, agents, providerKeys, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,2 @@
+export { createLogger, type Logger } from './log.js';
+export { readKeystore, writeKeystore, type KeystoreFile, type KeystoreOptions } from './keystore.js';
