@@ -15,7 +15,7 @@ import {
 } from '@agora/sdk';
 import { type Anvil, anvilDevKeys, startAnvil } from '@agora/sdk/dev';
 import { type Logger, createLogger, writeKeystore } from '@agora/service';
-import { type Hex, createPublicClient, createWalletClient, defineChain, http, parseEther } from 'viem';
+import { type Hex, bytesToHex, createPublicClient, createWalletClient, defineChain, http, parseEther } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 
 import { type NetworkFile, writeNetworkFile } from './network-file.js';
@@ -106,6 +106,11 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
     );
     await client.deposit(usd, clientFunds);
 
+    const content: ContentStore = await openContentStore(path.join(dir, 'gateway'));
+    stops.push(() => content.close());
+    const gateway = await startGateway({ store: content });
+    stops.push(() => gateway.close());
+
     // Providers: stake tokens from the deployer; agents register and stake themselves, the rest are set up here.
     const stake = parseEther('10000');
     for (const [index, key] of providerKeys.entries()) {
@@ -120,18 +125,22 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
       );
       if (index >= agentCount) {
         const provider = createAgoraClient({ publicClient, wallet: wallet(key), deployment });
-        await provider.register(
-          { cpuCores: 8, memoryMiB: 16_384, gpuCount: 0, storageGiB: 0, region: 1, features: 0, gpuModel: '' },
-          '0x01',
+        const resources = {
+          cpuCores: 8,
+          memoryMiB: 16_384,
+          gpuCount: 0,
+          storageGiB: 0,
+          region: 1,
+          features: 0,
+          gpuModel: '',
+        };
+        const profile = await content.put(
+          new TextEncoder().encode(JSON.stringify({ kind: 'agora.provider.v1', resources })),
         );
+        await provider.register(resources, bytesToHex(profile.bytes));
         await provider.stake(stake);
       }
     }
-
-    const content: ContentStore = await openContentStore(path.join(dir, 'gateway'));
-    stops.push(() => content.close());
-    const gateway = await startGateway({ store: content });
-    stops.push(() => gateway.close());
 
     const matcher = await startMatcher(
       {

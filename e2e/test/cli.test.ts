@@ -1,0 +1,340 @@
+// The `agora` CLI against a whole local network (anvil, contracts, matcher, agents, gateway), as a user drives it:
+// results checked against `agora run`, a liar slashed, bad orders refused with a clear code, a matcher restart.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type DevNetwork, startDevNetwork } from '@agora/cli';
+import { examplePath } from '@agora/examples';
+import { startMatcher } from '@agora/matcher';
+import { type AgoraClient, commitmentOf, createAgoraClient, orderToJson } from '@agora/sdk';
+import { createLogger } from '@agora/service';
+import { type Hex, createPublicClient, createWalletClient, defineChain, http, keccak256, toHex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const agoraBin = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'packages',
+  'cli',
+  'bin',
+  'agora.js',
+);
+
+type CliResult = { code: number; json: Record<string, unknown>; stderr: string };
+
+async function agora(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  try {
+    // `--json` goes before a `--`: what follows it is the app's.
+    const split = args.indexOf('--');
+    const withJson = split < 0 ? [...args, '--json'] : [...args.slice(0, split), '--json', ...args.slice(split)];
+    const { stdout, stderr } = await run(process.execPath, [agoraBin, ...withJson], {
+      env: { ...process.env, ...env },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, json: JSON.parse(stdout) as Record<string, unknown>, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    let json: Record<string, unknown> = {};
+    try {
+      json = JSON.parse(failed.stdout ?? '') as Record<string, unknown>;
+    } catch {
+      throw new Error(`agora ${args.join(' ')} failed without JSON: ${failed.stderr ?? String(error)}`);
+    }
+    return { code: failed.code ?? 1, json, stderr: failed.stderr ?? '' };
+  }
+}
+
+const errorCodeOf = (result: CliResult) => (result.json.error as { code: string } | undefined)?.code;
+
+describe('agora CLI on a local network', () => {
+  let dev: DevNetwork;
+  let dir: string;
+  let networkFile: string;
+  let inputFile: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'agora-cli-'));
+    // Three agents; a fourth provider is registered and staked without one, for the test to drive as a liar.
+    dev = await startDevNetwork({
+      dir: path.join(dir, 'net'),
+      providers: 4,
+      agents: 3,
+      blockTime: 0,
+      logger: createLogger({ level: process.env.AGORA_TEST_LOG ?? 'silent' }),
+    });
+    networkFile = dev.file;
+    inputFile = path.join(dir, 'input.txt');
+    await writeFile(inputFile, 'one two three\nfour five\n');
+  }, 120_000);
+
+  afterAll(async () => {
+    await dev?.stop();
+  });
+
+  async function localRun(app: string, args: string[], input?: string) {
+    const result = await agora([
+      'run',
+      app,
+      ...(input ? ['--input', input] : []),
+      ...(args.length ? ['--', ...args] : []),
+    ]);
+    expect(result.code).toBe(0);
+    return result.json as {
+      outputHash: string;
+      outputCid: string;
+      fuelUsed: number;
+      stdout: string;
+      resultHash: string;
+    };
+  }
+
+  it('runs a task on 1 replica and gives the bytes, hash and fuel `agora run` gives', async () => {
+    const app = examplePath('wordcount');
+    const submitted = await agora(['task', 'submit', app, '--input', inputFile, '--wait', '--network', networkFile]);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const local = await localRun(app, [], inputFile);
+    expect(submitted.json).toMatchObject({
+      status: 'finalized',
+      outputHash: local.outputHash,
+      outputCid: local.outputCid,
+      fuelUsed: String(local.fuelUsed),
+      resultHash: local.resultHash,
+      outcome: 'exited',
+      exitCode: 0,
+    });
+    expect(submitted.json.output).toBe(local.stdout);
+    expect(submitted.json.providers).toHaveLength(1);
+    // The cheapest provider (price 2) took it; the client paid fuel × price plus fees, exactly what the chain charged.
+    expect(submitted.json.pricePerFuel).toBe('2');
+    expect(BigInt(submitted.json.cost as string)).toBeGreaterThanOrEqual(2n * BigInt(local.fuelUsed));
+    expect(submitted.stderr).toContain('"progress":"posting bid"');
+
+    const taskId = submitted.json.taskId as string;
+    const got = await agora(['task', 'get', taskId, '--network', networkFile]);
+    expect(got.json).toMatchObject({
+      status: 'finalized',
+      cost: submitted.json.cost,
+      fuelUsed: String(local.fuelUsed),
+    });
+    const out = path.join(dir, 'out.bin');
+    const fetched = await agora(['task', 'result', taskId, '--out', out, '--network', networkFile]);
+    expect(fetched.json).toMatchObject({ outputHash: local.outputHash, file: out });
+    expect(Buffer.from(await readFile(out)).toString('base64')).toBe(local.stdout);
+  });
+
+  it('runs a task on 3 replicas with arguments; all three are paid', async () => {
+    const app = examplePath('primes');
+    const submitted = await agora([
+      'task',
+      'submit',
+      app,
+      '--replicas',
+      '3',
+      '--wait',
+      '--network',
+      networkFile,
+      '--',
+      '500',
+    ]);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const local = await localRun(app, ['500']);
+    expect(submitted.json).toMatchObject({
+      status: 'finalized',
+      outputHash: local.outputHash,
+      fuelUsed: String(local.fuelUsed),
+    });
+    expect(submitted.json.output).toBe(local.stdout);
+    expect(submitted.json.paid).toHaveLength(3);
+    expect(submitted.json.slashed).toEqual([]);
+    // Price-time priority: the three cheapest asks (2, 3, 4); the task pays the highest of them to every replica.
+    expect(submitted.json.pricePerFuel).toBe('4');
+  });
+
+  describe('bad orders', () => {
+    it('refuses a malformed app before any money moves', async () => {
+      const bogus = path.join(dir, 'bogus.wasm');
+      await writeFile(bogus, 'not wasm at all');
+      const result = await agora(['task', 'submit', bogus, '--network', networkFile]);
+      expect(result.code).toBe(2);
+      expect(errorCodeOf(result)).toBe('AGORA_WASM_NOT_WASM');
+    });
+
+    it('refuses an expired bid', async () => {
+      const past = String(Math.floor(Date.now() / 1000) - 60);
+      const result = await agora(['task', 'submit', examplePath('echo'), '--deadline', past, '--network', networkFile]);
+      expect(result.code).toBe(2);
+      expect(errorCodeOf(result)).toBe('AGORA_ORDER_EXPIRED');
+      expect((result.json.error as { message: string }).message).toMatch(/expired at .*later deadline/);
+    });
+
+    it('refuses a replayed bid (a nonce already used)', async () => {
+      const nonce = String((123_456n << 32n) | 1n);
+      const first = await agora([
+        'task',
+        'submit',
+        examplePath('echo'),
+        '--nonce',
+        nonce,
+        '--wait',
+        '--network',
+        networkFile,
+      ]);
+      expect(first.json.status).toBe('finalized');
+      const replay = await agora(['task', 'submit', examplePath('echo'), '--nonce', nonce, '--network', networkFile]);
+      expect(replay.code).toBe(2);
+      expect(errorCodeOf(replay)).toBe('AGORA_NONCE_USED');
+    });
+
+    it('refuses a bid its client cannot pay for, naming what is free and what is needed', async () => {
+      // Anvil's last dev key: ETH for gas, nothing in escrow.
+      const unfunded = '0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6';
+      const result = await agora(['task', 'submit', examplePath('echo'), '--network', networkFile], {
+        AGORA_PRIVATE_KEY: unfunded,
+      });
+      expect(result.code).toBe(2);
+      expect(errorCodeOf(result)).toBe('AGORA_INSUFFICIENT_FUNDS');
+      expect((result.json.error as { message: string }).message).toMatch(/has 0 free in escrow; this bid may lock \d+/);
+    });
+  });
+
+  it('slashes a provider whose result disagrees with the other two', async () => {
+    const liarKey = dev.providerKeys[3] as Hex;
+    const chain = defineChain({
+      id: dev.network.chainId,
+      name: 'anvil',
+      nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
+      rpcUrls: { default: { http: [dev.network.rpcUrl] } },
+    });
+    const transport = http(dev.network.rpcUrl);
+    const liar: AgoraClient = createAgoraClient({
+      publicClient: createPublicClient({ chain, transport }),
+      wallet: createWalletClient({ account: privateKeyToAccount(liarKey), chain, transport }),
+      deployment: dev.deployment,
+    });
+    // The cheapest ask on the book, good for one task: the next 3-replica task takes it.
+    const signed = await liar.signAsk({
+      provider: liar.account,
+      token: dev.network.token,
+      pricePerFuel: 1n,
+      resources: (await liar.provider(liar.account)).resources,
+      modes: 1,
+      volume: 1,
+      expiry: BigInt(Math.floor(Date.now() / 1000) + 600),
+      nonce: 1n,
+    });
+    const posted = await fetch(`${dev.network.matcherUrl}/asks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: orderToJson(signed),
+    });
+    expect(posted.status).toBe(201);
+
+    const submitted = await agora([
+      'task',
+      'submit',
+      examplePath('sha256'),
+      '--input',
+      inputFile,
+      '--replicas',
+      '3',
+      '--network',
+      networkFile,
+    ]);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const taskId = submitted.json.taskId as Hex;
+    const view = await until(async () => (await liar.task(taskId)) ?? undefined);
+    const index = view.task.providers.indexOf(liar.account);
+    expect(index).toBeGreaterThanOrEqual(0);
+    const wrong = keccak256(toHex('a result nobody else computed'));
+    const salt = keccak256(toHex('liar salt'));
+    await liar.commit(
+      view.record,
+      index,
+      commitmentOf({ taskId, provider: liar.account, resultHash: wrong, fuelUsed: 1000n, salt }),
+    );
+    await until(async () => ((await liar.task(taskId))?.commits.length === 3 ? true : undefined));
+    await liar.reveal(view.record, index, wrong, 1000n, salt);
+
+    const settled = await until(async () => {
+      const got = await agora(['task', 'get', taskId, '--network', networkFile]);
+      return got.json.status === 'finalized' ? got.json : undefined;
+    });
+    expect(settled.slashed).toEqual([liar.account]);
+    expect(settled.paid).toHaveLength(2);
+    expect(settled.paid).not.toContain(liar.account);
+    const registryView = await liar.provider(liar.account);
+    expect(registryView.jailedUntil).toBeGreaterThan(Math.floor(Date.now() / 1000));
+  });
+
+  it('keeps every order across a matcher restart and matches them afterwards', async () => {
+    const dataDir = path.join(dir, 'second-matcher');
+    const options = {
+      rpcUrl: dev.network.rpcUrl,
+      deployment: dev.deployment,
+      privateKey: '0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97' as Hex,
+      dataDir,
+      // Batch mode with an hour-long batch: orders rest until the test runs an auction.
+      mode: 'batch' as const,
+      batchIntervalMs: 3_600_000,
+      pollIntervalMs: 60_000,
+    };
+    const logger = createLogger({ level: 'silent' });
+    let matcher = await startMatcher(options, { logger });
+    const otherNetwork = path.join(dir, 'second-network.json');
+    await writeFile(otherNetwork, JSON.stringify({ ...dev.network, matcherUrl: matcher.url }));
+    // The agents' current asks, as each serves it at GET /ask, handed to the second matcher.
+    for (const agent of dev.agents) {
+      const ask = (await (await fetch(`${agent.url}/ask`)).json()) as Record<string, unknown>;
+      const response = await fetch(`${matcher.url}/asks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...ask, endpoint: agent.url }),
+      });
+      expect(response.status).toBe(201);
+    }
+    const taskIds: string[] = [];
+    for (const word of ['alpha', 'beta']) {
+      const submitted = await agora(['task', 'submit', examplePath('echo'), '--network', otherNetwork, '--', word]);
+      expect(submitted.code, submitted.stderr).toBe(0);
+      taskIds.push(submitted.json.taskId as string);
+    }
+    expect(matcher.book.size()).toEqual({ asks: 3, bids: 2 });
+    await matcher.stop();
+
+    matcher = await startMatcher(options, { logger });
+    try {
+      expect(matcher.book.size()).toEqual({ asks: 3, bids: 2 });
+      await writeFile(otherNetwork, JSON.stringify({ ...dev.network, matcherUrl: matcher.url }));
+      await matcher.auctionNow();
+      await matcher.settle();
+      for (const [index, taskId] of taskIds.entries()) {
+        const settled = await until(async () => {
+          const got = await agora(['task', 'get', taskId, '--network', otherNetwork]);
+          return got.json.status === 'finalized' ? got.json : undefined;
+        });
+        expect(settled.status).toBe('finalized');
+        const result = await agora(['task', 'result', taskId, '--network', otherNetwork]);
+        expect(Buffer.from(result.json.output as string, 'base64').toString()).toContain(['alpha', 'beta'][index]);
+      }
+      expect(matcher.book.size().bids).toBe(0);
+    } finally {
+      await matcher.stop();
+    }
+  });
+});
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
