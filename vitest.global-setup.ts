@@ -1,6 +1,8 @@
-// Builds the example WASM apps once before any test file runs (a no-op when they are up to date).
+// Builds what the tests run before any test file starts (each a no-op when up to date): the example WASM apps and
+// our WebAssembly build of libsecp256k1.
 import { execFileSync } from 'node:child_process';
 
 export default function setup(): void {
   execFileSync(process.execPath, ['--import', 'tsx', 'packages/examples/scripts/build.ts'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['--import', 'tsx', 'packages/sdk/scripts/build-secp256k1.ts'], { stdio: 'inherit' });
 }

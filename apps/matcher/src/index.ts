@@ -2,3 +2,4 @@ export { type BookAsk, type BookBid, type Match, type OrderBook, type Requiremen
 export { type Journal, openJournal } from './journal.js';
 export { type BidOutcome, type Matcher, type MatcherOptions, startMatcher } from './matcher.js';
 export { type MatcherMetrics, createMatcherMetrics } from './metrics.js';
+export { type OrderChecks, createOrderChecks, requirementsSchema } from './checks.js';

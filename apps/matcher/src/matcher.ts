@@ -14,14 +14,12 @@ import {
   contractErrorOf,
   createAgoraClient,
   createOrderHasher,
-  createSignatureVerifier,
   decodeResources,
   explainContractError,
   laneOf,
   lockAmount,
   orderToPlain,
   signedAskJsonSchema,
-  signedBidJsonSchema,
   taskIdOf,
   toAgoraError,
 } from '@agora/sdk';
@@ -38,9 +36,9 @@ import {
   toHex,
 } from 'viem';
 import { nonceManager, privateKeyToAccount } from 'viem/accounts';
-import { z } from 'zod';
 
 import { type Match, type Requirements, createOrderBook } from './book.js';
+import { bidPostSchema, createOrderChecks } from './checks.js';
 import { openJournal } from './journal.js';
 import { type MatcherMetrics, createMatcherMetrics } from './metrics.js';
 
@@ -66,38 +64,14 @@ export type BidOutcome =
   | { status: 'rejected'; code: AgoraErrorCode; message: string }
   | { status: 'expired' | 'cancelled' | 'filled-elsewhere' };
 
-const requirementsSchema = z
-  .strictObject({
-    minCpuCores: z.number().int().min(0).optional(),
-    minMemoryMiB: z.number().int().min(0).optional(),
-    minGpuCount: z.number().int().min(0).optional(),
-    gpuModel: z.string().max(15).optional(),
-    minStorageGiB: z.number().int().min(0).optional(),
-    region: z.number().int().min(0).max(65_535).optional(),
-    features: z.number().int().min(0).optional(),
-    minStake: z
-      .string()
-      .regex(/^\d{1,78}$/)
-      .transform((value) => BigInt(value))
-      .optional(),
-  })
-  .default({});
-
-const askPostSchema = signedAskJsonSchema.extend({
-  /** Where the provider's agent answers (`/tasks/<id>`, `/ipfs/<cid>`): clients fetch results there. */
-  endpoint: z.url({ protocol: /^https?$/ }).optional(),
-});
-const bidPostSchema = signedBidJsonSchema.extend({ requirements: requirementsSchema });
-
 type JournalEntry =
   | { t: 'ask'; order: unknown; endpoint?: string | undefined; stake: string; available: number }
-  | { t: 'bid'; order: unknown; requirements: unknown }
+  | { t: 'bid'; order: unknown }
   | { t: 'fill'; hash: string }
   | { t: 'gone'; hash: string }
   | { t: 'outcome'; hash: string; outcome: BidOutcome };
 
 const providerActive = 1;
-const maxReplicas = 16;
 const maxOutcomes = 10_000;
 
 /** Errors that say the bid itself can never be matched: it leaves the book. */
@@ -150,8 +124,7 @@ export async function startMatcher(
   const wallet = createWalletClient({ account, chain, transport });
   const agora: AgoraClient = createAgoraClient({ publicClient, wallet, deployment });
   const hasher = createOrderHasher(deployment.chainId, market);
-  const verifier = createSignatureVerifier();
-  const allowedTokens = new Set(deployment.paymentTokens.map((token) => token.toLowerCase()));
+  const checks = createOrderChecks({ chainId: deployment.chainId, market, paymentTokens: deployment.paymentTokens });
   const params = await agora.params();
 
   const book = createOrderBook();
@@ -198,9 +171,9 @@ export async function startMatcher(
         book.addAsk(askEntry(signed, hash, BigInt(entry.stake), entry.available));
         if (entry.endpoint) endpoints.set(signed.ask.provider.toLowerCase(), entry.endpoint);
       } else if (entry.t === 'bid') {
-        const signed = signedBidJsonSchema.parse(entry.order);
+        const { requirements, ...signed } = bidPostSchema.parse(entry.order);
         const hash = toHex(hasher.bid(signed.bid));
-        book.addBid(bidEntry(signed, hash, requirementsSchema.parse(entry.requirements)));
+        book.addBid(bidEntry(signed, hash, requirements));
       } else if (entry.t === 'fill') {
         const ask = book.asks.get(entry.hash);
         if (ask) ask.available -= 1;
@@ -221,8 +194,7 @@ export async function startMatcher(
       })),
       ...[...book.bids.values()].map((bid): JournalEntry => ({
         t: 'bid',
-        order: orderToPlain(bid.signed),
-        requirements: plainRequirements(bid.requirements),
+        order: { ...(orderToPlain(bid.signed) as object), requirements: plainRequirements(bid.requirements) },
       })),
       ...[...outcomes].map(([hash, outcome]): JournalEntry => ({ t: 'outcome', hash, outcome })),
     ],
@@ -242,32 +214,9 @@ export async function startMatcher(
   }
 
   async function admitAsk(body: unknown) {
-    const parsed = askPostSchema.safeParse(body);
-    if (!parsed.success)
-      throw rejection(errorCodes.ORDER_INVALID, `The ask is malformed: ${z.prettifyError(parsed.error)}`);
-    const { endpoint, ...signed } = parsed.data;
+    const { signed, endpoint, hash } = checks.ask(body);
     const { ask } = signed;
     const now = nowSeconds();
-    if (ask.expiry <= now) {
-      throw rejection(
-        errorCodes.ORDER_EXPIRED,
-        `The ask expired at ${new Date(Number(ask.expiry) * 1000).toISOString()}; sign one with a later expiry.`,
-      );
-    }
-    if (!allowedTokens.has(ask.token.toLowerCase())) {
-      throw rejection(
-        errorCodes.ORDER_INVALID,
-        `The market does not accept payments in ${ask.token}; accepted: ${deployment.paymentTokens.join(', ')}.`,
-      );
-    }
-    const digest = hasher.ask(ask);
-    if (!verifier.verify(ask.provider, digest, signed.signature)) {
-      throw rejection(
-        errorCodes.ORDER_SIGNATURE_INVALID,
-        `The signature is not ${ask.provider}'s over this ask on chain ${deployment.chainId}, market ${market}.`,
-      );
-    }
-    const hash = toHex(digest);
     if (endpoint) endpoints.set(ask.provider.toLowerCase(), endpoint);
     if (book.asks.has(hash)) return { hash, status: 'open' as const };
     if (book.asks.size + book.bids.size >= maxOrders) {
@@ -307,7 +256,7 @@ export async function startMatcher(
     book.addAsk(askEntry(signed, hash, provider.bonded, available));
     await journal.append({
       t: 'ask',
-      order: orderToPlain(signed),
+      order: body,
       ...(endpoint ? { endpoint } : {}),
       stake: provider.bonded.toString(),
       available,
@@ -318,46 +267,9 @@ export async function startMatcher(
   }
 
   async function admitBid(body: unknown) {
-    const parsed = bidPostSchema.safeParse(body);
-    if (!parsed.success)
-      throw rejection(errorCodes.ORDER_INVALID, `The bid is malformed: ${z.prettifyError(parsed.error)}`);
-    const { requirements, ...signed } = parsed.data;
+    const { signed, requirements, hash } = checks.bid(body);
     const { bid } = signed;
     const now = nowSeconds();
-    if (bid.deadline <= now) {
-      throw rejection(
-        errorCodes.ORDER_EXPIRED,
-        `The bid expired at ${new Date(Number(bid.deadline) * 1000).toISOString()}; sign one with a later deadline.`,
-      );
-    }
-    if (bid.replicas < 1 || bid.replicas > maxReplicas || bid.quorum > bid.replicas || bid.quorum * 2 <= bid.replicas) {
-      throw rejection(
-        errorCodes.ORDER_INVALID,
-        `Replicas ${bid.replicas} with quorum ${bid.quorum} is not accepted: replicas 1 to ${maxReplicas}, quorum a strict majority.`,
-      );
-    }
-    if (bid.mode !== 0)
-      throw rejection(
-        errorCodes.ORDER_INVALID,
-        `Verification mode ${bid.mode} is not supported yet; use replicated (0).`,
-      );
-    if (bid.maxFuel === 0n || bid.appCid.length <= 2 || bid.inputCid.length <= 2) {
-      throw rejection(errorCodes.ORDER_INVALID, 'The bid needs a max fuel above 0, an app CID and an input CID.');
-    }
-    if (!allowedTokens.has(bid.token.toLowerCase())) {
-      throw rejection(
-        errorCodes.ORDER_INVALID,
-        `The market does not accept payments in ${bid.token}; accepted: ${deployment.paymentTokens.join(', ')}.`,
-      );
-    }
-    const digest = hasher.bid(bid);
-    if (!verifier.verify(bid.client, digest, signed.signature)) {
-      throw rejection(
-        errorCodes.ORDER_SIGNATURE_INVALID,
-        `The signature is not ${bid.client}'s over this bid on chain ${deployment.chainId}, market ${market}.`,
-      );
-    }
-    const hash = toHex(digest);
     const taskId = taskIdOf(bid.client, bid.nonce);
     const known = outcomes.get(hash);
     if (book.bids.has(hash) || known) return { hash, taskId, ...(known ?? { status: 'open' as const }) };
@@ -399,7 +311,8 @@ export async function startMatcher(
       );
     }
     const added = book.addBid(entry);
-    await journal.append({ t: 'bid', order: orderToPlain(signed), requirements: plainRequirements(requirements) });
+    // The order as it arrived (the wire form, requirements included): no second serialization on the hot path.
+    await journal.append({ t: 'bid', order: body });
     metrics.orders.inc({ kind: 'bid', result: 'accepted' });
     if (mode === 'continuous') {
       const match = book.matchBid(added, now);

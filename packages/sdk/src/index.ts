@@ -46,3 +46,4 @@ export {
   createSignatureVerifier,
 } from './order-signatures.js';
 export { orderToJson, orderToPlain, signedAskJsonSchema, signedBidJsonSchema } from './order-json.js';
+export { type Secp256k1, loadSecp256k1, secp256k1 } from './secp256k1.js';

@@ -58,6 +58,6 @@ export function orderToJson(order: SignedAsk | SignedBid, extra: Record<string, 
 }
 
 /** A signed order as a plain JSON value, amounts as decimal strings. */
-export function orderToPlain(order: SignedAsk | SignedBid): unknown {
-  return JSON.parse(orderToJson(order)) as unknown;
+export function orderToPlain(order: SignedAsk | SignedBid): Record<string, unknown> {
+  return JSON.parse(orderToJson(order)) as Record<string, unknown>;
 }

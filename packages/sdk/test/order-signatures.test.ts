@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { type Ask, type Bid, askTypes, bidTypes, computeMarketDomain, nonceOf } from '../src/index.js';
 import { createOrderHasher, createSignatureVerifier } from '../src/order-signatures.js';
+import { loadSecp256k1 } from '../src/secp256k1.js';
 
 const market: Address = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
 const domain = computeMarketDomain(31337, market);
@@ -68,11 +69,18 @@ describe('order hashing', () => {
   });
 });
 
-describe('signature verification', () => {
+it('checks signatures with our libsecp256k1 build (the test setup builds it with clang)', () => {
+  expect(loadSecp256k1().backend).toBe('libsecp256k1-wasm');
+});
+
+describe.each([
+  ['the best available build', loadSecp256k1()],
+  ['tiny-secp256k1', loadSecp256k1('tiny')],
+])('signature verification with %s', (_, curve) => {
   const hasher = createOrderHasher(31337, market);
 
   it('accepts the signer, refuses anyone else, a changed order, a malleated or malformed signature', async () => {
-    const verifier = createSignatureVerifier();
+    const verifier = createSignatureVerifier({ curve });
     for (let i = 0; i < 3; i++) {
       // The first order of a signer recovers its key, the later ones verify against the kept key: both paths.
       const bid = bidOf(i);
@@ -91,7 +99,7 @@ describe('signature verification', () => {
     const ask = askOf(5);
     const signature = await provider.signTypedData({ domain, types: askTypes, primaryType: 'Ask', message: ask });
     // A fresh verifier must not accept a signature with the wrong recovery bit just because the key is unknown.
-    const fresh = createSignatureVerifier();
+    const fresh = createSignatureVerifier({ curve });
     const flipped = `${signature.slice(0, 130)}${signature.endsWith('1b') ? '1c' : '1b'}` as Hex;
     expect(fresh.verify(provider.address, hasher.ask(ask), flipped)).toBe(false);
     expect(fresh.verify(provider.address, hasher.ask(ask), signature)).toBe(true);

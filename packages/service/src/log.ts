@@ -6,9 +6,7 @@ export type { Logger };
 
 const secretPaths = ['privateKey', 'password', '*.privateKey', '*.password', 'account.privateKey'];
 
-export function createLogger(
-  options: { name?: string; level?: string; destination?: DestinationStream } = {},
-): Logger {
+export function createLogger(options: { name?: string; level?: string; destination?: DestinationStream } = {}): Logger {
   return pino(
     {
       name: options.name ?? 'agora',
