@@ -27,8 +27,8 @@ export async function openJournal<Entry>(
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const lines = text.split('\n');
-  const complete = text.endsWith('\n') ? lines.slice(0, -1) : lines.slice(0, -1);
+  // Everything after the last newline is a line a crash cut short (or nothing): it was never acknowledged.
+  const complete = text.split('\n').slice(0, -1);
   complete.forEach((line, index) => {
     if (line.length === 0) return;
     let entry: unknown;
