@@ -18,7 +18,7 @@ const resources: Resources = {
   features: 0,
   gpuModel: '',
 };
-const providerAddress = (i: number) => `0x${(i + 1).toString(16).padStart(40, '0')}`;
+const providerAddress = (i: number): Address => `0x${(i + 1).toString(16).padStart(40, '0')}`;
 
 function addAsk(
   book: ReturnType<typeof createOrderBook>,
