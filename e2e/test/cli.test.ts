@@ -203,6 +203,21 @@ describe('agora CLI on a local network', () => {
     });
   });
 
+  it('moves money between wallet and escrow, and refuses a deposit the wallet cannot cover', async () => {
+    const before = await agora(['wallet', 'balance', '--network', networkFile]);
+    expect(before.code).toBe(0);
+    const held = BigInt(before.json.wallet as string);
+    const tooMuch = await agora(['wallet', 'deposit', String(held + 1n), '--network', networkFile]);
+    expect(tooMuch.code).toBe(2);
+    expect(errorCodeOf(tooMuch)).toBe('AGORA_INSUFFICIENT_FUNDS');
+    const withdrawn = await agora(['wallet', 'withdraw', '5000', '--network', networkFile]);
+    expect(withdrawn.json.escrowFree).toBe((BigInt(before.json.escrowFree as string) - 5000n).toString());
+    await agora(['wallet', 'deposit', '2000', '--network', networkFile]);
+    const after = await agora(['wallet', 'balance', '--network', networkFile]);
+    expect(BigInt(after.json.wallet as string)).toBe(held + 3000n);
+    expect(BigInt(after.json.escrowFree as string)).toBe(BigInt(before.json.escrowFree as string) - 3000n);
+  });
+
   it('slashes a provider whose result disagrees with the other two', async () => {
     const liarKey = dev.providerKeys[3] as Hex;
     const chain = defineChain({
@@ -268,8 +283,11 @@ describe('agora CLI on a local network', () => {
     expect(settled.slashed).toEqual([liar.account]);
     expect(settled.paid).toHaveLength(2);
     expect(settled.paid).not.toContain(liar.account);
-    const registryView = await liar.provider(liar.account);
-    expect(registryView.jailedUntil).toBeGreaterThan(Math.floor(Date.now() / 1000));
+    const shown = await agora(['provider', 'show', liar.account, '--network', networkFile]);
+    expect(shown.json).toMatchObject({ address: liar.account, status: 'active' });
+    expect(Date.parse(shown.json.jailedUntil as string)).toBeGreaterThan(Date.now());
+    // 10 % of the 10,000 AGORA bond is gone.
+    expect(shown.json.bonded).toBe((9_000n * 10n ** 18n).toString());
   });
 
   it('keeps every order across a matcher restart and matches them afterwards', async () => {

@@ -146,6 +146,8 @@ export function createTaskManager(options: {
       const salt = bytesToHex(randomBytes(32));
       // Durable before anything reaches the chain: a restart reveals with exactly this result and salt.
       await update(task.taskId, (t) => {
+        // A result and salt, once durable, are final: a commit may already carry them.
+        if (t.phase !== 'assigned' || t.salt !== undefined) return;
         t.phase = 'executed';
         t.salt = salt;
         t.note = undefined;
@@ -305,7 +307,7 @@ export function createTaskManager(options: {
   };
 
   const advance = async (taskId: Hex, now: bigint) => {
-    const task = state.read().tasks[taskId];
+    let task = state.read().tasks[taskId];
     if (!task) return;
     const terms = decodeTaskRecord(task.record);
     const status = await chain.publicClient.readContract({
@@ -322,6 +324,11 @@ export function createTaskManager(options: {
       await settle(task, terms, status);
       return;
     }
+    // Read the phase again: a run that ended while the status was read has moved it on, and acting on the stale
+    // phase would run the task twice and overwrite the salt a commit already used.
+    const fresh = state.read().tasks[taskId];
+    if (!fresh) return;
+    task = fresh;
     switch (task.phase) {
       case 'assigned':
         if (running.has(taskId) || (fetchBackoff.get(taskId)?.at ?? 0) > Date.now()) return;

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerDev } from './commands/dev.js';
+import { registerProvider } from './commands/provider.js';
 import { registerRun } from './commands/run.js';
 import { registerTask } from './commands/task.js';
 import { registerWallet } from './commands/wallet.js';
@@ -14,5 +15,6 @@ registerRun(program);
 registerDev(program);
 registerTask(program);
 registerWallet(program);
+registerProvider(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,160 @@
+// `agora provider`: become a provider on the network in the network file: write the agent's files, register,
+// stake, look at a provider, and run the agent.
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig, startAgent } from '@agora/agent';
+import { AgoraError, errorCodes } from '@agora/errors';
+import { createLogger, writeKeystore } from '@agora/service';
+import { type Command } from 'commander';
+import { type Address, type Hex, bytesToHex, formatEther, isAddress, parseEther } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { connect, readNetworkFile } from '../network-file.js';
+import { type OutputMode, printJson, reportError } from '../output.js';
+
+const providerStatus = ['none', 'active', 'left'] as const;
+
+function positive(text: string, what: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new AgoraError(errorCodes.INVALID_ARGUMENT, `${what} must be a whole number above 0; got "${text}".`);
+  return value;
+}
+
+export function registerProvider(program: Command): void {
+  const provider = program.command('provider').description('sell compute: set up, register, stake, run the agent');
+
+  provider
+    .command('init')
+    .description('write an agent configuration, keystore and password file for the network in the network file')
+    .requiredOption('--dir <dir>', 'directory for the files and the agent data')
+    .option('--price <units>', 'price per fuel unit, in base units of the payment token', '2')
+    .option('--cores <n>', 'CPU cores offered', '4')
+    .option('--memory <MiB>', 'memory offered, MiB', '8192')
+    .option('--region <code>', 'region code', '0')
+    .option('--stake <AGORA>', 'stake the agent keeps bonded, in whole AGORA', '10000')
+    .option('--network <file>', 'network file')
+    .option('--json', 'print { config, keystore, address } as JSON')
+    .action(
+      async (raw: {
+        dir: string;
+        price: string;
+        cores: string;
+        memory: string;
+        region: string;
+        stake: string;
+        network?: string;
+        json?: boolean;
+      }) => {
+        const mode: OutputMode = { json: raw.json === true };
+        try {
+          const network = await readNetworkFile(raw.network);
+          const dir = path.resolve(raw.dir);
+          await mkdir(dir, { recursive: true, mode: 0o700 });
+          // The key: AGORA_PRIVATE_KEY when set, else a fresh one (its address needs ETH for gas and AGORA to stake).
+          const key = (process.env.AGORA_PRIVATE_KEY as Hex | undefined) ?? bytesToHex(randomBytes(32));
+          const password = bytesToHex(randomBytes(16));
+          await writeKeystore(path.join(dir, 'keystore.json'), key, password);
+          await writeFile(path.join(dir, 'password'), `${password}\n`, { mode: 0o600 });
+          await writeFile(path.join(dir, 'deployment.json'), JSON.stringify(network.deployment, null, 2));
+          const config = {
+            rpcUrl: network.rpcUrl,
+            deployment: 'deployment.json',
+            keystore: 'keystore.json',
+            passwordFile: 'password',
+            dataDir: 'data',
+            provider: {
+              resources: {
+                cpuCores: positive(raw.cores, '--cores'),
+                memoryMiB: positive(raw.memory, '--memory'),
+                region: Number(raw.region),
+              },
+              stake: parseEther(raw.stake).toString(),
+            },
+            ask: { token: network.token, pricePerFuel: String(positive(raw.price, '--price')) },
+            matchers: [network.matcherUrl],
+            contentSources: [network.gatewayUrl],
+          };
+          const configFile = path.join(dir, 'agent.json');
+          await writeFile(configFile, JSON.stringify(config, null, 2));
+          const address = privateKeyToAccount(key).address;
+          if (mode.json) printJson({ config: configFile, keystore: path.join(dir, 'keystore.json'), address });
+          else
+            process.stdout.write(
+              `provider ${address}\nconfig   ${configFile}\nnext:    agora provider start --config ${configFile}\n`,
+            );
+        } catch (error) {
+          process.exitCode = reportError(error, mode);
+        }
+      },
+    );
+
+  provider
+    .command('start')
+    .description('run the provider agent (registers and stakes if needed) until Ctrl-C')
+    .requiredOption('--config <file>', 'agent configuration (agora provider init writes one)')
+    .option('--log-level <level>', 'log level', 'info')
+    .action(async (raw: { config: string; logLevel: string }) => {
+      try {
+        const agent = await startAgent(await loadConfig(raw.config), {
+          logger: createLogger({ name: 'agora-agent', level: raw.logLevel }),
+        });
+        const stop = () => void agent.stop().then(() => process.exit(0));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      } catch (error) {
+        process.exitCode = reportError(error, { json: false });
+      }
+    });
+
+  provider
+    .command('stake')
+    .description('bond more AGORA (approving the registry first)')
+    .argument('<amount>', 'whole AGORA')
+    .option('--network <file>', 'network file')
+    .option('--json', 'print as JSON')
+    .action(async (amount: string, raw: { network?: string; json?: boolean }) => {
+      const mode: OutputMode = { json: raw.json === true };
+      try {
+        const agora = connect(await readNetworkFile(raw.network));
+        const receipt = await agora.stake(parseEther(String(positive(amount, 'The amount'))));
+        const state = await agora.provider(agora.account);
+        if (mode.json) printJson({ transactionHash: receipt.transactionHash, bonded: state.bonded });
+        else process.stdout.write(`staked: ${receipt.transactionHash}; bonded ${formatEther(state.bonded)} AGORA\n`);
+      } catch (error) {
+        process.exitCode = reportError(error, mode);
+      }
+    });
+
+  provider
+    .command('show')
+    .description("a provider's registration, stake, jail and resources")
+    .argument('[address]', 'provider address (default: your key)')
+    .option('--network <file>', 'network file')
+    .option('--json', 'print as JSON')
+    .action(async (address: string | undefined, raw: { network?: string; json?: boolean }) => {
+      const mode: OutputMode = { json: raw.json === true };
+      try {
+        if (address !== undefined && !isAddress(address))
+          throw new AgoraError(errorCodes.INVALID_ARGUMENT, `Not an address: "${address}".`);
+        const agora = connect(await readNetworkFile(raw.network));
+        const who: Address = address ?? agora.account;
+        const state = await agora.provider(who);
+        const shown = {
+          address: who,
+          status: providerStatus[state.status] ?? String(state.status),
+          bonded: state.bonded,
+          unbonding: state.unbonding,
+          jailedUntil: state.jailedUntil === 0 ? null : new Date(state.jailedUntil * 1000).toISOString(),
+          resources: state.resources,
+          metadataCid: state.metadataCid,
+        };
+        if (mode.json) printJson(shown);
+        else
+          for (const [key, value] of Object.entries(shown))
+            process.stdout.write(`${key.padEnd(12)} ${String(value ?? '-')}\n`);
+      } catch (error) {
+        process.exitCode = reportError(error, mode);
+      }
+    });
+}
