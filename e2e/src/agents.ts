@@ -72,6 +72,8 @@ export async function writeAgentFiles(
     ask: { token: network.usd, pricePerFuel: (options.pricePerFuel ?? 2n).toString() },
     contentSources: [...options.contentSources],
     runtime: { workers: 1, timeoutMs: 60_000 },
+    // The tests check earnings reach the wallet after each task.
+    withdraw: { intervalSeconds: 0 },
   };
   const configFile = path.join(dir, 'agent.json');
   await writeFile(configFile, JSON.stringify(config, null, 2));

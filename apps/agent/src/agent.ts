@@ -121,6 +121,8 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
     const endpoint = config.http.publicUrl ?? http.url;
 
     let withdrawDue = true;
+    let nextWithdrawAt = 0;
+    let nextAskCheckAt = 0;
     const tasks = createTaskManager({
       chain,
       market: config.market,
@@ -193,9 +195,16 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
         return;
       }
       await guarded('task', () => tasks.advanceAll(now));
-      await guarded('ask', () => asks.refresh(now));
-      if (withdrawDue) {
+      // The ask needs a look (a chain read of its fills) once a second, not on every poll.
+      if (Date.now() >= nextAskCheckAt) {
+        nextAskCheckAt = Date.now() + 1_000;
+        await guarded('ask', () => asks.refresh(now));
+      }
+      // Earnings are withdrawn at most once per interval: a withdrawal per task would queue behind (and delay) the
+      // next task's transactions.
+      if (withdrawDue && Date.now() >= nextWithdrawAt) {
         withdrawDue = false;
+        nextWithdrawAt = Date.now() + config.withdraw.intervalSeconds * 1000;
         await guarded('withdraw', withdraw);
       }
     };

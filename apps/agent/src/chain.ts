@@ -2,7 +2,7 @@
 // a time, each simulated first (a revert is reported with its custom error and costs no gas) and awaited to its
 // receipt, so the account's nonces never collide and every state change is known before the next one starts.
 import { AgoraError, errorCodes } from '@agora/errors';
-import { contractErrorOf } from '@agora/sdk';
+import { contractErrorOf, gasWithHeadroom } from '@agora/sdk';
 import {
   type Abi,
   type Account,
@@ -88,7 +88,15 @@ export async function connectChain(options: {
           ...(request as Parameters<typeof publicClient.simulateContract>[0]),
           account,
         });
-        hash = await walletClient.writeContract(prepared as Parameters<typeof walletClient.writeContract>[0]);
+        // Other replicas' steps may land first and make this one do more (the last reveal settles the task).
+        const estimate = await publicClient.estimateContractGas({
+          ...(request as Parameters<typeof publicClient.estimateContractGas>[0]),
+          account,
+        });
+        hash = await walletClient.writeContract({
+          ...(prepared as Parameters<typeof walletClient.writeContract>[0]),
+          gas: gasWithHeadroom(estimate),
+        });
       } catch (cause) {
         const reverted = contractErrorOf(cause);
         options.metrics.transactions.inc({ function: functionName, result: reverted ? 'reverted' : 'failed' });

@@ -126,8 +126,10 @@ export const agentConfigSchema = z.strictObject({
     .strictObject({
       /** Earnings in escrow are withdrawn to the provider's address once they reach this (base units). */
       minAmount: amount.default(1n),
+      /** Seconds between withdrawals at most. */
+      intervalSeconds: z.number().int().min(0).max(86_400).default(60),
     })
-    .default({ minAmount: 1n }),
+    .default({ minAmount: 1n, intervalSeconds: 60 }),
 });
 
 export type AgentConfigInput = z.input<typeof agentConfigSchema>;

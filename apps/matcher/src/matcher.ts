@@ -344,7 +344,7 @@ export async function startMatcher(
       return;
     }
     try {
-      const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 10 });
+      const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 2 });
       const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
       if (receipt.status !== 'success' || !matched) {
         await failed(match, new AgoraError(errorCodes.TRANSACTION_REVERTED, `matchOrders reverted in ${hash}.`));

@@ -93,7 +93,14 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
         ...(call as Parameters<typeof publicClient.simulateContract>[0]),
         account: walletClient.account,
       });
-      const hash = await walletClient.writeContract(request as Parameters<typeof walletClient.writeContract>[0]);
+      const estimate = await publicClient.estimateContractGas({
+        ...(call as Parameters<typeof publicClient.estimateContractGas>[0]),
+        account: walletClient.account,
+      });
+      const hash = await walletClient.writeContract({
+        ...(request as Parameters<typeof walletClient.writeContract>[0]),
+        gas: gasWithHeadroom(estimate),
+      });
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
       if (receipt.status !== 'success') {
         throw new AgoraError(errorCodes.TRANSACTION_REVERTED, `${action} reverted in ${hash}.`);
@@ -402,6 +409,14 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
 }
 
 export type AgoraClient = ReturnType<typeof createAgoraClient>;
+
+/**
+ * The gas limit to send with: an estimate is for the chain as it was, and a task step may do more by the time it is
+ * mined (the reveal that completes a set settles the whole task: payments, slashes, fees). Unused gas is not paid.
+ */
+export function gasWithHeadroom(estimate: bigint): bigint {
+  return estimate * 2n + 100_000n;
+}
 
 function taskOf(receipt: TransactionReceipt) {
   const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });

@@ -37,6 +37,7 @@ export {
   type TaskSettlement,
   type TaskView,
   createAgoraClient,
+  gasWithHeadroom,
   settledStatus,
 } from './actions.js';
 export {
