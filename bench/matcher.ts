@@ -129,9 +129,10 @@ async function measureIngest(orders: string[], kinds: ('ask' | 'bid')[]) {
   }
 }
 
-function measureMatching(bids: number, asks: number) {
+/** A book holding `count` unsigned asks (the matching loop never looks at signatures). */
+function bookWithAsks(count: number) {
   const book = createOrderBook();
-  for (let i = 0; i < asks; i++) {
+  for (let i = 0; i < count; i++) {
     const ask = askAt(i);
     book.addAsk({
       hash: `ask-${i}`,
@@ -142,6 +143,11 @@ function measureMatching(bids: number, asks: number) {
       available: ask.volume,
     });
   }
+  return book;
+}
+
+function measureMatching(bids: number, asks: number) {
+  const book = bookWithAsks(asks);
   const entries = Array.from({ length: bids }, (_, i) => {
     const bid = bidAt(i);
     return book.addBid({
@@ -158,18 +164,7 @@ function measureMatching(bids: number, asks: number) {
   const seconds = (performance.now() - started) / 1000;
 
   // The batch auction over a fresh book of the same orders: clearing price and allocation in one pass.
-  const batchBook = createOrderBook();
-  for (let i = 0; i < asks; i++) {
-    const ask = askAt(i);
-    batchBook.addAsk({
-      hash: `ask-${i}`,
-      signed: { ask, signature: '0x' },
-      ask,
-      resources: decodeResources(ask.resources),
-      stake: 10n ** 22n,
-      available: ask.volume,
-    });
-  }
+  const batchBook = bookWithAsks(asks);
   for (let i = 0; i < bids; i++) {
     const bid = bidAt(i);
     batchBook.addBid({ hash: `bid-${i}`, signed: { bid, signature: '0x' }, bid, requirements: {}, maxLock: 0n });

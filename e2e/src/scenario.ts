@@ -10,7 +10,6 @@ import {
   type WalletClient,
   createPublicClient,
   createWalletClient,
-  defineChain,
   http,
   keccak256,
   parseEther,
@@ -38,6 +37,7 @@ import {
   taskIdOf,
   providerRegistryAbi,
   testStablecoinAbi,
+  agoraChain,
 } from '@agora/sdk';
 import { type Anvil, anvilDevKeys, startAnvil } from '@agora/sdk/dev';
 
@@ -65,12 +65,7 @@ export const PLACEHOLDER_CID: Hex = '0x01551220e3b0c44298fc1c149afbf4c8996fb9242
 /** Starts anvil, deploys Agora with the test stablecoin, funds the client and registers and stakes providers. */
 export async function startNetwork({ providerCount = 3, clientFunds = 1_000_000_000_000n } = {}): Promise<Network> {
   const anvil = await startAnvil();
-  const chain = defineChain({
-    id: 31337,
-    name: 'anvil',
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [anvil.rpcUrl] } },
-  });
+  const chain = agoraChain({ chainId: 31337, rpcUrl: anvil.rpcUrl, name: 'anvil' });
   const transport = http(anvil.rpcUrl);
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 50 });
   const wallet = (key: Hex): Wallet => createWalletClient({ account: privateKeyToAccount(key), chain, transport });

@@ -9,9 +9,9 @@ import { promisify } from 'node:util';
 import { type DevNetwork, startDevNetwork } from '@agora/cli';
 import { examplePath } from '@agora/examples';
 import { startMatcher } from '@agora/matcher';
-import { type AgoraClient, commitmentOf, createAgoraClient, orderToJson } from '@agora/sdk';
+import { type AgoraClient, commitmentOf, createAgoraClient, orderToJson, agoraChain } from '@agora/sdk';
 import { createLogger } from '@agora/service';
-import { type Hex, createPublicClient, createWalletClient, defineChain, http, keccak256, toHex } from 'viem';
+import { type Hex, createPublicClient, createWalletClient, http, keccak256, toHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -220,12 +220,7 @@ describe('agora CLI on a local network', () => {
 
   it('slashes a provider whose result disagrees with the other two', async () => {
     const liarKey = dev.providerKeys[3] as Hex;
-    const chain = defineChain({
-      id: dev.network.chainId,
-      name: 'anvil',
-      nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-      rpcUrls: { default: { http: [dev.network.rpcUrl] } },
-    });
+    const chain = agoraChain({ chainId: dev.network.chainId, rpcUrl: dev.network.rpcUrl });
     const transport = http(dev.network.rpcUrl);
     const liar: AgoraClient = createAgoraClient({
       publicClient: createPublicClient({ chain, transport }),

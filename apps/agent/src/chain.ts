@@ -2,7 +2,7 @@
 // a time, each simulated first (a revert is reported with its custom error and costs no gas) and awaited to its
 // receipt, so the account's nonces never collide and every state change is known before the next one starts.
 import { AgoraError, errorCodes } from '@agora/errors';
-import { contractErrorOf, gasWithHeadroom } from '@agora/sdk';
+import { contractErrorOf, gasWithHeadroom, agoraChain } from '@agora/sdk';
 import {
   type Abi,
   type Account,
@@ -17,7 +17,6 @@ import {
   type WalletClient,
   createPublicClient,
   createWalletClient,
-  defineChain,
   http,
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -53,12 +52,7 @@ export async function connectChain(options: {
   logger: Logger;
   metrics: AgentMetrics;
 }): Promise<AgentChain> {
-  const chain: Chain = defineChain({
-    id: options.chainId,
-    name: `chain-${options.chainId}`,
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [options.rpcUrl] } },
-  });
+  const chain: Chain = agoraChain({ chainId: options.chainId, rpcUrl: options.rpcUrl });
   const transport = http(options.rpcUrl, { retryCount: 3 });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: options.pollingIntervalMs });
   const account: Account = privateKeyToAccount(options.privateKey);

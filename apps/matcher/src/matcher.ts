@@ -22,19 +22,11 @@ import {
   signedAskJsonSchema,
   taskIdOf,
   toAgoraError,
+  agoraChain,
 } from '@agora/sdk';
 import { type Logger, createLogger } from '@agora/service';
 import { Hono } from 'hono';
-import {
-  type Chain,
-  type Hex,
-  createPublicClient,
-  createWalletClient,
-  defineChain,
-  http,
-  parseEventLogs,
-  toHex,
-} from 'viem';
+import { type Chain, type Hex, createPublicClient, createWalletClient, http, parseEventLogs, toHex } from 'viem';
 import { nonceManager, privateKeyToAccount } from 'viem/accounts';
 
 import { type Match, type Requirements, createOrderBook } from './book.js';
@@ -111,12 +103,7 @@ export async function startMatcher(
   const mode = options.mode ?? 'continuous';
   const maxOrders = options.maxOrders ?? 100_000;
   const market = deployment.contracts.computeMarket;
-  const chain: Chain = defineChain({
-    id: deployment.chainId,
-    name: `chain-${deployment.chainId}`,
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [options.rpcUrl] } },
-  });
+  const chain: Chain = agoraChain({ chainId: deployment.chainId, rpcUrl: options.rpcUrl });
   const transport = http(options.rpcUrl, { retryCount: 2 });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 20 });
   // The nonce manager hands out nonces locally, so matches go out back to back without waiting for receipts.

@@ -12,10 +12,11 @@ import {
   createAgoraClient,
   deployAgora,
   testStablecoinAbi,
+  agoraChain,
 } from '@agora/sdk';
 import { type Anvil, anvilDevKeys, startAnvil } from '@agora/sdk/dev';
 import { type Logger, createLogger, writeKeystore } from '@agora/service';
-import { type Hex, bytesToHex, createPublicClient, createWalletClient, defineChain, http, parseEther } from 'viem';
+import { type Hex, bytesToHex, createPublicClient, createWalletClient, http, parseEther } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 
 import { type NetworkFile, writeNetworkFile } from './network-file.js';
@@ -72,12 +73,7 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
   try {
     const anvil = await startAnvil(options.blockTime ? { blockTime: options.blockTime } : {});
     stops.push(() => anvil.stop());
-    const chain = defineChain({
-      id: 31337,
-      name: 'anvil',
-      nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-      rpcUrls: { default: { http: [anvil.rpcUrl] } },
-    });
+    const chain = agoraChain({ chainId: 31337, rpcUrl: anvil.rpcUrl, name: 'anvil' });
     const transport = http(anvil.rpcUrl);
     const publicClient = createPublicClient({ chain, transport, pollingInterval: 50 });
     const wallet = (key: Hex): AgoraWallet =>

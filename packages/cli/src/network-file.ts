@@ -3,8 +3,8 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AgoraError, errorCodes } from '@agora/errors';
-import { type AgoraClient, type AgoraWallet, createAgoraClient, deploymentSchema } from '@agora/sdk';
-import { type Hex, createPublicClient, createWalletClient, defineChain, http, isHex } from 'viem';
+import { type AgoraClient, type AgoraWallet, createAgoraClient, deploymentSchema, agoraChain } from '@agora/sdk';
+import { type Hex, createPublicClient, createWalletClient, http, isHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { z } from 'zod';
 
@@ -86,12 +86,7 @@ export function connect(
       'No key: set AGORA_PRIVATE_KEY (the network file has no dev keys).',
     );
   }
-  const chain = defineChain({
-    id: network.chainId,
-    name: network.name,
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [network.rpcUrl] } },
-  });
+  const chain = agoraChain({ chainId: network.chainId, rpcUrl: network.rpcUrl, name: network.name });
   const transport = http(network.rpcUrl, { retryCount: 1 });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 100 });
   const wallet: AgoraWallet = createWalletClient({ account: privateKeyToAccount(privateKey), chain, transport });

@@ -48,3 +48,4 @@ export {
 } from './order-signatures.js';
 export { orderToJson, orderToPlain, signedAskJsonSchema, signedBidJsonSchema } from './order-json.js';
 export { type Secp256k1, loadSecp256k1, secp256k1 } from './secp256k1.js';
+export { agoraChain } from './chain.js';

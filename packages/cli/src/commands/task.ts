@@ -57,6 +57,15 @@ async function readBytes(file: string, what: string): Promise<Uint8Array> {
   }
 }
 
+/** The task `id` names, read from the chain of the network file; a clear error when there is none. */
+async function readTask(id: string, networkFile: string | undefined) {
+  const taskId = parse(taskIdSchema, id) as Hex;
+  const network = await readNetworkFile(networkFile);
+  const view = await connect(network).task(taskId);
+  if (!view) throw new AgoraError(errorCodes.TASK_NOT_FOUND, `No task ${taskId} on this network.`);
+  return { taskId, network, view };
+}
+
 export function registerTask(program: Command): void {
   const task = program.command('task').description('buy compute: submit a task, follow it, fetch its result');
 
@@ -143,10 +152,7 @@ export function registerTask(program: Command): void {
     .action(async (id: string, raw: { network?: string; json?: boolean }) => {
       const mode: OutputMode = { json: raw.json === true };
       try {
-        const taskId = parse(taskIdSchema, id) as Hex;
-        const network = await readNetworkFile(raw.network);
-        const view = await connect(network).task(taskId);
-        if (!view) throw new AgoraError(errorCodes.TASK_NOT_FOUND, `No task ${taskId} on this network.`);
+        const { view } = await readTask(id, raw.network);
         const described = describeTask(view);
         const steps = {
           commits: view.commits.map((c) => ({ provider: c.provider, block: c.blockNumber })),
@@ -182,10 +188,7 @@ export function registerTask(program: Command): void {
     .action(async (id: string, raw: { out?: string; network?: string; json?: boolean }) => {
       const mode: OutputMode = { json: raw.json === true };
       try {
-        const taskId = parse(taskIdSchema, id) as Hex;
-        const network = await readNetworkFile(raw.network);
-        const view = await connect(network).task(taskId);
-        if (!view) throw new AgoraError(errorCodes.TASK_NOT_FOUND, `No task ${taskId} on this network.`);
+        const { taskId, network, view } = await readTask(id, raw.network);
         const result = await fetchResult(network, view);
         if (raw.out) await writeFile(raw.out, result.output);
         if (mode.json) {
