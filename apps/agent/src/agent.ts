@@ -116,7 +116,17 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
       logger,
     });
 
-    const http: RunningGateway = await listen(createAgentHttpApp({ provider, state, metrics, store }), config.http);
+    // A wake (a matcher's hint, `stop`) cuts the sleep short, or, during a poll, makes the next one start at once.
+    let wakeRequested = false;
+    let wakeSleeper: (() => void) | undefined;
+    const wake = () => {
+      if (wakeSleeper) wakeSleeper();
+      else wakeRequested = true;
+    };
+    const http: RunningGateway = await listen(
+      createAgentHttpApp({ provider, state, metrics, store, wake }),
+      config.http,
+    );
     closers.push(() => http.close());
     const endpoint = config.http.publicUrl ?? http.url;
 
@@ -212,20 +222,24 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
     await pollOnce();
 
     let stopped = false;
-    let wake: (() => void) | undefined;
     let current: Promise<void> = Promise.resolve();
     const loop = (async () => {
       while (!stopped) {
         current = pollOnce();
         await current;
         if (stopped) break;
+        if (wakeRequested) {
+          wakeRequested = false;
+          continue;
+        }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, config.chain.pollIntervalMs);
-          wake = () => {
+          wakeSleeper = () => {
             clearTimeout(timer);
             resolve();
           };
         });
+        wakeSleeper = undefined;
       }
     })();
     logger.info({ provider, url: http.url, market: config.market, runtimeVersion }, 'agent started');
@@ -243,7 +257,7 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
       },
       async stop() {
         stopped = true;
-        wake?.();
+        wake();
         await loop;
         await closeAll();
         logger.info({ provider }, 'agent stopped');

@@ -2,7 +2,7 @@
 // a time, each simulated first (a revert is reported with its custom error and costs no gas) and awaited to its
 // receipt, so the account's nonces never collide and every state change is known before the next one starts.
 import { AgoraError, errorCodes } from '@agora/errors';
-import { contractErrorOf, gasWithHeadroom, agoraChain } from '@agora/sdk';
+import { agoraChain, contractErrorOf, sendWrite } from '@agora/sdk';
 import {
   type Abi,
   type Account,
@@ -75,22 +75,9 @@ export async function connectChain(options: {
   const write: AgentChain['write'] = (request) => {
     const send = async () => {
       const functionName = String(request.functionName);
-      let hash: Hex;
+      let receipt: TransactionReceipt;
       try {
-        // The generic request is exactly what viem's simulate takes; its conditional types do not see that.
-        const { request: prepared } = await publicClient.simulateContract({
-          ...(request as Parameters<typeof publicClient.simulateContract>[0]),
-          account,
-        });
-        // Other replicas' steps may land first and make this one do more (the last reveal settles the task).
-        const estimate = await publicClient.estimateContractGas({
-          ...(request as Parameters<typeof publicClient.estimateContractGas>[0]),
-          account,
-        });
-        hash = await walletClient.writeContract({
-          ...(prepared as Parameters<typeof walletClient.writeContract>[0]),
-          gas: gasWithHeadroom(estimate),
-        });
+        receipt = await sendWrite(publicClient, walletClient, request);
       } catch (cause) {
         const reverted = contractErrorOf(cause);
         options.metrics.transactions.inc({ function: functionName, result: reverted ? 'reverted' : 'failed' });
@@ -102,7 +89,7 @@ export async function connectChain(options: {
         }
         throw cause;
       }
-      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      const hash = receipt.transactionHash;
       if (receipt.status !== 'success') {
         options.metrics.transactions.inc({ function: functionName, result: 'reverted' });
         throw new AgoraError(errorCodes.TRANSACTION_REVERTED, `${functionName} reverted in ${hash}.`, {

@@ -47,6 +47,8 @@ export function createAgentHttpApp(options: {
   state: DurableState<AgentState>;
   metrics: AgentMetrics;
   store: ContentStore;
+  /** Reads the chain now instead of at the next poll. */
+  wake: () => void;
 }): Hono {
   const { provider, state, metrics } = options;
   const app = new Hono();
@@ -62,6 +64,12 @@ export function createAgentHttpApp(options: {
   app.get('/metrics', async (c) =>
     c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
   );
+  // A matcher that has just matched this provider says so; the agent looks at the chain at once. Nothing is
+  // taken on trust: the poll reads `TaskMatched` as always, the call only moves it earlier.
+  app.post('/wake', (c) => {
+    options.wake();
+    return c.body(null, 204);
+  });
   app.get('/ask', (c) => {
     const signed = state.read().ask;
     if (!signed)

@@ -19,6 +19,7 @@ import {
   laneOf,
   lockAmount,
   orderToPlain,
+  receiptOf,
   signedAskJsonSchema,
   taskIdOf,
   toAgoraError,
@@ -331,13 +332,22 @@ export async function startMatcher(
       return;
     }
     try {
-      const receipt = await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 2 });
+      const receipt = await receiptOf(publicClient, hash);
       const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
       if (receipt.status !== 'success' || !matched) {
         await failed(match, new AgoraError(errorCodes.TRANSACTION_REVERTED, `matchOrders reverted in ${hash}.`));
         return;
       }
       metrics.matches.inc({ result: 'matched' });
+      // A hint to the providers' agents to read the chain now rather than at their next poll.
+      for (const ask of match.asks) {
+        const endpoint = endpoints.get(ask.provider);
+        if (endpoint) {
+          fetch(`${endpoint}/wake`, { method: 'POST', signal: AbortSignal.timeout(1_000) })
+            .then((response) => response.body?.cancel())
+            .catch(() => undefined);
+        }
+      }
       const outcome: BidOutcome = { status: 'matched', taskId: matched.args.taskId, transactionHash: hash };
       for (const ask of match.asks) {
         await journal.append({ t: 'fill', hash: ask.hash });

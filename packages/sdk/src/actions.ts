@@ -87,23 +87,9 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
     const walletClient = signer();
     const action = String(call.functionName);
     try {
-      // Simulation first: a revert costs nothing and comes back decoded.
-      // The generic call is exactly what viem's simulate takes; its conditional types do not see that.
-      const { request } = await publicClient.simulateContract({
-        ...(call as Parameters<typeof publicClient.simulateContract>[0]),
-        account: walletClient.account,
-      });
-      const estimate = await publicClient.estimateContractGas({
-        ...(call as Parameters<typeof publicClient.estimateContractGas>[0]),
-        account: walletClient.account,
-      });
-      const hash = await walletClient.writeContract({
-        ...(request as Parameters<typeof walletClient.writeContract>[0]),
-        gas: gasWithHeadroom(estimate),
-      });
-      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      const receipt = await sendWrite(publicClient, walletClient, call);
       if (receipt.status !== 'success') {
-        throw new AgoraError(errorCodes.TRANSACTION_REVERTED, `${action} reverted in ${hash}.`);
+        throw new AgoraError(errorCodes.TRANSACTION_REVERTED, `${action} reverted in ${receipt.transactionHash}.`);
       }
       return receipt;
     } catch (error) {
@@ -409,6 +395,47 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
 }
 
 export type AgoraClient = ReturnType<typeof createAgoraClient>;
+
+/**
+ * Sends a contract write: the gas estimate doubles as the simulation (a revert comes back decoded before anything
+ * is sent), the limit gets headroom (`gasWithHeadroom`), and the receipt is read at once and then every few
+ * milliseconds, since a local or fast chain has it right away; after 100 ms it falls back to viem's block watch.
+ */
+export async function sendWrite<
+  const abi extends Abi,
+  name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>,
+>(
+  publicClient: PublicClient,
+  walletClient: AgoraWallet,
+  call: {
+    address: Address;
+    abi: abi;
+    functionName: name;
+    args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', name>;
+  },
+): Promise<TransactionReceipt> {
+  // The generic call is exactly what viem's actions take; their conditional types do not see that.
+  const estimate = await publicClient.estimateContractGas({
+    ...(call as Parameters<typeof publicClient.estimateContractGas>[0]),
+    account: walletClient.account,
+  });
+  const hash = await walletClient.writeContract({
+    ...(call as unknown as Parameters<typeof walletClient.writeContract>[0]),
+    gas: gasWithHeadroom(estimate),
+  });
+  return receiptOf(publicClient, hash);
+}
+
+/** The receipt of `hash`: polled every 2 ms for 100 ms, then through viem's `waitForTransactionReceipt`. */
+export async function receiptOf(publicClient: PublicClient, hash: Hex): Promise<TransactionReceipt> {
+  const until = Date.now() + 100;
+  while (Date.now() < until) {
+    const receipt = await publicClient.getTransactionReceipt({ hash }).catch(() => undefined);
+    if (receipt) return receipt;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return publicClient.waitForTransactionReceipt({ hash });
+}
 
 /**
  * The gas limit to send with: an estimate is for the chain as it was, and a task step may do more by the time it is

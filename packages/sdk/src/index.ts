@@ -38,6 +38,8 @@ export {
   type TaskView,
   createAgoraClient,
   gasWithHeadroom,
+  receiptOf,
+  sendWrite,
   settledStatus,
 } from './actions.js';
 export {
