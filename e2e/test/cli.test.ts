@@ -1,6 +1,6 @@
 // The `agora` CLI against a whole local network (anvil, contracts, matcher, agents, gateway), as a user drives it:
 // results checked against `agora run`, a liar slashed, bad orders refused with a clear code, a matcher restart.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -283,6 +283,46 @@ describe('agora CLI on a local network', () => {
     expect(Date.parse(shown.json.jailedUntil as string)).toBeGreaterThan(Date.now());
     // 10 % of the 10,000 AGORA bond is gone.
     expect(shown.json.bonded).toBe((9_000n * 10n ** 18n).toString());
+  });
+
+  it('runs a standalone matcher with `agora matcher start`, and refuses to start one without a key', async () => {
+    const noKey = await agora(['matcher', 'start', '--data-dir', path.join(dir, 'm0'), '--network', networkFile], {
+      AGORA_PRIVATE_KEY: '',
+    });
+    expect(noKey.code).toBe(2);
+    expect(errorCodeOf(noKey)).toBe('AGORA_CONFIG_INVALID');
+
+    const child = spawn(
+      process.execPath,
+      [
+        agoraBin,
+        'matcher',
+        'start',
+        '--data-dir',
+        path.join(dir, 'm1'),
+        '--network',
+        networkFile,
+        '--json',
+        '--log-level',
+        'silent',
+      ],
+      {
+        env: {
+          ...process.env,
+          AGORA_PRIVATE_KEY: '0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6',
+        },
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const started = await until(() =>
+      Promise.resolve(stdout.includes('}') ? (JSON.parse(stdout) as { url: string; address: string }) : undefined),
+    );
+    const health = (await (await fetch(`${started.url}/health`)).json()) as { status: string; matcher: string };
+    expect(health).toMatchObject({ status: 'ok', matcher: started.address });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 
   it('keeps every order across a matcher restart and matches them afterwards', async () => {

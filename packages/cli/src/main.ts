@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerDev } from './commands/dev.js';
+import { registerMatcher } from './commands/matcher.js';
 import { registerProvider } from './commands/provider.js';
 import { registerRun } from './commands/run.js';
 import { registerTask } from './commands/task.js';
@@ -16,5 +17,6 @@ registerDev(program);
 registerTask(program);
 registerWallet(program);
 registerProvider(program);
+registerMatcher(program);
 
 await program.parseAsync(process.argv);
