@@ -8,9 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type DevNetwork, startDevNetwork } from '@agora/cli';
 import { examplePath } from '@agora/examples';
+import { loadConfig } from '@agora/agent';
 import { startMatcher } from '@agora/matcher';
 import { type AgoraClient, commitmentOf, createAgoraClient, orderToJson, agoraChain } from '@agora/sdk';
-import { createLogger } from '@agora/service';
+import { createLogger, readKeystore } from '@agora/service';
 import { type Hex, createPublicClient, createWalletClient, http, keccak256, toHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -283,6 +284,29 @@ describe('agora CLI on a local network', () => {
     expect(Date.parse(shown.json.jailedUntil as string)).toBeGreaterThan(Date.now());
     // 10 % of the 10,000 AGORA bond is gone.
     expect(shown.json.bonded).toBe((9_000n * 10n ** 18n).toString());
+  });
+
+  it('writes a provider setup the agent accepts with `agora provider init`', async () => {
+    const key = '0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6';
+    const home = path.join(dir, 'new-provider');
+    const init = await agora(
+      ['provider', 'init', '--dir', home, '--price', '7', '--cores', '16', '--network', networkFile],
+      {
+        AGORA_PRIVATE_KEY: key,
+      },
+    );
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.json.address).toBe(privateKeyToAccount(key).address);
+    const config = await loadConfig(init.json.config as string);
+    expect(config).toMatchObject({
+      rpcUrl: dev.network.rpcUrl,
+      matchers: [dev.network.matcherUrl],
+      market: dev.deployment.contracts.computeMarket,
+    });
+    expect(config.ask.pricePerFuel).toBe(7n);
+    expect(config.provider.resources.cpuCores).toBe(16);
+    const keystore = await readKeystore(config.keystore, (await readFile(config.passwordFile!, 'utf8')).trim());
+    expect(keystore.privateKey).toBe(key);
   });
 
   it('runs a standalone matcher with `agora matcher start`, and refuses to start one without a key', async () => {
