@@ -217,7 +217,7 @@ const results = {
   'match.perSec': Math.round(matching.perSec),
   'match.batch.perSec': Math.round(matching.batch.perSec),
   details: {
-    signatureBackend: curve.backend,
+    signatureBackend: curve().backend,
     ingest: {
       orders: ingest.orders,
       seconds: ingest.seconds,

@@ -6,7 +6,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Agent, type AgentConfigInput, createLogger, loadConfig, startAgent, writeKeystore } from '@agora/agent';
+import { type Agent, createLogger, loadConfig, startAgent, writeAgentFiles as writeAgentSetup } from '@agora/agent';
 import { type ContentStore, type RunningGateway, openContentStore, startGateway } from '@agora/content';
 import { encodeTaskInput } from '@agora/sdk';
 import { anvilDevKeys } from '@agora/sdk/dev';
@@ -54,29 +54,28 @@ export async function writeAgentFiles(
   const dir = options.dir ?? (await mkdtemp(path.join(tmpdir(), 'agora-agent-')));
   const key = anvilDevKeys.find((candidate) => provider.account.address === privateKeyToAccount(candidate).address);
   if (!key) throw new Error(`no dev key for ${provider.account.address}`);
-  await writeFile(path.join(dir, 'password'), 'correct horse battery staple\n', { mode: 0o600 });
-  // A cheap scrypt keeps tests fast; operators keep the default.
-  await writeKeystore(path.join(dir, 'keystore.json'), key, 'correct horse battery staple', { scryptN: 1024 });
   await writeFile(path.join(dir, 'deployment.json'), JSON.stringify(network.deployment));
-  const config: AgentConfigInput = {
-    rpcUrl: network.anvil.rpcUrl,
-    deployment: 'deployment.json',
-    keystore: 'keystore.json',
-    passwordFile: 'password',
-    dataDir: 'data',
-    chain: { pollIntervalMs: options.pollIntervalMs ?? 100 },
-    provider: {
-      resources: { cpuCores: 8, memoryMiB: 16_384, region: 1 },
-      stake: parseEther('10000').toString(),
+  const { configFile } = await writeAgentSetup(dir, {
+    privateKey: key,
+    password: 'correct horse battery staple',
+    // A cheap scrypt keeps tests fast; operators keep the default.
+    scryptN: 1024,
+    config: {
+      rpcUrl: network.anvil.rpcUrl,
+      deployment: 'deployment.json',
+      dataDir: 'data',
+      chain: { pollIntervalMs: options.pollIntervalMs ?? 100 },
+      provider: {
+        resources: { cpuCores: 8, memoryMiB: 16_384, region: 1 },
+        stake: parseEther('10000').toString(),
+      },
+      ask: { token: network.usd, pricePerFuel: (options.pricePerFuel ?? 2n).toString() },
+      contentSources: [...options.contentSources],
+      runtime: { workers: 1, timeoutMs: 60_000 },
+      // The tests check earnings reach the wallet after each task.
+      withdraw: { intervalSeconds: 0 },
     },
-    ask: { token: network.usd, pricePerFuel: (options.pricePerFuel ?? 2n).toString() },
-    contentSources: [...options.contentSources],
-    runtime: { workers: 1, timeoutMs: 60_000 },
-    // The tests check earnings reach the wallet after each task.
-    withdraw: { intervalSeconds: 0 },
-  };
-  const configFile = path.join(dir, 'agent.json');
-  await writeFile(configFile, JSON.stringify(config, null, 2));
+  });
   return { dir, configFile, dataDir: path.join(dir, 'data') };
 }
 

@@ -30,12 +30,13 @@ import {
   commitmentOf,
   computeMarketAbi,
   computeMarketDomain,
+  createAgoraClient,
+  decodeResources,
   decodeTaskRecord,
   deployAgora,
   encodeTaskRecord,
   nonceOf,
   taskIdOf,
-  providerRegistryAbi,
   testStablecoinAbi,
   agoraChain,
 } from '@agora/sdk';
@@ -77,12 +78,12 @@ export async function startNetwork({ providerCount = 3, clientFunds = 1_000_000_
 
   try {
     const deployment = await deployAgora({ publicClient, walletClient: deployer, options: { devToken: true } });
-    const { computeMarket: market, providerRegistry: registry, agoraToken, testStablecoin } = deployment.contracts;
+    const { computeMarket: market, agoraToken, testStablecoin } = deployment.contracts;
     if (!testStablecoin) throw new Error('the dev deployment has no test stablecoin');
+    const agora = (wallet: Wallet) => createAgoraClient({ publicClient, wallet, deployment });
     const wait = async (hash: Promise<Hex>) => {
       const receipt = await publicClient.waitForTransactionReceipt({ hash: await hash });
       if (receipt.status !== 'success') throw new Error(`setup transaction ${receipt.transactionHash} reverted`);
-      return receipt;
     };
 
     await wait(
@@ -93,22 +94,7 @@ export async function startNetwork({ providerCount = 3, clientFunds = 1_000_000_
         args: [client.account.address, clientFunds],
       }),
     );
-    await wait(
-      client.writeContract({
-        address: testStablecoin,
-        abi: testStablecoinAbi,
-        functionName: 'approve',
-        args: [market, clientFunds],
-      }),
-    );
-    await wait(
-      client.writeContract({
-        address: market,
-        abi: computeMarketAbi,
-        functionName: 'deposit',
-        args: [testStablecoin, client.account.address, clientFunds],
-      }),
-    );
+    await agora(client).deposit(testStablecoin, clientFunds);
 
     const stake = parseEther('10000');
     for (const provider of providers) {
@@ -120,25 +106,8 @@ export async function startNetwork({ providerCount = 3, clientFunds = 1_000_000_
           args: [provider.account.address, stake],
         }),
       );
-      await wait(
-        provider.writeContract({
-          address: registry,
-          abi: providerRegistryAbi,
-          functionName: 'register',
-          args: [RESOURCES, PLACEHOLDER_CID],
-        }),
-      );
-      await wait(
-        provider.writeContract({
-          address: agoraToken,
-          abi: agoraTokenAbi,
-          functionName: 'approve',
-          args: [registry, stake],
-        }),
-      );
-      await wait(
-        provider.writeContract({ address: registry, abi: providerRegistryAbi, functionName: 'stake', args: [stake] }),
-      );
+      await agora(provider).register(decodeResources(RESOURCES), PLACEHOLDER_CID);
+      await agora(provider).stake(stake);
     }
     return {
       anvil,

@@ -39,6 +39,7 @@ import {
   signedBid,
   startNetwork,
 } from '../src/scenario.js';
+import { until } from '../src/wait.js';
 
 const signedAskOf = (network: Network, provider: Wallet) => signedAsk(network, provider, { nonce: 77n });
 
@@ -47,16 +48,6 @@ async function askOf(agentUrl: string): Promise<SignedAsk> {
   const response = await fetch(`${agentUrl}/ask`);
   expect(response.status).toBe(200);
   return fromStoredAsk(signedAskSchema.parse(await response.json()));
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function settlementOf(network: Network, taskId: Hex) {

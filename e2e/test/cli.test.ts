@@ -15,6 +15,7 @@ import { createLogger, readKeystore } from '@agora/service';
 import { type Hex, createPublicClient, createWalletClient, http, keccak256, toHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '../src/wait.js';
 
 const run = promisify(execFile);
 const agoraBin = path.join(
@@ -259,7 +260,7 @@ describe('agora CLI on a local network', () => {
     ]);
     expect(submitted.code, submitted.stderr).toBe(0);
     const taskId = submitted.json.taskId as Hex;
-    const view = await until(async () => (await liar.task(taskId)) ?? undefined);
+    const view = await until('the task on chain', async () => (await liar.task(taskId)) ?? undefined);
     const index = view.task.providers.indexOf(liar.account);
     expect(index).toBeGreaterThanOrEqual(0);
     const wrong = keccak256(toHex('a result nobody else computed'));
@@ -269,10 +270,10 @@ describe('agora CLI on a local network', () => {
       index,
       commitmentOf({ taskId, provider: liar.account, resultHash: wrong, fuelUsed: 1000n, salt }),
     );
-    await until(async () => ((await liar.task(taskId))?.commits.length === 3 ? true : undefined));
+    await until('three commits', async () => ((await liar.task(taskId))?.commits.length === 3 ? true : undefined));
     await liar.reveal(view.record, index, wrong, 1000n, salt);
 
-    const settled = await until(async () => {
+    const settled = await until('the settlement', async () => {
       const got = await agora(['task', 'get', taskId, '--network', networkFile]);
       return got.json.status === 'finalized' ? got.json : undefined;
     });
@@ -340,7 +341,7 @@ describe('agora CLI on a local network', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const started = await until(() =>
+    const started = await until('the matcher to listen', () =>
       Promise.resolve(stdout.includes('}') ? (JSON.parse(stdout) as { url: string; address: string }) : undefined),
     );
     const health = (await (await fetch(`${started.url}/health`)).json()) as { status: string; matcher: string };
@@ -391,7 +392,7 @@ describe('agora CLI on a local network', () => {
       await matcher.auctionNow();
       await matcher.settle();
       for (const [index, taskId] of taskIds.entries()) {
-        const settled = await until(async () => {
+        const settled = await until('the settlement', async () => {
           const got = await agora(['task', 'get', taskId, '--network', otherNetwork]);
           return got.json.status === 'finalized' ? got.json : undefined;
         });
@@ -405,13 +406,3 @@ describe('agora CLI on a local network', () => {
     }
   });
 });
-
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

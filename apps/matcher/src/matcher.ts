@@ -65,6 +65,7 @@ type JournalEntry =
   | { t: 'outcome'; hash: string; outcome: BidOutcome };
 
 const providerActive = 1;
+const providerLeft = 2;
 const maxOutcomes = 10_000;
 
 /** Errors that say the bid itself can never be matched: it leaves the book. */
@@ -90,8 +91,11 @@ const askFaults = new Set([
   'RegistryProviderLeft',
 ]);
 
-function rejection(code: AgoraErrorCode, message: string): AgoraError {
-  return new AgoraError(code, message);
+/** The refusal the market itself would give (same code, same sentence), said before any gas is spent. */
+function refusedAs(name: string, args: readonly unknown[]): AgoraError {
+  const explained = explainContractError({ name, args });
+  if (!explained) throw new Error(`no explanation for ${name}`);
+  return new AgoraError(explained.code, explained.message);
 }
 
 export async function startMatcher(
@@ -217,28 +221,18 @@ export async function startMatcher(
       agora.provider(ask.provider),
     ]);
     if (fills >= BigInt(ask.volume)) {
-      throw rejection(
-        errorCodes.ASK_EXHAUSTED,
-        `The ask ${ask.nonce} of ${ask.provider} has filled its volume or was cancelled; sign one with a new nonce.`,
-      );
+      throw refusedAs('ComputeAskExhausted', [ask.provider, ask.nonce]);
     }
     if (provider.status !== providerActive) {
-      throw rejection(
-        errorCodes.PROVIDER_NOT_ELIGIBLE,
-        `${ask.provider} is not an active provider; register it first.`,
-      );
+      throw refusedAs(provider.status === providerLeft ? 'RegistryProviderLeft' : 'RegistryNotRegistered', [
+        ask.provider,
+      ]);
     }
     if (BigInt(provider.jailedUntil) > now) {
-      throw rejection(
-        errorCodes.PROVIDER_NOT_ELIGIBLE,
-        `${ask.provider} is jailed until ${new Date(provider.jailedUntil * 1000).toISOString()}.`,
-      );
+      throw refusedAs('RegistryJailed', [ask.provider, provider.jailedUntil]);
     }
     if (provider.bonded < params.minStake) {
-      throw rejection(
-        errorCodes.INSUFFICIENT_STAKE,
-        `${ask.provider} has ${provider.bonded} bonded; the market needs at least ${params.minStake}.`,
-      );
+      throw refusedAs('RegistryInsufficientStake', [ask.provider, provider.bonded, params.minStake]);
     }
     const available = Number(BigInt(ask.volume) - fills);
     book.addAsk(askEntry(signed, hash, provider.bonded, available));
@@ -268,30 +262,19 @@ export async function startMatcher(
     }
     const { lane, seq } = laneOf(bid.nonce);
     const [laneState, balance] = await Promise.all([
-      publicClient.readContract({
-        address: market,
-        abi: computeMarketAbi,
-        functionName: 'laneState',
-        args: [bid.client, lane],
-      }),
+      agora.laneState(bid.client, lane),
       agora.escrowBalance(bid.token, bid.client),
     ]);
     if (seq < laneState.floor || seq === 0xffffffff) {
-      throw rejection(
-        errorCodes.NONCE_USED,
-        `The nonce ${bid.nonce} of ${bid.client} was already used or cancelled: this bid would replay. Sign it again with a fresh nonce.`,
-      );
+      throw refusedAs('ComputeNonceUsed', [bid.client, bid.nonce]);
     }
     if (laneState.status === 1) {
-      throw rejection(
-        errorCodes.LANE_BUSY,
-        `Lane ${lane} of ${bid.client} still has an open task; use another lane or wait until it settles.`,
-      );
+      throw refusedAs('ComputeLaneBusy', [bid.client, lane]);
     }
     const entry = bidEntry(signed, hash, requirements);
     const committed = book.committedBy(bid.client.toLowerCase());
     if (balance.free < committed + entry.maxLock) {
-      throw rejection(
+      throw new AgoraError(
         errorCodes.INSUFFICIENT_FUNDS,
         `${bid.client} has ${balance.free} free in escrow; this bid may lock ${entry.maxLock}` +
           (committed > 0n ? ` on top of ${committed} for its other open bids` : '') +

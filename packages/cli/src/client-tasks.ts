@@ -154,6 +154,8 @@ export async function waitForTask(
   const deadline = Date.now() + timeoutMs;
   const pause = () => new Promise((resolve) => setTimeout(resolve, pollMs));
   let stage = '';
+  let seenBlock: bigint | undefined;
+  let view: TaskView | null = null;
   const report = (next: string, detail?: Record<string, unknown>) => {
     if (next !== stage) progress((stage = next), detail);
   };
@@ -163,7 +165,12 @@ export async function waitForTask(
         errorCodes.TIMEOUT,
         `Task ${taskId} did not settle within ${timeoutMs / 1000} s (last stage: ${stage || 'none'}).`,
       );
-    const view = await agora.task(taskId);
+    // The task's events (four log queries) change only with a new block: read them again only then.
+    const block = await agora.publicClient.getBlockNumber({ cacheTime: 0 });
+    if (block !== seenBlock) {
+      seenBlock = block;
+      view = await agora.task(taskId);
+    }
     if (view?.settlement) return { ...view, settlement: view.settlement };
     if (view) {
       const replicas = view.task.providers.length;

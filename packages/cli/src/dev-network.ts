@@ -2,7 +2,7 @@
 // and a content gateway. `agora dev` runs it; the end-to-end tests and benchmarks start it the same way.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Agent, resolveConfig, startAgent } from '@agora/agent';
+import { type Agent, resolveConfig, startAgent, writeAgentFiles } from '@agora/agent';
 import { type ContentStore, type RunningGateway, openContentStore, startGateway } from '@agora/content';
 import { type Matcher, startMatcher } from '@agora/matcher';
 import {
@@ -15,7 +15,7 @@ import {
   agoraChain,
 } from '@agora/sdk';
 import { type Anvil, anvilDevKeys, startAnvil } from '@agora/sdk/dev';
-import { type Logger, createLogger, writeKeystore } from '@agora/service';
+import { type Logger, createLogger } from '@agora/service';
 import { type Hex, bytesToHex, createPublicClient, createWalletClient, http, parseEther } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 
@@ -157,24 +157,23 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
     const agents: Agent[] = [];
     for (const [index, key] of providerKeys.slice(0, agentCount).entries()) {
       const home = path.join(dir, 'providers', String(index));
-      await mkdir(home, { recursive: true });
-      // A cheap scrypt: these are anvil's public dev keys, nothing to protect.
-      await writeKeystore(path.join(home, 'keystore.json'), key, password, { scryptN: 1024 });
-      await writeFile(path.join(home, 'password'), `${password}\n`, { mode: 0o600 });
-      const document = {
-        rpcUrl: anvil.rpcUrl,
-        deployment: deploymentFile,
-        keystore: 'keystore.json',
-        passwordFile: 'password',
-        dataDir: 'data',
-        chain: { pollIntervalMs: options.pollIntervalMs ?? 100 },
-        provider: { resources: { cpuCores: 8, memoryMiB: 16_384, region: 1 }, stake: stake.toString() },
-        ask: { token: usd, pricePerFuel: (options.priceOf?.(index) ?? 2n + BigInt(index)).toString() },
-        matchers: [matcher.url],
-        contentSources: [gateway.url],
-        runtime: { workers: 1, timeoutMs: 60_000 },
-      };
-      await writeFile(path.join(home, 'agent.json'), JSON.stringify(document, null, 2));
+      const { config: document } = await writeAgentFiles(home, {
+        privateKey: key,
+        password,
+        // A cheap scrypt: these are anvil's public dev keys, nothing to protect.
+        scryptN: 1024,
+        config: {
+          rpcUrl: anvil.rpcUrl,
+          deployment: deploymentFile,
+          dataDir: 'data',
+          chain: { pollIntervalMs: options.pollIntervalMs ?? 100 },
+          provider: { resources: { cpuCores: 8, memoryMiB: 16_384, region: 1 }, stake: stake.toString() },
+          ask: { token: usd, pricePerFuel: (options.priceOf?.(index) ?? 2n + BigInt(index)).toString() },
+          matchers: [matcher.url],
+          contentSources: [gateway.url],
+          runtime: { workers: 1, timeoutMs: 60_000 },
+        },
+      });
       const agent = await startAgent(await resolveConfig(document, home), {
         logger: logger.child({ service: 'agent', provider: index }),
       });

@@ -266,6 +266,16 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
           args: [client, nonce],
         }),
       ),
+    /** A client's lane: its status, sequence, floor (nonces below it are used) and head. */
+    laneState: (client: Address, lane: number) =>
+      read('lane', () =>
+        publicClient.readContract({
+          address: market,
+          abi: computeMarketAbi,
+          functionName: 'laneState',
+          args: [client, lane],
+        }),
+      ),
     askFills: (provider: Address, nonce: bigint) =>
       read('ask fills', () =>
         publicClient.readContract({

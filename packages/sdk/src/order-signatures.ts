@@ -134,7 +134,7 @@ function addressOfPublicKey(uncompressed: Uint8Array): string {
  */
 export function createSignatureVerifier({
   maxSigners = 100_000,
-  curve = secp256k1,
+  curve = secp256k1(),
 }: { maxSigners?: number; curve?: Secp256k1 } = {}) {
   const publicKeys = new Map<string, Uint8Array>();
   const compact = new Uint8Array(64);

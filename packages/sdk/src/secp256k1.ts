@@ -77,4 +77,10 @@ export function loadSecp256k1(prefer: 'best' | 'tiny' = 'best'): Secp256k1 {
   return (prefer === 'best' ? fromOwnBuild() : undefined) ?? fromTiny();
 }
 
-export const secp256k1: Secp256k1 = loadSecp256k1();
+let loaded: Secp256k1 | undefined;
+
+/** The process's implementation, loaded on first use (compiling the module and its tables takes ~12 ms). */
+export function secp256k1(): Secp256k1 {
+  loaded ??= loadSecp256k1();
+  return loaded;
+}

@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfig, startAgent } from '@agora/agent';
+import { loadConfig, startAgent, writeAgentFiles } from '@agora/agent';
 import { AgoraError, errorCodes } from '@agora/errors';
-import { createLogger, writeKeystore } from '@agora/service';
+import { createLogger } from '@agora/service';
 import { type Command } from 'commander';
 import { type Address, type Hex, bytesToHex, formatEther, isAddress, parseEther } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -51,32 +51,29 @@ export function registerProvider(program: Command): void {
           const network = await readNetworkFile(raw.network);
           const dir = path.resolve(raw.dir);
           await mkdir(dir, { recursive: true, mode: 0o700 });
+          await writeFile(path.join(dir, 'deployment.json'), JSON.stringify(network.deployment, null, 2));
           // The key: AGORA_PRIVATE_KEY when set, else a fresh one (its address needs ETH for gas and AGORA to stake).
           const key = (process.env.AGORA_PRIVATE_KEY as Hex | undefined) ?? bytesToHex(randomBytes(32));
-          const password = bytesToHex(randomBytes(16));
-          await writeKeystore(path.join(dir, 'keystore.json'), key, password);
-          await writeFile(path.join(dir, 'password'), `${password}\n`, { mode: 0o600 });
-          await writeFile(path.join(dir, 'deployment.json'), JSON.stringify(network.deployment, null, 2));
-          const config = {
-            rpcUrl: network.rpcUrl,
-            deployment: 'deployment.json',
-            keystore: 'keystore.json',
-            passwordFile: 'password',
-            dataDir: 'data',
-            provider: {
-              resources: {
-                cpuCores: positive(raw.cores, '--cores'),
-                memoryMiB: positive(raw.memory, '--memory'),
-                region: Number(raw.region),
+          const { configFile } = await writeAgentFiles(dir, {
+            privateKey: key,
+            password: bytesToHex(randomBytes(16)),
+            config: {
+              rpcUrl: network.rpcUrl,
+              deployment: 'deployment.json',
+              dataDir: 'data',
+              provider: {
+                resources: {
+                  cpuCores: positive(raw.cores, '--cores'),
+                  memoryMiB: positive(raw.memory, '--memory'),
+                  region: Number(raw.region),
+                },
+                stake: parseEther(raw.stake).toString(),
               },
-              stake: parseEther(raw.stake).toString(),
+              ask: { token: network.token, pricePerFuel: String(positive(raw.price, '--price')) },
+              matchers: [network.matcherUrl],
+              contentSources: [network.gatewayUrl],
             },
-            ask: { token: network.token, pricePerFuel: String(positive(raw.price, '--price')) },
-            matchers: [network.matcherUrl],
-            contentSources: [network.gatewayUrl],
-          };
-          const configFile = path.join(dir, 'agent.json');
-          await writeFile(configFile, JSON.stringify(config, null, 2));
+          });
           const address = privateKeyToAccount(key).address;
           if (mode.json) printJson({ config: configFile, keystore: path.join(dir, 'keystore.json'), address });
           else
