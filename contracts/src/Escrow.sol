@@ -124,6 +124,16 @@ abstract contract Escrow is IEscrow, Ownable2Step, ReentrancyGuardTransient {
         }
     }
 
+    /// @dev Takes `amount` out of the account's free balance into a deal the market holds.
+    function _debit(address token, address account, uint256 amount) internal {
+        Account storage balance = _accounts[token][account];
+        uint256 free = balance.free;
+        if (free < amount) revert EscrowInsufficientBalance(token, account, free, amount);
+        unchecked {
+            balance.free = uint128(free - amount);
+        }
+    }
+
     /// @dev Releases `locked` from the client's locked balance and credits `refund` of it back to free; the
     /// caller has paid out the rest. Callers guarantee `refund <= locked` and that `locked` was locked once.
     function _release(address token, address client, uint256 locked, uint256 refund) internal {
