@@ -11,6 +11,7 @@ const contracts = [
   { name: 'TestStablecoin', file: 'TestStablecoin.sol' },
   { name: 'ProviderRegistry', file: 'ProviderRegistry.sol' },
   { name: 'ComputeMarket', file: 'ComputeMarket.sol' },
+  { name: 'StorageMarket', file: 'StorageMarket.sol' },
 ];
 
 function camel(name: string): string {

@@ -9,12 +9,19 @@ import {
   TimeoutError,
   decodeErrorResult,
 } from 'viem';
-import { agoraTokenAbi, computeMarketAbi, providerRegistryAbi, testStablecoinAbi } from './generated/contracts.js';
+import {
+  agoraTokenAbi,
+  computeMarketAbi,
+  providerRegistryAbi,
+  storageMarketAbi,
+  testStablecoinAbi,
+} from './generated/contracts.js';
 
 /** Every custom error of every Agora contract: a call into one may revert with another's error (the market calls the
  * registry, escrow calls tokens), and the caller's ABI alone would not name it. */
 const agoraErrorsAbi: Abi = [
   ...computeMarketAbi,
+  ...storageMarketAbi,
   ...providerRegistryAbi,
   ...agoraTokenAbi,
   ...testStablecoinAbi,

@@ -19,6 +19,8 @@ import {
   computeMarketBytecode,
   providerRegistryAbi,
   providerRegistryBytecode,
+  storageMarketAbi,
+  storageMarketBytecode,
   testStablecoinAbi,
   testStablecoinBytecode,
 } from './generated/contracts.js';
@@ -65,6 +67,26 @@ export const deployOptionsSchema = z.object({
       revealWindow: 600,
       minStake: parseEther('1000'),
     }),
+  storage: z
+    .object({
+      protocolFeeBps: z.number().int().default(100),
+      matcherFeeBps: z.number().int().default(50),
+      /** Share of a forfeited collateral paid to the client; the rest rewards whoever repairs the slot. */
+      compensationBps: z.number().int().default(5000),
+      /** A storage period, in blocks: each replica proves once per period. */
+      periodBlocks: z.number().int().default(600),
+      /** The proof window at the end of each period, in blocks (at most 256). */
+      windowBlocks: z.number().int().default(100),
+      minStake: z.bigint().positive().default(parseEther('1000')),
+    })
+    .default({
+      protocolFeeBps: 100,
+      matcherFeeBps: 50,
+      compensationBps: 5000,
+      periodBlocks: 600,
+      windowBlocks: 100,
+      minStake: parseEther('1000'),
+    }),
 });
 
 export type DeployOptions = z.input<typeof deployOptionsSchema>;
@@ -80,6 +102,7 @@ export const deploymentSchema = z.object({
     agoraToken: address,
     providerRegistry: address,
     computeMarket: address,
+    storageMarket: address,
     testStablecoin: address.optional(),
   }),
   paymentTokens: z.array(address),
@@ -161,6 +184,15 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
     }),
   );
 
+  const storageMarket = await deploy(
+    'StorageMarket',
+    walletClient.deployContract({
+      abi: storageMarketAbi,
+      bytecode: storageMarketBytecode,
+      args: [registry.address, deployer, treasury, config.storage],
+    }),
+  );
+
   await send(
     'authorizing the market to slash',
     walletClient.writeContract({
@@ -181,12 +213,22 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
         args: [paymentToken, true],
       }),
     );
+    await send(
+      `allowlisting payment token ${paymentToken} for storage`,
+      walletClient.writeContract({
+        address: storageMarket.address,
+        abi: storageMarketAbi,
+        functionName: 'setTokenAllowed',
+        args: [paymentToken, true],
+      }),
+    );
   }
   if (owner !== deployer) {
     // Ownable2Step: the new owner (the timelock) accepts in its own transaction.
     for (const [what, target, abi] of [
       ['registry', registry.address, providerRegistryAbi],
       ['market', market.address, computeMarketAbi],
+      ['storage market', storageMarket.address, storageMarketAbi],
     ] as const) {
       await send(
         `offering ${what} ownership to ${owner}`,
@@ -205,6 +247,7 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
       agoraToken: token.address,
       providerRegistry: registry.address,
       computeMarket: market.address,
+      storageMarket: storageMarket.address,
       ...(devToken ? { testStablecoin: devToken.address } : {}),
     },
     paymentTokens: paymentTokens.filter((tokenAddress) => tokenAddress !== zeroAddress),

@@ -51,3 +51,5 @@ export {
 export { orderToJson, orderToPlain, signedAskJsonSchema, signedBidJsonSchema } from './order-json.js';
 export { type Secp256k1, loadSecp256k1, secp256k1 } from './secp256k1.js';
 export { agoraChain } from './chain.js';
+export * from './storage-orders.js';
+export * from './storage-merkle.js';

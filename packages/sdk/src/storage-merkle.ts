@@ -1,0 +1,156 @@
+import { createKeccak } from 'hash-wasm';
+import { type Hex, bytesToHex } from 'viem';
+
+import { AgoraError, errorCodes } from './errors.js';
+
+/** Bytes per leaf: small, because a proof carries one segment in calldata (see StorageMarket.sol). */
+export const SEGMENT_SIZE = 64;
+/** The storage market's largest tree: 2^40 segments (64 TiB). */
+export const MAX_DEPTH = 40;
+
+/**
+ * A Merkle tree over bytes cut into 64-byte segments (the last one zero-padded): leaf `i` is
+ * `keccak256(segment i)`, inner nodes are `keccak256(left ‖ right)`, and the tree is padded with zero leaves to a
+ * power of two, exactly as the storage market verifies it. `levels[0]` holds the leaf hashes, each level the
+ * 32-byte nodes that have real data below them; the padding nodes are the zero-subtree hashes.
+ */
+export type MerkleTree = {
+  root: Hex;
+  size: number;
+  leafCount: number;
+  depth: number;
+  levels: Uint8Array[];
+};
+
+/** A proof for one segment: the segment as two words and its path, leaf level first. */
+export type SegmentProof = {
+  leafIndex: number;
+  segment: readonly [Hex, Hex];
+  siblings: Hex[];
+};
+
+const keccak = await createKeccak(256);
+
+function hashInto(input: Uint8Array, out: Uint8Array, offset: number): void {
+  keccak.init();
+  keccak.update(input);
+  out.set(keccak.digest('binary'), offset);
+}
+
+/** Zero-subtree hashes: `zeroHashes[k]` is the root of 2^k zero leaves. */
+const zeroHashes: Uint8Array[] = [new Uint8Array(32)];
+for (let k = 1, below = new Uint8Array(32); k <= MAX_DEPTH; k++) {
+  const pair = new Uint8Array(64);
+  pair.set(below, 0);
+  pair.set(below, 32);
+  below = new Uint8Array(32);
+  hashInto(pair, below, 0);
+  zeroHashes.push(below);
+}
+
+function zeroHash(level: number): Uint8Array {
+  const hash = zeroHashes[level];
+  if (!hash) throw new RangeError(`no zero hash at level ${level}`);
+  return hash;
+}
+
+export function leafCountOf(size: number): number {
+  return Math.ceil(size / SEGMENT_SIZE);
+}
+
+export function depthOf(leafCount: number): number {
+  return leafCount <= 1 ? 0 : Math.ceil(Math.log2(leafCount));
+}
+
+/** The segment `index` of `data`, zero-padded to 64 bytes. */
+export function segmentOf(data: Uint8Array, index: number): Uint8Array {
+  const start = index * SEGMENT_SIZE;
+  const segment = data.subarray(start, Math.min(start + SEGMENT_SIZE, data.length));
+  if (segment.length === SEGMENT_SIZE) return segment;
+  const padded = new Uint8Array(SEGMENT_SIZE);
+  padded.set(segment);
+  return padded;
+}
+
+/** Builds the tree of `data`. Our own code: the tree is the product's proof format, and no library builds this one. */
+export function buildMerkleTree(data: Uint8Array): MerkleTree {
+  if (data.length === 0) {
+    throw new AgoraError(errorCodes.INVALID_ARGUMENT, 'Cannot build a storage tree over an empty file.');
+  }
+  const leafCount = leafCountOf(data.length);
+  const depth = depthOf(leafCount);
+  if (depth > MAX_DEPTH) {
+    throw new AgoraError(errorCodes.INVALID_ARGUMENT, `The file is larger than the storage market's 64 TiB limit.`);
+  }
+  const leaves = new Uint8Array(leafCount * 32);
+  const whole = Math.floor(data.length / SEGMENT_SIZE);
+  for (let i = 0; i < whole; i++) {
+    hashInto(data.subarray(i * SEGMENT_SIZE, (i + 1) * SEGMENT_SIZE), leaves, i * 32);
+  }
+  if (whole < leafCount) hashInto(segmentOf(data, whole), leaves, whole * 32);
+
+  const levels = [leaves];
+  let level = leaves;
+  for (let k = 0; k < depth; k++) {
+    const count = level.length / 32;
+    const upCount = Math.ceil(count / 2);
+    const up = new Uint8Array(upCount * 32);
+    for (let i = 0; i < upCount; i++) {
+      const left = 2 * i;
+      if (left + 1 < count) {
+        hashInto(level.subarray(left * 32, left * 32 + 64), up, i * 32);
+      } else {
+        const pair = new Uint8Array(64);
+        pair.set(level.subarray(left * 32, left * 32 + 32), 0);
+        pair.set(zeroHash(k), 32);
+        hashInto(pair, up, i * 32);
+      }
+    }
+    levels.push(up);
+    level = up;
+  }
+  return { root: bytesToHex(level.subarray(0, 32)), size: data.length, leafCount, depth, levels };
+}
+
+/** The proof the storage market asks for when it challenges segment `leafIndex`. */
+export function proveSegment(tree: MerkleTree, data: Uint8Array, leafIndex: number): SegmentProof {
+  if (!Number.isInteger(leafIndex) || leafIndex < 0 || leafIndex >= tree.leafCount) {
+    throw new AgoraError(
+      errorCodes.INVALID_ARGUMENT,
+      `Segment ${leafIndex} does not exist: the file has ${tree.leafCount} segments.`,
+    );
+  }
+  const segment = segmentOf(data, leafIndex);
+  const siblings: Hex[] = [];
+  for (let k = 0; k < tree.depth; k++) {
+    const sibling = (leafIndex >> k) ^ 1;
+    const level = tree.levels[k] ?? new Uint8Array(0);
+    siblings.push(
+      bytesToHex(sibling * 32 < level.length ? level.subarray(sibling * 32, sibling * 32 + 32) : zeroHash(k)),
+    );
+  }
+  return {
+    leafIndex,
+    segment: [bytesToHex(segment.subarray(0, 32)), bytesToHex(segment.subarray(32, 64))],
+    siblings,
+  };
+}
+
+/** Recomputes the root a proof leads to; a client uses it to check a segment it fetched. */
+export function rootOfProof(proof: SegmentProof): Hex {
+  const buffer = new Uint8Array(64);
+  buffer.set(Buffer.from(proof.segment[0].slice(2), 'hex'), 0);
+  buffer.set(Buffer.from(proof.segment[1].slice(2), 'hex'), 32);
+  let node = new Uint8Array(32);
+  hashInto(buffer, node, 0);
+  proof.siblings.forEach((sibling, k) => {
+    const siblingBytes = Buffer.from(sibling.slice(2), 'hex');
+    const lowerFirst = ((proof.leafIndex >> k) & 1) === 0;
+    buffer.set(lowerFirst ? node : siblingBytes, 0);
+    buffer.set(lowerFirst ? siblingBytes : node, 32);
+    const next = new Uint8Array(32);
+    hashInto(buffer, next, 0);
+    node = next;
+  });
+  return bytesToHex(node);
+}
