@@ -5,10 +5,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { type TransactionReceipt, keccak256, toHex } from 'viem';
+import { randomBytes } from 'node:crypto';
 
-import { nonceOf } from '@agora/sdk';
+import { type Hex, type TransactionReceipt, bytesToHex, concat, keccak256, toHex } from 'viem';
+
+import { nonceOf, storageMarketAbi } from '@agora/sdk';
 import { commitResult, matchTask, revealResult, startNetwork, submitResult } from '@agora/e2e';
+import { fundStorage, mineTo, openStorageDeal, storageMarketOf } from '@agora/e2e/storage';
 
 const resultsFile = join(dirname(fileURLToPath(import.meta.url)), 'results', 'gas.json');
 const resultHash = keccak256(toHex('the output'));
@@ -17,6 +20,51 @@ const fuelUsed = 123_456n;
 const gas = (receipts: TransactionReceipt[]) => receipts.reduce((sum, r) => sum + Number(r.gasUsed), 0);
 
 const network = await startNetwork({ providerCount: 3 });
+
+/**
+ * A file whose 2^depth segments are all the same random 64 bytes: a real file with a real root, whose every
+ * segment has the same path (each sibling is the level's one node), so a 64 GiB tree costs 30 hashes to build.
+ * Calldata is what it would be for any file: a random segment and distinct random-looking siblings.
+ */
+function uniformFile(depth: number) {
+  const segment = bytesToHex(randomBytes(64));
+  const levels: Hex[] = [keccak256(segment)];
+  for (let k = 0; k < depth; k++) levels.push(keccak256(concat([levels[k]!, levels[k]!])));
+  return {
+    root: levels[depth]!,
+    size: 64 * 2 ** depth,
+    segment: [`0x${segment.slice(2, 66)}`, `0x${segment.slice(66)}`] as const satisfies readonly [Hex, Hex],
+    siblings: levels.slice(0, depth),
+  };
+}
+
+/** Gas of one proof of the deal's slot 0 in period 1 (period 0 proven first, as in steady state). */
+async function proofGas(depth: number): Promise<{ proof: number; open: number }> {
+  const file = uniformFile(depth);
+  const { dealId, providers, receipt: opened } = await openStorageDeal(network, file, { replicas: 1, periods: 4 });
+  const market = storageMarketOf(network);
+  let gasUsed = 0;
+  for (let period = 0; period < 2; period++) {
+    const challenge = await network.publicClient.readContract({
+      address: market,
+      abi: storageMarketAbi,
+      functionName: 'challengeOf',
+      args: [dealId, 0n],
+    });
+    await mineTo(network, challenge.opensAt);
+    const hash = await providers[0]!.writeContract({
+      address: market,
+      abi: storageMarketAbi,
+      functionName: 'prove',
+      args: [dealId, 0n, file.segment, file.siblings],
+    });
+    const receipt = await network.publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== 'success') throw new Error(`proof of depth ${depth} reverted`);
+    gasUsed = Number(receipt.gasUsed);
+  }
+  return { proof: gasUsed, open: Number(opened.gasUsed) };
+}
+
 try {
   // A client reuses its lanes, as the SDK does: one lane for the r1 tasks, one for the r3 tasks.
   const sequence = new Map<number, number>();
@@ -53,15 +101,30 @@ try {
     (steps.commits ?? []).reduce((a, b) => a + b, 0) +
     (steps.reveals ?? []).reduce((a, b) => a + b, 0);
 
+  await fundStorage(network, network.client, 10n ** 15n);
+  for (const provider of network.providers) await fundStorage(network, provider, 10n ** 15n);
+  const depth20 = await proofGas(20);
+  const depth30 = await proofGas(30);
+  const openR2 = await openStorageDeal(network, uniformFile(20), { replicas: 2, periods: 4 });
+
   const results = {
     'compute.lifecycle.r1': total(r1),
     'compute.lifecycle.r3': total(r3),
     'compute.lifecycle.r1.firstTask': total(firstR1),
     'compute.lifecycle.r3.firstTask': total(firstR3),
+    'storage.proof.depth20': depth20.proof,
+    'storage.proof.depth30': depth30.proof,
+    'storage.deal.open': depth20.open,
+    'storage.deal.open.r2': Number(openR2.receipt.gasUsed),
     steps: { r1, r3 },
-    goals: { 'compute.lifecycle.r1': 120_000, 'compute.lifecycle.r3': 400_000 },
+    goals: {
+      'compute.lifecycle.r1': 120_000,
+      'compute.lifecycle.r3': 400_000,
+      'storage.proof.depth20': 52_000,
+      'storage.proof.depth30': 65_000,
+    },
     notes:
-      'Sum of gasUsed over real transactions on anvil (cancun). r1 = matchOrders + submitResult; r3 = matchOrders + 3 commits + 3 reveals, the last reveal finalizing. Steady state: accounts, fee pot, ask fill counters, the client lane and its replica words already written by an earlier task, as for any client that reuses its lanes. firstTask: a fresh client, fresh providers, fresh asks and a fresh lane.',
+      'Sum of gasUsed over real transactions on anvil (cancun). r1 = matchOrders + submitResult; r3 = matchOrders + 3 commits + 3 reveals, the last reveal finalizing. Steady state: accounts, fee pot, ask fill counters, the client lane and its replica words already written by an earlier task, as for any client that reuses its lanes. firstTask: a fresh client, fresh providers, fresh asks and a fresh lane. storage.proof.depthN: one prove transaction (a 64-byte segment and N siblings) of a deal over 2^N segments, in its second period; anvil runs a post-Prague fork, so calldata pays at least the EIP-7623 floor. storage.deal.open: matchDeal with one replica (and .r2 with two), client and providers with escrow balances already written.',
   };
   mkdirSync(dirname(resultsFile), { recursive: true });
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);

@@ -2,13 +2,14 @@
 pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
 import {Escrow} from "./Escrow.sol";
 import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {OrderHashLib} from "./libraries/OrderHashLib.sol";
-import {SignatureLib} from "./libraries/SignatureLib.sol";
 import {TaskRecordLib} from "./libraries/TaskRecordLib.sol";
 import {TaskStateLib} from "./libraries/TaskStateLib.sol";
 import {Ask, Bid, Task, TaskStatus, VerificationMode} from "./types/Orders.sol";
@@ -491,8 +492,16 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         if (charged != cost) _accrueFees(record.matcher(), record.token(), matcherFee, protocolFee);
     }
 
+    /// @dev Accepts an ECDSA signature by `signer`, or an ERC-1271 approval when `signer` is a contract. The same
+    /// rule as `SignatureLib.isValidNow`, written out here because the call through the library costs 74 gas more
+    /// per order on this path (measured with the lifecycle gas snapshots). Recovery comes first: `SignatureChecker` would read the signer's code size first, a cold account access
+    /// (2,600 gas) per order that a plain wallet never needs.
     function _requireSignature(address signer, bytes32 digest, bytes calldata signature) private view {
-        if (!SignatureLib.isValidNow(signer, digest, signature)) revert ComputeInvalidSignature(signer);
+        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (error == ECDSA.RecoverError.NoError && recovered == signer) return;
+        if (!SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature)) {
+            revert ComputeInvalidSignature(signer);
+        }
     }
 
     /// @dev Reverts unless `record` is the record of an open task; returns its id and its lane word.

@@ -50,7 +50,7 @@ let nextNonce = 1n;
 /** Opens a deal for `tree` through the matcher with the first `replicas` providers, all asking the same price. */
 export async function openStorageDeal(
   network: Network,
-  tree: MerkleTree,
+  tree: Pick<MerkleTree, 'root' | 'size'>,
   { replicas = 1, periods = 4 }: { replicas?: number; periods?: number } = {},
 ): Promise<{ dealId: bigint; providers: Wallet[]; receipt: TransactionReceipt }> {
   const market = storageMarketOf(network);
