@@ -28,11 +28,21 @@ export async function fundStorage(network: Network, wallet: Wallet, amount: bigi
   const account = wallet.account.address;
   await send(
     network,
-    wallet.writeContract({ address: network.usd, abi: testStablecoinAbi, functionName: 'mint', args: [account, amount] }),
+    wallet.writeContract({
+      address: network.usd,
+      abi: testStablecoinAbi,
+      functionName: 'mint',
+      args: [account, amount],
+    }),
   );
   await send(
     network,
-    wallet.writeContract({ address: network.usd, abi: testStablecoinAbi, functionName: 'approve', args: [market, amount] }),
+    wallet.writeContract({
+      address: network.usd,
+      abi: testStablecoinAbi,
+      functionName: 'approve',
+      args: [market, amount],
+    }),
   );
   await send(
     network,

@@ -52,8 +52,8 @@ describe('storage proofs on anvil', () => {
         functionName: 'prove',
         args: [dealId, 1n, proveSegment(tree, data, 0).segment, proveSegment(tree, data, 0).siblings],
       })
-      .catch((error: unknown) => toAgoraError(error));
-    expect(simulated).toMatchObject({ message: expect.stringContaining('StorageInvalidProof') });
+      .catch((error: unknown) => toAgoraError(error, 'prove'));
+    expect(simulated).toMatchObject({ details: 'StorageInvalidProof' });
 
     const honest = await proveChallenge(network, dealId, 1, tree, data, providers[1]!);
     expect(honest.receipt.status).toBe('success');

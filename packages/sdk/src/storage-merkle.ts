@@ -154,3 +154,61 @@ export function rootOfProof(proof: SegmentProof): Hex {
   });
   return bytesToHex(node);
 }
+
+/** Levels below this one are not kept: a proof rebuilds the 64-segment (4 KiB) block around its segment. */
+export const BLOCK_LEVELS = 6;
+export const BLOCK_SIZE = SEGMENT_SIZE << BLOCK_LEVELS;
+
+/**
+ * What a provider keeps of a tree besides the data: the shape and the levels from `BLOCK_LEVELS` up, about 1/128
+ * of the data's size.
+ */
+export type StoredTree = {
+  root: Hex;
+  size: number;
+  leafCount: number;
+  depth: number;
+  upper: Uint8Array[];
+};
+
+export function storedTreeOf(tree: MerkleTree): StoredTree {
+  const { root, size, leafCount, depth, levels } = tree;
+  return { root, size, leafCount, depth, upper: levels.slice(BLOCK_LEVELS) };
+}
+
+/**
+ * The proof of segment `leafIndex` from a stored tree and the data block around it, which `readBlock` returns
+ * (bytes `start` to `end` of the stored file).
+ */
+export async function proveStoredSegment(
+  stored: StoredTree,
+  readBlock: (start: number, end: number) => Promise<Uint8Array>,
+  leafIndex: number,
+): Promise<SegmentProof> {
+  if (!Number.isInteger(leafIndex) || leafIndex < 0 || leafIndex >= stored.leafCount) {
+    throw new AgoraError(
+      errorCodes.INVALID_ARGUMENT,
+      `Segment ${leafIndex} does not exist: the file has ${stored.leafCount} segments.`,
+    );
+  }
+  const blockIndex = leafIndex >> BLOCK_LEVELS;
+  const start = blockIndex * BLOCK_SIZE;
+  const block = await readBlock(start, Math.min(start + BLOCK_SIZE, stored.size));
+  const local = buildMerkleTree(block);
+  const localIndex = leafIndex - (blockIndex << BLOCK_LEVELS);
+  const proof = proveSegment(local, block, localIndex);
+  const siblings: Hex[] = [];
+  for (let k = 0; k < stored.depth; k++) {
+    if (k < BLOCK_LEVELS) {
+      // Inside the block; past its own depth the block's siblings are padding.
+      siblings.push(proof.siblings[k] ?? bytesToHex(zeroHash(k)));
+      continue;
+    }
+    const sibling = (leafIndex >> k) ^ 1;
+    const level = stored.upper[k - BLOCK_LEVELS] ?? new Uint8Array(0);
+    siblings.push(
+      bytesToHex(sibling * 32 < level.length ? level.subarray(sibling * 32, sibling * 32 + 32) : zeroHash(k)),
+    );
+  }
+  return { leafIndex, segment: proof.segment, siblings };
+}

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+
+import { concat, keccak256 } from 'viem';
+import { describe, expect, it } from 'vitest';
+
+import {
+  BLOCK_SIZE,
+  buildMerkleTree,
+  proveSegment,
+  proveStoredSegment,
+  rootOfProof,
+  segmentOf,
+  storedTreeOf,
+} from '../src/index.js';
+
+describe('storage Merkle tree', () => {
+  it('is keccak256 of 64-byte segments, zero-padded, paired up to a power of two', () => {
+    const data = new Uint8Array(randomBytes(64 * 2 + 10));
+    const tree = buildMerkleTree(data);
+    const leaves = [0, 1, 2].map((i) => keccak256(segmentOf(data, i)));
+    const zero = `0x${'00'.repeat(32)}` as const;
+    const expected = keccak256(
+      concat([keccak256(concat([leaves[0]!, leaves[1]!])), keccak256(concat([leaves[2]!, zero]))]),
+    );
+    expect(tree).toMatchObject({ leafCount: 3, depth: 2, root: expected });
+    expect(segmentOf(data, 2).subarray(10)).toEqual(new Uint8Array(54));
+  });
+
+  it('gives the same proof from a stored tree and one 4 KiB block as from the whole tree', async () => {
+    for (const size of [1, 64, 4096, 4096 * 3 + 100, 300_001]) {
+      const data = new Uint8Array(randomBytes(size));
+      const tree = buildMerkleTree(data);
+      const stored = storedTreeOf(tree);
+      const reads: number[] = [];
+      const readBlock = (start: number, end: number) => {
+        reads.push(end - start);
+        return Promise.resolve(data.subarray(start, end));
+      };
+      for (const leafIndex of new Set([0, tree.leafCount - 1, Math.floor(tree.leafCount / 2), 65 % tree.leafCount])) {
+        const proof = await proveStoredSegment(stored, readBlock, leafIndex);
+        expect(proof).toEqual(proveSegment(tree, data, leafIndex));
+        expect(rootOfProof(proof)).toBe(tree.root);
+      }
+      expect(Math.max(...reads)).toBeLessThanOrEqual(BLOCK_SIZE);
+    }
+  });
+
+  it('refuses an empty file and a segment that does not exist', async () => {
+    expect(() => buildMerkleTree(new Uint8Array(0))).toThrow(/empty file/);
+    const data = new Uint8Array(100);
+    const tree = buildMerkleTree(data);
+    expect(() => proveSegment(tree, data, 2)).toThrow(/Segment 2 does not exist: the file has 2 segments/);
+    await expect(proveStoredSegment(storedTreeOf(tree), () => Promise.resolve(data), -1)).rejects.toThrow(
+      /does not exist/,
+    );
+  });
+});
