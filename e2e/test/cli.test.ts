@@ -1,11 +1,9 @@
 // The `agora` CLI against a whole local network (anvil, contracts, matcher, agents, gateway), as a user drives it:
 // results checked against `agora run`, a liar slashed, bad orders refused with a clear code, a matcher restart.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { type DevNetwork, startDevNetwork } from '@agora/cli';
 import { examplePath } from '@agora/examples';
 import { loadConfig } from '@agora/agent';
@@ -16,43 +14,7 @@ import { type Hex, createPublicClient, createWalletClient, http, keccak256, toHe
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../src/wait.js';
-
-const run = promisify(execFile);
-const agoraBin = path.join(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'packages',
-  'cli',
-  'bin',
-  'agora.js',
-);
-
-type CliResult = { code: number; json: Record<string, unknown>; stderr: string };
-
-async function agora(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  try {
-    // `--json` goes before a `--`: what follows it is the app's.
-    const split = args.indexOf('--');
-    const withJson = split < 0 ? [...args, '--json'] : [...args.slice(0, split), '--json', ...args.slice(split)];
-    const { stdout, stderr } = await run(process.execPath, [agoraBin, ...withJson], {
-      env: { ...process.env, ...env },
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, json: JSON.parse(stdout) as Record<string, unknown>, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(failed.stdout ?? '') as Record<string, unknown>;
-    } catch {
-      throw new Error(`agora ${args.join(' ')} failed without JSON: ${failed.stderr ?? String(error)}`);
-    }
-    return { code: failed.code ?? 1, json, stderr: failed.stderr ?? '' };
-  }
-}
-
-const errorCodeOf = (result: CliResult) => (result.json.error as { code: string } | undefined)?.code;
+import { agora, agoraBin, errorCodeOf } from '../src/agora-cli.js';
 
 describe('agora CLI on a local network', () => {
   let dev: DevNetwork;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { type ContentStore, type RunningGateway, listen, openContentStore } from '@agora/content';
 import { AgoraError, errorCodes } from '@agora/errors';
 import { type RuntimePool, createRuntimePool, runtimeVersion } from '@agora/runtime';
-import { computeMarketAbi, encodeResources } from '@agora/sdk';
+import { computeMarketAbi, encodeResources, storageMarketAbi, testStablecoinAbi } from '@agora/sdk';
 import { type Hex, bytesToHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { type AgentState, agentStateSchema } from './agent-state.js';
@@ -18,6 +18,7 @@ import { type AgentMetrics, createAgentMetrics } from './metrics.js';
 import { createTaskRunner } from './run-task.js';
 import { ensureRegisteredAndStaked } from './setup.js';
 import { type DurableState, openDurableState } from './state.js';
+import { type StorageRole, createStorageRole } from './storage.js';
 import { createTaskManager } from './tasks.js';
 import { createAssignmentWatcher } from './watcher.js';
 
@@ -39,6 +40,43 @@ export type AgentDependencies = {
   logger?: Logger;
   metrics?: AgentMetrics;
 };
+
+/** Tops the agent's free balance in the storage escrow up to `target` from its wallet, as far as the wallet allows. */
+async function keepCollateral(
+  chain: Awaited<ReturnType<typeof connectChain>>,
+  market: Hex,
+  token: Hex,
+  target: bigint,
+  logger: Logger,
+): Promise<void> {
+  if (target === 0n) return;
+  const { free } = await chain.publicClient.readContract({
+    address: market,
+    abi: storageMarketAbi,
+    functionName: 'balanceOf',
+    args: [token, chain.account],
+  });
+  if (free >= target) return;
+  const wallet = await chain.publicClient.readContract({
+    address: token,
+    abi: testStablecoinAbi,
+    functionName: 'balanceOf',
+    args: [chain.account],
+  });
+  const amount = target - free < wallet ? target - free : wallet;
+  if (amount === 0n) {
+    logger.warn({ free, target }, 'no tokens in the wallet to lock as storage collateral');
+    return;
+  }
+  await chain.write({ address: token, abi: testStablecoinAbi, functionName: 'approve', args: [market, amount] });
+  await chain.write({
+    address: market,
+    abi: storageMarketAbi,
+    functionName: 'deposit',
+    args: [token, chain.account, amount],
+  });
+  logger.info({ amount, token }, 'storage collateral deposited');
+}
 
 /**
  * Starts an agent: unlocks the key, registers and stakes if needed, signs an ask, and starts polling.
@@ -123,12 +161,29 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
       if (wakeSleeper) wakeSleeper();
       else wakeRequested = true;
     };
+    let storage: StorageRole | undefined;
     const http: RunningGateway = await listen(
-      createAgentHttpApp({ provider, state, metrics, store, wake }),
+      createAgentHttpApp({ provider, state, metrics, store, wake, storage: () => storage }),
       config.http,
     );
     closers.push(() => http.close());
     const endpoint = config.http.publicUrl ?? http.url;
+    if (config.storage) {
+      await keepCollateral(chain, config.storageMarket, config.ask.token, config.storage.collateral, logger);
+      storage = await createStorageRole({
+        chain,
+        market: config.storageMarket,
+        chainId: config.deployment.chainId,
+        signer,
+        dataDir: config.dataDir,
+        terms: { token: config.ask.token, ...config.storage },
+        startBlock: config.deployment.startBlock,
+        endpoint: () => endpoint,
+        matchers: config.matchers,
+        logger,
+        metrics,
+      });
+    }
 
     let withdrawDue = true;
     let nextWithdrawAt = 0;
@@ -205,6 +260,7 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
         return;
       }
       await guarded('task', () => tasks.advanceAll(now));
+      if (storage) await guarded('storage', () => storage.poll());
       // The ask needs a look (a chain read of its fills) once a second, not on every poll.
       if (Date.now() >= nextAskCheckAt) {
         nextAskCheckAt = Date.now() + 1_000;

@@ -106,6 +106,27 @@ export const agentConfigSchema = z.strictObject({
       .min(1)
       .default(['replicated']),
   }),
+  /** The storage role; without it the agent only computes. */
+  storage: z
+    .strictObject({
+      /** Price per GiB stored for one period, in base units of the ask's token. */
+      pricePerGiBPeriod: amount,
+      /** Most collateral per GiB the agent locks for a deal (forfeited if it misses a proof). */
+      maxCollateralPerGiB: amount,
+      /** Largest file the agent stores. */
+      maxBytes: amount.default(1n << 30n),
+      maxPeriods: z
+        .number()
+        .int()
+        .min(1)
+        .max(2 ** 32 - 1)
+        .default(100_000),
+      /** Free balance the agent keeps in the storage market's escrow for collateral, topped up from its wallet. */
+      collateral: amount.default(0n),
+      /** Report other providers' missed proofs and take over their slots. */
+      repair: z.boolean().default(true),
+    })
+    .optional(),
   /** Matchers the agent posts its signed ask to (`POST <url>/asks`); the ask is also served at `GET /ask`. */
   matchers: z.array(httpUrl).default([]),
   /** Gateways apps and inputs are fetched from, in order; every byte is checked against its CID. */
@@ -138,6 +159,7 @@ export type AgentConfigInput = z.input<typeof agentConfigSchema>;
 export type AgentConfig = Omit<z.output<typeof agentConfigSchema>, 'deployment'> & {
   deployment: Deployment;
   market: Address;
+  storageMarket: Address;
   registry: Address;
   stakeToken: Address;
 };
@@ -189,6 +211,7 @@ export async function resolveConfig(document: unknown, baseDir: string): Promise
     dataDir: resolve(config.dataDir),
     deployment: deployment.data,
     market: deployment.data.contracts.computeMarket,
+    storageMarket: deployment.data.contracts.storageMarket,
     registry: deployment.data.contracts.providerRegistry,
     stakeToken: deployment.data.contracts.agoraToken,
   };

@@ -4,10 +4,25 @@ import { CID, type ContentStore, createGatewayApp } from '@agora/content';
 import { runtimeVersion } from '@agora/runtime';
 import { decodeTaskRecord } from '@agora/sdk';
 import { Hono } from 'hono';
-import { hexToBytes } from 'viem';
+import { type Hex, hexToBytes, isHex } from 'viem';
+import { AgoraError } from '@agora/errors';
 import type { AgentState, TrackedTask } from './agent-state.js';
 import type { AgentMetrics } from './metrics.js';
 import type { DurableState } from './state.js';
+import type { StorageRole } from './storage.js';
+
+class HTTPError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 413 | 422,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The largest upload the agent takes in one request. */
+const MAX_UPLOAD_BYTES = 1 << 30;
 
 function cidText(hex: `0x${string}`): string {
   try {
@@ -49,6 +64,8 @@ export function createAgentHttpApp(options: {
   store: ContentStore;
   /** Reads the chain now instead of at the next poll. */
   wake: () => void;
+  /** The storage role, once it runs (absent when the agent only computes). */
+  storage?: () => StorageRole | undefined;
 }): Hono {
   const { provider, state, metrics } = options;
   const app = new Hono();
@@ -97,6 +114,49 @@ export function createAgentHttpApp(options: {
       current.history.findLast((t) => t.taskId.toLowerCase() === taskId);
     if (!task) return c.json({ error: { code: 'AGORA_NOT_FOUND', message: `This agent has no task ${taskId}.` } }, 404);
     return c.json(provenanceOf(task, provider));
+  });
+  const storageRole = (): StorageRole => {
+    const role = options.storage?.();
+    if (!role) throw new HTTPError(404, 'AGORA_NOT_FOUND', 'This agent does not offer storage.');
+    return role;
+  };
+  const rootParam = (value: string): Hex => {
+    if (!isHex(value) || value.length !== 66) {
+      throw new HTTPError(400, 'AGORA_INVALID_ARGUMENT', `${value} is not a Merkle root: 0x and 64 hex digits.`);
+    }
+    return value;
+  };
+  app.get('/storage/ask', async (c) => c.json(await storageRole().ask()));
+  app.put('/storage/staging/:root', async (c) => {
+    const role = storageRole();
+    const root = rootParam(c.req.param('root'));
+    const declared = Number(c.req.header('content-length') ?? '0');
+    if (declared > MAX_UPLOAD_BYTES) {
+      throw new HTTPError(413, 'AGORA_CONTENT_TOO_LARGE', `Uploads are limited to ${MAX_UPLOAD_BYTES} bytes.`);
+    }
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    if (bytes.length === 0) throw new HTTPError(400, 'AGORA_INVALID_ARGUMENT', 'The upload is empty.');
+    if (bytes.length > MAX_UPLOAD_BYTES) {
+      throw new HTTPError(413, 'AGORA_CONTENT_TOO_LARGE', `Uploads are limited to ${MAX_UPLOAD_BYTES} bytes.`);
+    }
+    try {
+      await role.stage(root, bytes);
+    } catch (error) {
+      if (error instanceof AgoraError) throw new HTTPError(422, error.code, error.message);
+      throw error;
+    }
+    return c.json({ root, size: bytes.length }, 201);
+  });
+  app.get('/storage/data/:root', async (c) => {
+    const bytes = await storageRole().read(rootParam(c.req.param('root')));
+    if (!bytes) throw new HTTPError(404, 'AGORA_CONTENT_NOT_FOUND', 'This agent holds no data under that root.');
+    return c.body(bytes, 200, { 'content-type': 'application/octet-stream' });
+  });
+  app.onError((error, c) => {
+    if (error instanceof HTTPError) {
+      return c.json({ error: { code: error.code, message: error.message } }, error.status);
+    }
+    throw error;
   });
   app.route('/', createGatewayApp({ store: options.store, readOnly: true }));
   return app;

@@ -6,3 +6,4 @@ export { readKeystore, writeKeystore, type KeystoreFile, type KeystoreOptions, c
 export { createAgentMetrics, type AgentMetrics } from './metrics.js';
 export { openDurableState, type DurableState } from './state.js';
 export { type AgentFilesOptions, writeAgentFiles } from './files.js';
+export { dropStoredCopy } from './storage.js';

@@ -14,7 +14,7 @@ export type DurableState<T> = {
   update(change: (draft: T) => void): Promise<T>;
 };
 
-async function writeDurably(file: string, content: string): Promise<void> {
+export async function writeDurably(file: string, content: string | Uint8Array): Promise<void> {
   const temporary = `${file}.tmp`;
   const handle = await open(temporary, 'w', 0o600);
   try {

@@ -38,6 +38,11 @@ export type DevNetworkOptions = {
   clientFunds?: bigint;
   /** Price per fuel unit of provider i's ask (base units). */
   priceOf?: (index: number) => bigint;
+  /** Storage periods and proof windows, in blocks. */
+  storagePeriodBlocks?: number;
+  storageWindowBlocks?: number;
+  /** Price per GiB per period of provider i's storage ask (base units). */
+  storagePriceOf?: (index: number) => bigint;
   logger?: Logger;
 };
 
@@ -81,7 +86,14 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
     const [deployerKey, clientKey, matcherKey, ...rest] = anvilDevKeys;
     const providerKeys: Hex[] = rest.slice(0, providerCount);
     const deployer = wallet(deployerKey);
-    const deployment = await deployAgora({ publicClient, walletClient: deployer, options: { devToken: true } });
+    const deployment = await deployAgora({
+      publicClient,
+      walletClient: deployer,
+      options: {
+        devToken: true,
+        storage: { periodBlocks: options.storagePeriodBlocks ?? 20, windowBlocks: options.storageWindowBlocks ?? 10 },
+      },
+    });
     const usd = deployment.contracts.testStablecoin;
     if (!usd) throw new Error('the dev deployment has no test stablecoin');
     const send = async (hash: Promise<Hex>) => {
@@ -101,6 +113,15 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
       }),
     );
     await client.deposit(usd, clientFunds);
+    // As much again in the wallet, which `agora store put` deposits into the storage escrow as deals need it.
+    await send(
+      wallet(clientKey).writeContract({
+        address: usd,
+        abi: testStablecoinAbi,
+        functionName: 'mint',
+        args: [client.account, clientFunds],
+      }),
+    );
 
     const content: ContentStore = await openContentStore(path.join(dir, 'gateway'));
     stops.push(() => content.close());
@@ -109,6 +130,7 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
 
     // Providers: stake tokens from the deployer; agents register and stake themselves, the rest are set up here.
     const stake = parseEther('10000');
+    const agentCollateral = 1_000_000_000_000n;
     for (const [index, key] of providerKeys.entries()) {
       const address = privateKeyToAccount(key).address;
       await send(
@@ -117,6 +139,15 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
           abi: agoraTokenAbi,
           functionName: 'transfer',
           args: [address, stake],
+        }),
+      );
+      // Test dollars for storage collateral; agents deposit what their configuration says.
+      await send(
+        wallet(key).writeContract({
+          address: usd,
+          abi: testStablecoinAbi,
+          functionName: 'mint',
+          args: [address, agentCollateral],
         }),
       );
       if (index >= agentCount) {
@@ -169,6 +200,12 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
           chain: { pollIntervalMs: options.pollIntervalMs ?? 100 },
           provider: { resources: { cpuCores: 8, memoryMiB: 16_384, region: 1 }, stake: stake.toString() },
           ask: { token: usd, pricePerFuel: (options.priceOf?.(index) ?? 2n + BigInt(index)).toString() },
+          storage: {
+            pricePerGiBPeriod: (options.storagePriceOf?.(index) ?? 50_000_000n + 1_000_000n * BigInt(index)).toString(),
+            maxCollateralPerGiB: '1000000000',
+            collateral: agentCollateral.toString(),
+            repair: true,
+          },
           matchers: [matcher.url],
           contentSources: [gateway.url],
           runtime: { workers: 1, timeoutMs: 60_000 },

@@ -3,6 +3,7 @@ import { registerDev } from './commands/dev.js';
 import { registerMatcher } from './commands/matcher.js';
 import { registerProvider } from './commands/provider.js';
 import { registerRun } from './commands/run.js';
+import { registerStore } from './commands/store.js';
 import { registerTask } from './commands/task.js';
 import { registerWallet } from './commands/wallet.js';
 
@@ -18,5 +19,6 @@ registerTask(program);
 registerWallet(program);
 registerProvider(program);
 registerMatcher(program);
+registerStore(program);
 
 await program.parseAsync(process.argv);

@@ -72,6 +72,16 @@ export const errorCodes = {
   SERVICE_UNAVAILABLE: 'AGORA_SERVICE_UNAVAILABLE',
   /** Waiting for something (a match, a settlement) took longer than the caller allowed. */
   TIMEOUT: 'AGORA_TIMEOUT',
+  /** A storage deal the market does not know, or one that has finished. */
+  DEAL_NOT_FOUND: 'AGORA_DEAL_NOT_FOUND',
+  /** A storage deal step out of order or out of time (proof too early or too late, slot not repairable). */
+  DEAL_STATE_INVALID: 'AGORA_DEAL_STATE_INVALID',
+  /** Stored bytes do not hash to the deal's Merkle root (corrupted, truncated or another file). */
+  STORAGE_ROOT_MISMATCH: 'AGORA_STORAGE_ROOT_MISMATCH',
+  /** Stored data could not be decrypted: a wrong key, or a chunk altered after encryption. */
+  STORAGE_DECRYPT_FAILED: 'AGORA_STORAGE_DECRYPT_FAILED',
+  /** No provider could serve the stored data. */
+  STORAGE_UNAVAILABLE: 'AGORA_STORAGE_UNAVAILABLE',
 } as const;
 
 export type AgoraErrorCode = (typeof errorCodes)[keyof typeof errorCodes];

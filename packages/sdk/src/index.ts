@@ -53,3 +53,4 @@ export { type Secp256k1, loadSecp256k1, secp256k1 } from './secp256k1.js';
 export { agoraChain } from './chain.js';
 export * from './storage-orders.js';
 export * from './storage-merkle.js';
+export * from './storage-crypto.js';

@@ -1,0 +1,428 @@
+// The agent's storage role: it offers storage with a signed ask, takes staged uploads (checked against their
+// Merkle root before it keeps them), answers its slots' challenges every period, serves the bytes it holds,
+// finishes its deals, and repairs slots other providers lost: it reports the miss, fetches the data from a
+// surviving copy (checked against the root) and only then takes the slot over.
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+import { AgoraError, errorCodes } from '@agora/errors';
+import type { Logger } from '@agora/service';
+import {
+  type StorageAsk,
+  type StoredTree,
+  buildMerkleTree,
+  proveStoredSegment,
+  storageAskTypes,
+  storageMarketAbi,
+  storageMarketDomain,
+  storedTreeOf,
+} from '@agora/sdk';
+import { type Address, type Hex, type LocalAccount, isHex, zeroAddress } from 'viem';
+import { z } from 'zod';
+
+import type { AgentChain } from './chain.js';
+import { revertName } from './chain.js';
+import type { AgentMetrics } from './metrics.js';
+import { type DurableState, openDurableState, writeDurably } from './state.js';
+
+export type StorageTerms = {
+  token: Address;
+  pricePerGiBPeriod: bigint;
+  maxCollateralPerGiB: bigint;
+  maxBytes: bigint;
+  maxPeriods: number;
+  /** Take over slots other providers lost. */
+  repair: boolean;
+};
+
+/** A signed storage ask as the agent serves it: amounts as decimal strings. */
+export type StorageAskJson = {
+  ask: { [K in keyof StorageAsk]: StorageAsk[K] extends bigint ? string : StorageAsk[K] };
+  signature: Hex;
+  endpoint: string;
+};
+
+const slotState = { none: 0, active: 1, repairing: 2, repaired: 3, closed: 4 } as const;
+const dealStatus = { none: 0, active: 1, finished: 2 } as const;
+
+const storageStateSchema = z.object({
+  /** The last block whose DealOpened events were read. */
+  cursor: z.number().int(),
+  /** Deals not yet seen finished. */
+  deals: z.array(z.string()),
+  askNonce: z.string(),
+  /** The (deal, slot, period) proofs already sent, so a proof is sent once. */
+  proven: z.record(z.string(), z.number().int()),
+  /** Deals where the agent holds a slot, and those where it lost one: it does not repair a deal it failed. */
+  holding: z.array(z.string()).default([]),
+  lost: z.array(z.string()).default([]),
+});
+type StorageState = z.infer<typeof storageStateSchema>;
+
+export type StorageRole = {
+  /** A signed ask for clients to fill, signed again when it nears expiry. */
+  ask(): Promise<StorageAskJson>;
+  /** Keeps `bytes` if they hash to `root`. */
+  stage(root: Hex, bytes: Uint8Array): Promise<void>;
+  /** The bytes kept under `root`, if any. */
+  read(root: Hex): Promise<Uint8Array<ArrayBuffer> | undefined>;
+  /** Reads the chain once per new block and acts on every deal. */
+  poll(): Promise<void>;
+};
+
+export async function createStorageRole(options: {
+  chain: AgentChain;
+  market: Address;
+  chainId: number;
+  signer: LocalAccount;
+  dataDir: string;
+  terms: StorageTerms;
+  startBlock: number;
+  endpoint: () => string;
+  /** Where other providers' agents are reached: the matchers' `/providers` directories. */
+  matchers: string[];
+  logger: Logger;
+  metrics: AgentMetrics;
+}): Promise<StorageRole> {
+  const { chain, market, signer, terms, logger, metrics } = options;
+  const me = signer.address;
+  const dir = path.join(options.dataDir, 'storage');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const state: DurableState<StorageState> = await openDurableState(path.join(dir, 'state.json'), storageStateSchema, {
+    cursor: options.startBlock - 1,
+    deals: [],
+    askNonce: '0',
+    proven: {},
+    holding: [],
+    lost: [],
+  });
+  const fileOf = (root: Hex) => {
+    if (!isHex(root) || root.length !== 66) {
+      throw new AgoraError(errorCodes.INVALID_ARGUMENT, `${root} is not a Merkle root (32 bytes of hex).`);
+    }
+    return path.join(dir, `${root.toLowerCase()}.data`);
+  };
+  const trees = new Map<string, StoredTree>();
+  const missingSaid = new Map<string, number>();
+  let signed: { json: StorageAskJson; renewAt: number } | undefined;
+  let lastBlock = -1n;
+
+  const read = async (root: Hex) => {
+    try {
+      return new Uint8Array(await readFile(fileOf(root)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  };
+
+  const keep = async (root: Hex, bytes: Uint8Array) => {
+    const tree = buildMerkleTree(bytes);
+    if (tree.root.toLowerCase() !== root.toLowerCase()) {
+      throw new AgoraError(
+        errorCodes.STORAGE_ROOT_MISMATCH,
+        `The ${bytes.length} bytes have Merkle root ${tree.root}, not ${root}; nothing was kept.`,
+      );
+    }
+    await writeDurably(fileOf(root), bytes);
+    trees.set(root.toLowerCase(), storedTreeOf(tree));
+  };
+
+  const forget = async (root: Hex) => {
+    trees.delete(root.toLowerCase());
+    await rm(fileOf(root), { force: true });
+  };
+
+  /** The stored tree of `root`, rebuilt from the data file after a restart; undefined when the file is gone. */
+  const treeOf = async (root: Hex): Promise<StoredTree | undefined> => {
+    const file = fileOf(root);
+    const exists = await stat(file).catch(() => undefined);
+    if (!exists) {
+      trees.delete(root.toLowerCase());
+      return undefined;
+    }
+    let tree = trees.get(root.toLowerCase());
+    if (!tree) {
+      const bytes = await read(root);
+      if (!bytes) return undefined;
+      tree = storedTreeOf(buildMerkleTree(bytes));
+      trees.set(root.toLowerCase(), tree);
+    }
+    return tree;
+  };
+
+  const proveSlot = async (dealId: bigint, index: number, root: Hex, leafIndex: bigint, period: bigint) => {
+    const key = `${dealId}:${index}`;
+    if ((state.read().proven[key] ?? -1) >= Number(period)) return;
+    const tree = await treeOf(root);
+    if (!tree) {
+      // Said once per period, not on every block of the window.
+      if (missingSaid.get(key) !== Number(period)) {
+        missingSaid.set(key, Number(period));
+        metrics.errors.inc({ where: 'storage' });
+        logger.error({ dealId, index, root, period }, 'cannot prove: the data of this deal is not here');
+      }
+      return;
+    }
+    const handle = await open(fileOf(root), 'r');
+    let proof;
+    try {
+      proof = await proveStoredSegment(
+        tree,
+        async (start, end) => {
+          const buffer = new Uint8Array(end - start);
+          await handle.read(buffer, 0, buffer.length, start);
+          return buffer;
+        },
+        Number(leafIndex),
+      );
+    } finally {
+      await handle.close();
+    }
+    await chain.write({
+      address: market,
+      abi: storageMarketAbi,
+      functionName: 'prove',
+      args: [dealId, BigInt(index), proof.segment, proof.siblings],
+    });
+    await state.update((draft) => {
+      draft.proven[key] = Number(period);
+    });
+    logger.info({ dealId, index, period, leafIndex }, 'storage proven');
+  };
+
+  /** Another provider's copy of `root`, checked against the root, from the agents of the deal's other slots. */
+  const fetchFromPeers = async (root: Hex, holders: Address[]): Promise<Uint8Array | undefined> => {
+    const endpoints = new Map<string, string>();
+    for (const matcher of options.matchers) {
+      try {
+        const response = await fetch(new URL('/providers', matcher));
+        const directory = (await response.json()) as Record<string, string>;
+        for (const [address, endpoint] of Object.entries(directory)) endpoints.set(address.toLowerCase(), endpoint);
+      } catch (error) {
+        logger.warn({ err: error, matcher }, 'cannot read the provider directory');
+      }
+    }
+    for (const holder of holders) {
+      const endpoint = endpoints.get(holder.toLowerCase());
+      if (!endpoint) continue;
+      try {
+        const response = await fetch(new URL(`/storage/data/${root}`, endpoint));
+        if (!response.ok) continue;
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        if (buildMerkleTree(bytes).root.toLowerCase() === root.toLowerCase()) return bytes;
+        logger.warn({ holder, root }, 'a peer served bytes that do not match the root');
+      } catch (error) {
+        logger.warn({ err: error, holder }, 'cannot fetch from a peer');
+      }
+    }
+    return undefined;
+  };
+
+  const tryWrite = async (what: string, write: () => Promise<unknown>) => {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      // Another agent may have done it first (finished, reported, repaired): the simulation says so.
+      logger.debug({ err: error, revert: revertName(error) }, `${what} not sent`);
+      return false;
+    }
+  };
+
+  const actOnDeal = async (dealId: bigint, block: bigint): Promise<boolean> => {
+    const deal = await chain.publicClient.readContract({
+      address: market,
+      abi: storageMarketAbi,
+      functionName: 'deal',
+      args: [dealId],
+    });
+    if (deal.status !== dealStatus.active) return false;
+    const endsAt = BigInt(deal.startBlock) + BigInt(deal.periods) * BigInt(deal.periodBlocks);
+    const slots = await Promise.all(
+      Array.from({ length: deal.replicas }, (_, i) =>
+        chain.publicClient.readContract({
+          address: market,
+          abi: storageMarketAbi,
+          functionName: 'slot',
+          args: [dealId, BigInt(i)],
+        }),
+      ),
+    );
+    const mine = slots.findIndex((slot) => slot.provider.toLowerCase() === me.toLowerCase());
+    const id = dealId.toString();
+    const known = state.read();
+    if (mine >= 0 && !known.holding.includes(id)) {
+      await state.update((draft) => {
+        draft.holding.push(id);
+      });
+    } else if (mine < 0 && known.holding.includes(id)) {
+      await state.update((draft) => {
+        draft.holding = draft.holding.filter((held) => held !== id);
+        draft.lost.push(id);
+      });
+    }
+    // The next block is where a transaction sent now lands.
+    const next = block + 1n;
+    if (next >= endsAt) {
+      if (mine >= 0 || terms.repair) {
+        await tryWrite('finish', () =>
+          chain.write({ address: market, abi: storageMarketAbi, functionName: 'finish', args: [dealId] }),
+        );
+      }
+      return true;
+    }
+    if (mine >= 0) {
+      const challenge = await chain.publicClient.readContract({
+        address: market,
+        abi: storageMarketAbi,
+        functionName: 'challengeOf',
+        args: [dealId, BigInt(mine)],
+      });
+      if (challenge.ready && block <= challenge.closesAt - 1n) {
+        await proveSlot(dealId, mine, deal.root, challenge.leafIndex, challenge.period);
+      }
+    }
+    if (!terms.repair) return true;
+    for (const [index, slot] of slots.entries()) {
+      if (index === mine) continue;
+      const holding = slot.state === slotState.active || slot.state === slotState.repaired;
+      const periodEnd = BigInt(deal.startBlock) + (BigInt(slot.nextPeriod) + 1n) * BigInt(deal.periodBlocks);
+      if (holding && slot.nextPeriod < deal.periods && next >= periodEnd) {
+        if (
+          await tryWrite('reportMissed', () =>
+            chain.write({
+              address: market,
+              abi: storageMarketAbi,
+              functionName: 'reportMissed',
+              args: [dealId, BigInt(index)],
+            }),
+          )
+        ) {
+          logger.info({ dealId, index, provider: slot.provider, period: slot.nextPeriod }, 'reported a missed proof');
+        }
+        continue;
+      }
+      const currentPeriod = (next - BigInt(deal.startBlock)) / BigInt(deal.periodBlocks);
+      const failedHere = state.read().lost.includes(id);
+      if (slot.state === slotState.repairing && mine < 0 && !failedHere && currentPeriod + 1n < BigInt(deal.periods)) {
+        if (BigInt(deal.leafCount) * 64n > terms.maxBytes) continue;
+        const holders = slots.filter((s) => s.provider !== zeroAddress).map((s) => s.provider);
+        const held = await read(deal.root);
+        const bytes = held ?? (await fetchFromPeers(deal.root, holders));
+        if (!bytes) {
+          logger.warn({ dealId, index }, 'cannot repair: no surviving copy answered');
+          continue;
+        }
+        await keep(deal.root, bytes);
+        if (
+          await tryWrite('repair', () =>
+            chain.write({
+              address: market,
+              abi: storageMarketAbi,
+              functionName: 'repair',
+              args: [dealId, BigInt(index)],
+            }),
+          )
+        ) {
+          logger.info({ dealId, index }, 'repaired a slot');
+          return true;
+        }
+        // Another agent took the slot first: the copy fetched for it is not ours to keep.
+        if (!held) await forget(deal.root);
+      }
+    }
+    return true;
+  };
+
+  return {
+    async ask() {
+      const now = Math.floor(Date.now() / 1000);
+      if (signed && now < signed.renewAt) return signed.json;
+      const nonce = BigInt(state.read().askNonce) + 1n;
+      await state.update((draft) => {
+        draft.askNonce = nonce.toString();
+      });
+      const ttl = 3600;
+      const ask: StorageAsk = {
+        provider: me,
+        token: terms.token,
+        pricePerGiBPeriod: terms.pricePerGiBPeriod,
+        maxCollateralPerGiB: terms.maxCollateralPerGiB,
+        maxBytes: terms.maxBytes,
+        maxPeriods: terms.maxPeriods,
+        volume: 1000,
+        expiry: BigInt(now + ttl),
+        nonce,
+      };
+      const signature = await signer.signTypedData({
+        domain: storageMarketDomain(options.chainId, market),
+        types: storageAskTypes,
+        primaryType: 'StorageAsk',
+        message: ask,
+      });
+      const json: StorageAskJson = {
+        ask: {
+          ...ask,
+          pricePerGiBPeriod: ask.pricePerGiBPeriod.toString(),
+          maxCollateralPerGiB: ask.maxCollateralPerGiB.toString(),
+          maxBytes: ask.maxBytes.toString(),
+          expiry: ask.expiry.toString(),
+          nonce: ask.nonce.toString(),
+        },
+        signature,
+        endpoint: options.endpoint(),
+      };
+      signed = { json, renewAt: now + (ttl * 4) / 5 };
+      return json;
+    },
+    stage: keep,
+    read,
+    async poll() {
+      const block = await chain.publicClient.getBlockNumber();
+      if (block === lastBlock) return;
+      lastBlock = block;
+      const from = BigInt(state.read().cursor + 1);
+      if (from <= block) {
+        const opened = await chain.publicClient.getContractEvents({
+          address: market,
+          abi: storageMarketAbi,
+          eventName: 'DealOpened',
+          fromBlock: from,
+          toBlock: block,
+        });
+        await state.update((draft) => {
+          draft.cursor = Number(block);
+          for (const event of opened) {
+            const id = String(event.args.dealId);
+            if (!draft.deals.includes(id)) draft.deals.push(id);
+          }
+        });
+      }
+      const finished: string[] = [];
+      for (const id of state.read().deals) {
+        try {
+          if (!(await actOnDeal(BigInt(id), block))) finished.push(id);
+        } catch (error) {
+          metrics.errors.inc({ where: 'storage' });
+          logger.error({ err: error, dealId: id }, 'storage step failed; retrying on the next block');
+        }
+      }
+      if (finished.length > 0) {
+        await state.update((draft) => {
+          draft.deals = draft.deals.filter((id) => !finished.includes(id));
+          draft.holding = draft.holding.filter((id) => !finished.includes(id));
+          draft.lost = draft.lost.filter((id) => !finished.includes(id));
+          for (const id of finished) {
+            for (const key of Object.keys(draft.proven)) if (key.startsWith(`${id}:`)) delete draft.proven[key];
+          }
+        });
+      }
+    },
+  };
+}
+
+/** Deletes the kept copy of `root` (a test helper for a provider that loses its data). */
+export async function dropStoredCopy(dataDir: string, root: Hex): Promise<void> {
+  await rm(path.join(dataDir, 'storage', `${root.toLowerCase()}.data`), { force: true });
+}

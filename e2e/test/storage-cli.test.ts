@@ -1,0 +1,195 @@
+// Storage through the `agora` CLI on a whole local network: a 10 MB file stored with 2 replicas is proven period
+// after period and read back identical; a provider that deletes its copy misses its proof, loses its collateral and
+// another agent repairs the slot from a surviving copy; a corrupted copy is caught on read.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, open, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { dropStoredCopy } from '@agora/agent';
+import { type DevNetwork, startDevNetwork } from '@agora/cli';
+import { storageMarketAbi } from '@agora/sdk';
+import { createLogger } from '@agora/service';
+import { type Address, createPublicClient, http } from 'viem';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { agora, errorCodeOf } from '../src/agora-cli.js';
+import { until } from '../src/wait.js';
+
+type DealStatusJson = {
+  status: string;
+  currentPeriod: number | null;
+  periods: number;
+  slots: { index: number; provider: string; state: string; nextPeriod: number; proven: number; missed: number }[];
+  history: { event: string; slot?: number; period?: number }[];
+};
+
+describe('agora store on a local network', () => {
+  let dev: DevNetwork;
+  let dir: string;
+  let env: Record<string, string>;
+  let original: Uint8Array;
+  let originalFile: string;
+  let dealId: string;
+  let root: string;
+  let holders: string[];
+  let mining = true;
+  let miner: Promise<void>;
+
+  const status = async () => {
+    const result = await agora(['store', 'status', dealId, '--network', dev.file], env);
+    expect(result.code).toBe(0);
+    return result.json as unknown as DealStatusJson;
+  };
+  const agentIndexOf = (address: string) =>
+    dev.agents.findIndex((agent) => agent.provider.toLowerCase() === address.toLowerCase());
+  const dataDirOf = (address: string) => path.join(dev.file, '..', 'providers', String(agentIndexOf(address)), 'data');
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'agora-store-'));
+    dev = await startDevNetwork({
+      dir: path.join(dir, 'net'),
+      providers: 3,
+      agents: 3,
+      blockTime: 0,
+      storagePeriodBlocks: 20,
+      storageWindowBlocks: 12,
+      logger: createLogger({ level: process.env.AGORA_TEST_LOG ?? 'silent' }),
+    });
+    env = { AGORA_KEYS_DIR: path.join(dir, 'keys') };
+    original = new Uint8Array(randomBytes(10_000_000));
+    originalFile = path.join(dir, 'original.bin');
+    await writeFile(originalFile, original);
+    // Blocks pass as on a live chain: one every 100 ms, besides those the agents' transactions mine.
+    const publicClient = createPublicClient({ transport: http(dev.anvil.rpcUrl) });
+    miner = (async () => {
+      while (mining) {
+        await publicClient.request({ method: 'evm_mine' as never, params: [] as never }).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+  }, 120_000);
+
+  afterAll(async () => {
+    mining = false;
+    await miner;
+    await dev?.stop();
+  });
+
+  it('stores a 10 MB file, encrypted, with the two cheapest providers', async () => {
+    const put = await agora(
+      ['store', 'put', originalFile, '--replicas', '2', '--duration', '30', '--network', dev.file],
+      env,
+    );
+    expect(put.code, JSON.stringify(put.json)).toBe(0);
+    expect(put.json).toMatchObject({ encrypted: true, plainSize: 10_000_000, periods: 30 });
+    // The two cheapest asks are agents 0 and 1.
+    holders = put.json.providers as string[];
+    expect(holders.map(agentIndexOf)).toEqual([0, 1]);
+    expect(put.stderr).toMatch(/uploading to provider 2\/2 \[#+\] 100%/);
+    dealId = String(put.json.dealId);
+    root = put.json.root as string;
+    const keyFile = JSON.parse(await readFile(put.json.keyFile as string, 'utf8')) as { key: string; root: string };
+    expect(keyFile.root).toBe(root);
+    // What the providers hold is ciphertext, not the file.
+    const held = new Uint8Array(await readFile(path.join(dataDirOf(holders[0]!), 'storage', `${root}.data`)));
+    expect(held.length).toBe(10_000_000 + 32 + 10 * 16);
+    expect(Buffer.from(held.subarray(32, 64)).equals(Buffer.from(original.subarray(0, 32)))).toBe(false);
+  }, 120_000);
+
+  it('has both replicas proven over several periods', async () => {
+    const proven = await until(
+      'two periods proven by both replicas',
+      async () => {
+        const current = await status();
+        return current.slots.every((slot) => slot.proven >= 2) ? current : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 500 },
+    );
+    expect(proven.slots.map((slot) => slot.missed)).toEqual([0, 0]);
+    expect(proven.history.filter((h) => h.event === 'StorageProven').length).toBeGreaterThanOrEqual(4);
+  }, 120_000);
+
+  it('reads the file back identical', async () => {
+    const out = path.join(dir, 'back.bin');
+    const get = await agora(['store', 'get', dealId, '--out', out, '--network', dev.file], env);
+    expect(get.code, get.stderr).toBe(0);
+    expect(get.json).toMatchObject({ encrypted: true, bytes: 10_000_000 });
+    expect(Buffer.from(await readFile(out)).equals(Buffer.from(original))).toBe(true);
+  }, 60_000);
+
+  it('slashes a provider that deleted its copy and repairs the slot from a surviving one', async () => {
+    const lost = holders[1]!;
+    const repairer = dev.agents[2]!.provider;
+    const publicClient = createPublicClient({ transport: http(dev.anvil.rpcUrl) });
+    const market = dev.deployment.contracts.storageMarket;
+    const collateralOf = async (account: Address) =>
+      (
+        await publicClient.readContract({
+          address: market,
+          abi: storageMarketAbi,
+          functionName: 'balanceOf',
+          args: [dev.network.token, account],
+        })
+      ).free;
+    const repairerBefore = await collateralOf(repairer);
+
+    await dropStoredCopy(dataDirOf(lost), root as `0x${string}`);
+    const repaired = await until(
+      'the lost slot repaired by the third agent and proven by it',
+      async () => {
+        const current = await status();
+        const slot = current.slots[1]!;
+        return slot.provider.toLowerCase() === repairer.toLowerCase() && slot.state === 'active' ? current : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 500 },
+    );
+    expect(repaired.slots[1]!.missed).toBe(1);
+    const missed = repaired.history.find((h) => h.event === 'ProofMissed');
+    expect(missed).toMatchObject({ slot: 1 });
+    expect(repaired.history.some((h) => h.event === 'SlotRepaired' && h.slot === 1)).toBe(true);
+    // The repairer locked collateral and was paid the repair reward with its first proof: the lost provider's
+    // collateral minus the client's compensation.
+    const deal = await publicClient.readContract({
+      address: market,
+      abi: storageMarketAbi,
+      functionName: 'deal',
+      args: [BigInt(dealId)],
+    });
+    const reward = deal.collateral - (deal.collateral * 5000n) / 10_000n;
+    expect(await collateralOf(repairer)).toBe(repairerBefore - deal.collateral + reward);
+    // The slot's new holder now serves it: the file still reads back.
+    const out = path.join(dir, 'after-repair.bin');
+    const get = await agora(['store', 'get', dealId, '--out', out, '--network', dev.file], env);
+    expect(get.code, get.stderr).toBe(0);
+    expect(Buffer.from(await readFile(out)).equals(Buffer.from(original))).toBe(true);
+  }, 120_000);
+
+  it('detects a corrupted copy on read: skips it, and refuses when no copy is intact', async () => {
+    const current = await status();
+    const copies = current.slots.map((slot) => path.join(dataDirOf(slot.provider), 'storage', `${root}.data`));
+    const corrupt = async (file: string, offset: number) => {
+      const handle = await open(file, 'r+');
+      const byte = new Uint8Array(1);
+      await handle.read(byte, 0, 1, offset);
+      byte[0] = byte[0]! ^ 0xff;
+      await handle.write(byte, 0, 1, offset);
+      await handle.close();
+    };
+    await corrupt(copies[0]!, 5_000_000);
+    const out = path.join(dir, 'corrupt-skipped.bin');
+    const get = await agora(['store', 'get', dealId, '--out', out, '--network', dev.file], env);
+    expect(get.code, get.stderr).toBe(0);
+    expect(get.stderr).toMatch(/failed the root check/);
+    expect((get.json.from as string).toLowerCase()).toBe(current.slots[1]!.provider.toLowerCase());
+    expect(Buffer.from(await readFile(out)).equals(Buffer.from(original))).toBe(true);
+
+    await corrupt(copies[1]!, 123);
+    const refused = await agora(
+      ['store', 'get', dealId, '--out', path.join(dir, 'none.bin'), '--network', dev.file],
+      env,
+    );
+    expect(refused.code).toBe(2);
+    expect(errorCodeOf(refused)).toBe('AGORA_STORAGE_ROOT_MISMATCH');
+  }, 60_000);
+});

@@ -1,0 +1,533 @@
+// What a client does to store a file: encrypt it (the key stays with the client, in a key file), build its Merkle
+// tree, pick the cheapest providers that offer storage, upload the bytes to each (each checks them against the
+// root), open the deal by filling their signed asks, and later read it back from any holder, checked segment by
+// segment against the root before anything is decrypted.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+
+import { cidOf } from '@agora/content';
+import { AgoraError, errorCodes } from '@agora/errors';
+import {
+  type StorageAsk,
+  type StorageBid,
+  buildMerkleTree,
+  decryptFile,
+  encryptFile,
+  generateStorageKey,
+  isEncryptedFile,
+  storageBidTypes,
+  storageMarketAbi,
+  storageMarketDomain,
+  testStablecoinAbi,
+  toAgoraError,
+} from '@agora/sdk';
+import { type Address, type Hex, bytesToHex, hexToBytes, parseEventLogs, verifyTypedData } from 'viem';
+import { storageAskTypes } from '@agora/sdk';
+import { z } from 'zod';
+
+import type { connect, NetworkFile } from './network-file.js';
+import type { Progress } from './client-tasks.js';
+
+type Connected = ReturnType<typeof connect>;
+
+const GIB = 1n << 30n;
+const BPS = 10_000n;
+
+const storageAskJsonSchema = z.object({
+  ask: z.object({
+    provider: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+    token: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+    pricePerGiBPeriod: z.string().regex(/^\d+$/),
+    maxCollateralPerGiB: z.string().regex(/^\d+$/),
+    maxBytes: z.string().regex(/^\d+$/),
+    maxPeriods: z.number().int(),
+    volume: z.number().int(),
+    expiry: z.string().regex(/^\d+$/),
+    nonce: z.string().regex(/^\d+$/),
+  }),
+  signature: z.string().regex(/^0x[0-9a-fA-F]+$/),
+  endpoint: z.url(),
+});
+
+export type StorageOffer = { ask: StorageAsk; signature: Hex; endpoint: string };
+
+/** The key file a client keeps for each stored file: without it the data cannot be read. */
+const keyFileSchema = z.object({
+  kind: z.literal('agora.storage.key.v1'),
+  key: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+  root: z.string(),
+  cid: z.string(),
+  size: z.number().int(),
+  plainSize: z.number().int(),
+  dealId: z.string().optional(),
+});
+
+export function keysDir(): string {
+  return process.env.AGORA_KEYS_DIR ?? path.join(homedir(), '.agora', 'keys');
+}
+
+async function providerDirectory(network: NetworkFile): Promise<Map<string, string>> {
+  const endpoints = new Map<string, string>();
+  for (const agent of network.agents) endpoints.set(agent.address.toLowerCase(), agent.url);
+  try {
+    const response = await fetch(`${network.matcherUrl}/providers`, { signal: AbortSignal.timeout(10_000) });
+    if (response.ok) {
+      for (const [address, endpoint] of Object.entries((await response.json()) as Record<string, string>)) {
+        endpoints.set(address.toLowerCase(), endpoint);
+      }
+    }
+  } catch {
+    // The network file's agents are enough on a dev network; elsewhere the offers below say what was found.
+  }
+  return endpoints;
+}
+
+/** Signed storage asks of the providers the network knows, checked: signature, token, expiry. */
+export async function storageOffers(network: NetworkFile, token: Address): Promise<StorageOffer[]> {
+  const market = network.deployment.contracts.storageMarket;
+  const now = BigInt(Math.floor(Date.now() / 1000));
+  const offers: StorageOffer[] = [];
+  for (const endpoint of new Set((await providerDirectory(network)).values())) {
+    try {
+      const response = await fetch(`${endpoint}/storage/ask`, { signal: AbortSignal.timeout(10_000) });
+      if (!response.ok) continue;
+      const parsed = storageAskJsonSchema.safeParse(await response.json());
+      if (!parsed.success) continue;
+      const json = parsed.data;
+      const ask: StorageAsk = {
+        provider: json.ask.provider as Address,
+        token: json.ask.token as Address,
+        pricePerGiBPeriod: BigInt(json.ask.pricePerGiBPeriod),
+        maxCollateralPerGiB: BigInt(json.ask.maxCollateralPerGiB),
+        maxBytes: BigInt(json.ask.maxBytes),
+        maxPeriods: json.ask.maxPeriods,
+        volume: json.ask.volume,
+        expiry: BigInt(json.ask.expiry),
+        nonce: BigInt(json.ask.nonce),
+      };
+      if (ask.token.toLowerCase() !== token.toLowerCase() || ask.expiry <= now + 60n) continue;
+      const valid = await verifyTypedData({
+        address: ask.provider,
+        domain: storageMarketDomain(network.chainId, market),
+        types: storageAskTypes,
+        primaryType: 'StorageAsk',
+        message: ask,
+        signature: json.signature as Hex,
+      });
+      if (valid) offers.push({ ask, signature: json.signature as Hex, endpoint: json.endpoint });
+    } catch {
+      // An agent that does not answer offers nothing.
+    }
+  }
+  return offers;
+}
+
+async function uploadTo(endpoint: string, root: Hex, bytes: Uint8Array, onBytes: (sent: number) => void) {
+  let sent = 0;
+  const piece = 1 << 20;
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= bytes.length) {
+        controller.close();
+        return;
+      }
+      const next = bytes.slice(sent, sent + piece);
+      sent += next.length;
+      onBytes(sent);
+      controller.enqueue(next);
+    },
+  });
+  let response: Response;
+  try {
+    response = await fetch(`${endpoint}/storage/staging/${root}`, {
+      method: 'PUT',
+      body,
+      headers: { 'content-length': String(bytes.length), 'content-type': 'application/octet-stream' },
+      duplex: 'half',
+      signal: AbortSignal.timeout(600_000),
+    } as RequestInit);
+  } catch (cause) {
+    throw new AgoraError(errorCodes.SERVICE_UNAVAILABLE, `The provider at ${endpoint} did not take the upload.`, {
+      cause,
+    });
+  }
+  if (!response.ok) {
+    const answer = (await response.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
+    throw new AgoraError(
+      errorCodes.SERVICE_UNAVAILABLE,
+      `The provider at ${endpoint} refused the upload: ${answer?.error?.message ?? `HTTP ${response.status}`}`,
+    );
+  }
+}
+
+export type StoreOptions = {
+  replicas: number;
+  periods: number;
+  encrypt: boolean;
+  maxPrice?: bigint | undefined;
+  collateralPerGiB?: bigint | undefined;
+  keyFile?: string | undefined;
+};
+
+/** Encrypts, builds the tree, uploads to the cheapest fitting providers, opens the deal and writes the key file. */
+export async function storeFile(
+  agora: Connected,
+  network: NetworkFile,
+  file: string,
+  options: StoreOptions,
+  progress: Progress,
+) {
+  const plaintext = new Uint8Array(await readFile(file));
+  if (plaintext.length === 0) throw new AgoraError(errorCodes.INVALID_ARGUMENT, `${file} is empty; nothing to store.`);
+  const key = options.encrypt ? generateStorageKey() : undefined;
+  const stored = key ? encryptFile(plaintext, key) : plaintext;
+  if (key) progress('encrypted with XChaCha20-Poly1305', { bytes: stored.length });
+  const tree = buildMerkleTree(stored);
+  const cid = (await cidOf(stored)).toString();
+  progress('Merkle tree built', { root: tree.root, segments: tree.leafCount, depth: tree.depth, cid });
+
+  const token = network.token;
+  const size = BigInt(stored.length);
+  const offers = (await storageOffers(network, token))
+    .filter(({ ask }) => ask.maxBytes >= size && ask.maxPeriods >= options.periods)
+    .filter(({ ask }) => options.maxPrice === undefined || ask.pricePerGiBPeriod <= options.maxPrice)
+    .sort((a, b) => (a.ask.pricePerGiBPeriod < b.ask.pricePerGiBPeriod ? -1 : 1));
+  const byProvider = new Map(offers.map((offer) => [offer.ask.provider.toLowerCase(), offer]));
+  const chosen = [...byProvider.values()].slice(0, options.replicas);
+  if (chosen.length < options.replicas) {
+    throw new AgoraError(
+      errorCodes.ORDER_INVALID,
+      `${options.replicas} replicas need ${options.replicas} providers offering storage of ${size} bytes for ${options.periods} periods; ${chosen.length} do.`,
+    );
+  }
+  const price = chosen.reduce((max, { ask }) => (ask.pricePerGiBPeriod > max ? ask.pricePerGiBPeriod : max), 0n);
+  const collateralPerGiB =
+    options.collateralPerGiB ??
+    chosen.reduce((min, { ask }) => (ask.maxCollateralPerGiB < min ? ask.maxCollateralPerGiB : min), 2n ** 255n);
+
+  // The bytes go to every provider before any money moves; each checks them against the root.
+  for (const [i, { endpoint, ask }] of chosen.entries()) {
+    let reported = 0;
+    await uploadTo(endpoint, tree.root, stored, (sent) => {
+      const percent = Math.floor((sent / stored.length) * 100);
+      if (percent >= reported + 25 || sent === stored.length) {
+        reported = percent;
+        progress(`uploading to provider ${i + 1}/${chosen.length} ${bar(percent)} ${percent}%`, {
+          provider: ask.provider,
+          sent,
+          total: stored.length,
+        });
+      }
+    });
+  }
+
+  const market = network.deployment.contracts.storageMarket;
+  const params = await agora.publicClient.readContract({
+    address: market,
+    abi: storageMarketAbi,
+    functionName: 'params',
+  });
+  const payment = (price * size + GIB - 1n) / GIB;
+  const unit = payment + (payment * BigInt(params.protocolFeeBps)) / BPS;
+  const cost = unit * BigInt(options.periods) * BigInt(options.replicas);
+  await ensureStorageFunds(agora, market, token, cost, progress);
+
+  const bid: StorageBid = {
+    client: agora.account,
+    token,
+    root: tree.root,
+    size,
+    cid: bytesToHex((await cidOf(stored)).bytes),
+    periods: options.periods,
+    replicas: options.replicas,
+    maxPricePerGiBPeriod: price,
+    collateralPerGiB,
+    deadline: BigInt(Math.floor(Date.now() / 1000) + 600),
+    nonce: BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000)),
+  };
+  // The bid is signed although `openDeal` does not need it: the same order could go to a matcher instead.
+  await agora.wallet.signTypedData({
+    domain: storageMarketDomain(network.chainId, market),
+    types: storageBidTypes,
+    primaryType: 'StorageBid',
+    message: bid,
+  });
+  let receipt;
+  try {
+    const { request } = await agora.publicClient.simulateContract({
+      account: agora.wallet.account,
+      address: market,
+      abi: storageMarketAbi,
+      functionName: 'openDeal',
+      args: [bid, chosen.map((offer) => offer.ask), chosen.map((offer) => offer.signature)],
+    });
+    const hash = await agora.wallet.writeContract(request);
+    receipt = await agora.publicClient.waitForTransactionReceipt({ hash });
+  } catch (error) {
+    throw toAgoraError(error, 'Opening the storage deal');
+  }
+  const [opened] = parseEventLogs({ abi: storageMarketAbi, logs: receipt.logs, eventName: 'DealOpened' });
+  if (!opened) throw new AgoraError(errorCodes.CONTRACT_REVERTED, 'openDeal emitted no DealOpened.');
+  const dealId = opened.args.dealId;
+  progress('deal opened', { dealId, transaction: receipt.transactionHash });
+
+  let keyFile: string | undefined;
+  if (key) {
+    keyFile = options.keyFile ?? path.join(keysDir(), `${cid}.json`);
+    await mkdir(path.dirname(keyFile), { recursive: true, mode: 0o700 });
+    const document: z.infer<typeof keyFileSchema> = {
+      kind: 'agora.storage.key.v1',
+      key: bytesToHex(key),
+      root: tree.root,
+      cid,
+      size: stored.length,
+      plainSize: plaintext.length,
+      dealId: dealId.toString(),
+    };
+    await writeFile(keyFile, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
+  }
+  return {
+    dealId,
+    cid,
+    root: tree.root,
+    size: stored.length,
+    plainSize: plaintext.length,
+    encrypted: key !== undefined,
+    keyFile,
+    providers: chosen.map((offer) => offer.ask.provider),
+    pricePerGiBPeriod: price,
+    periods: options.periods,
+    cost,
+  };
+}
+
+function bar(percent: number): string {
+  const filled = Math.round(percent / 5);
+  return `[${'#'.repeat(filled)}${'.'.repeat(20 - filled)}]`;
+}
+
+async function ensureStorageFunds(agora: Connected, market: Address, token: Address, cost: bigint, progress: Progress) {
+  const { free } = await agora.publicClient.readContract({
+    address: market,
+    abi: storageMarketAbi,
+    functionName: 'balanceOf',
+    args: [token, agora.account],
+  });
+  if (free >= cost) return;
+  const needed = cost - free;
+  const held = await agora.publicClient.readContract({
+    address: token,
+    abi: testStablecoinAbi,
+    functionName: 'balanceOf',
+    args: [agora.account],
+  });
+  if (held < needed) {
+    throw new AgoraError(
+      errorCodes.INSUFFICIENT_FUNDS,
+      `The deal costs ${cost} base units; the storage escrow holds ${free} and the wallet ${held}. Add at least ${needed - held} to the wallet.`,
+    );
+  }
+  const approval = await agora.wallet.writeContract({
+    address: token,
+    abi: testStablecoinAbi,
+    functionName: 'approve',
+    args: [market, needed],
+  });
+  await agora.publicClient.waitForTransactionReceipt({ hash: approval });
+  const deposit = await agora.wallet.writeContract({
+    address: market,
+    abi: storageMarketAbi,
+    functionName: 'deposit',
+    args: [token, agora.account, needed],
+  });
+  await agora.publicClient.waitForTransactionReceipt({ hash: deposit });
+  progress('deposited into the storage escrow', { amount: needed });
+}
+
+type DealRecord = { dealId: bigint; root: Hex; cid: string; holders: Address[] };
+
+async function dealRecord(agora: Connected, network: NetworkFile, dealId: bigint): Promise<DealRecord> {
+  const market = network.deployment.contracts.storageMarket;
+  const deal = await agora.publicClient.readContract({
+    address: market,
+    abi: storageMarketAbi,
+    functionName: 'deal',
+    args: [dealId],
+  });
+  if (deal.status === 0)
+    throw new AgoraError(errorCodes.DEAL_NOT_FOUND, `Deal ${dealId} does not exist on this market.`);
+  const [opened] = await agora.publicClient.getContractEvents({
+    address: market,
+    abi: storageMarketAbi,
+    eventName: 'DealOpened',
+    args: { dealId },
+    fromBlock: BigInt(network.deployment.startBlock),
+  });
+  const slots = await Promise.all(
+    Array.from({ length: deal.replicas }, (_, i) =>
+      agora.publicClient.readContract({
+        address: market,
+        abi: storageMarketAbi,
+        functionName: 'slot',
+        args: [dealId, BigInt(i)],
+      }),
+    ),
+  );
+  const { CID } = await import('@agora/content');
+  const holders = [
+    ...new Set([...slots.map((slot) => slot.provider), ...(opened?.args.providers ?? [])].map((a) => a.toLowerCase())),
+  ].filter((address) => address !== '0x0000000000000000000000000000000000000000') as Address[];
+  return {
+    dealId,
+    root: deal.root,
+    cid: opened?.args.cid ? CID.decode(hexToBytes(opened.args.cid)).toString() : '',
+    holders,
+  };
+}
+
+async function readKeyFile(file: string) {
+  const parsed = keyFileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+  if (!parsed.success) throw new AgoraError(errorCodes.CONFIG_INVALID, `${file} is not an Agora storage key file.`);
+  return parsed.data;
+}
+
+/**
+ * Fetches a stored file from any holder, checks it against the deal's root (a copy that fails is skipped and named),
+ * decrypts it with its key file and returns the original bytes.
+ */
+export async function retrieveFile(
+  agora: Connected,
+  network: NetworkFile,
+  target: string,
+  options: { keyFile?: string | undefined },
+  progress: Progress,
+) {
+  let dealId: bigint;
+  let keyFile = options.keyFile;
+  if (/^\d+$/.test(target)) {
+    dealId = BigInt(target);
+  } else {
+    keyFile ??= path.join(keysDir(), `${target}.json`);
+    const key = await readKeyFile(keyFile).catch((cause: unknown) => {
+      throw new AgoraError(
+        errorCodes.DEAL_NOT_FOUND,
+        `No key file for ${target} at ${keyFile}: give the deal id, or --key-file.`,
+        { cause },
+      );
+    });
+    if (!key.dealId) throw new AgoraError(errorCodes.DEAL_NOT_FOUND, `The key file ${keyFile} names no deal.`);
+    dealId = BigInt(key.dealId);
+  }
+  const record = await dealRecord(agora, network, dealId);
+  const directory = await providerDirectory(network);
+  const rejected: string[] = [];
+  for (const holder of record.holders) {
+    const endpoint = directory.get(holder.toLowerCase());
+    if (!endpoint) continue;
+    let bytes: Uint8Array;
+    try {
+      const response = await fetch(`${endpoint}/storage/data/${record.root}`, { signal: AbortSignal.timeout(600_000) });
+      if (!response.ok) {
+        rejected.push(`${holder}: HTTP ${response.status}`);
+        continue;
+      }
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } catch (error) {
+      rejected.push(`${holder}: ${(error as Error).message}`);
+      continue;
+    }
+    const root = buildMerkleTree(bytes).root;
+    if (root.toLowerCase() !== record.root.toLowerCase()) {
+      rejected.push(`${holder}: the bytes have root ${root}, not the deal's`);
+      progress('a copy failed the root check; trying the next holder', { provider: holder });
+      continue;
+    }
+    progress('fetched and checked against the root', { provider: holder, bytes: bytes.length });
+    let plaintext = bytes;
+    let encrypted = false;
+    if (isEncryptedFile(bytes)) {
+      encrypted = true;
+      keyFile ??= path.join(keysDir(), `${record.cid}.json`);
+      const key = await readKeyFile(keyFile).catch((cause: unknown) => {
+        throw new AgoraError(
+          errorCodes.STORAGE_DECRYPT_FAILED,
+          `Deal ${dealId} is encrypted and there is no key file at ${keyFile}; give --key-file.`,
+          { cause },
+        );
+      });
+      plaintext = decryptFile(bytes, hexToBytes(key.key as Hex));
+      progress('decrypted');
+    }
+    return { dealId, cid: record.cid, root: record.root, from: holder, encrypted, bytes: plaintext };
+  }
+  throw new AgoraError(
+    rejected.some((reason) => reason.includes('root'))
+      ? errorCodes.STORAGE_ROOT_MISMATCH
+      : errorCodes.STORAGE_UNAVAILABLE,
+    `No holder of deal ${dealId} served bytes that match its root.`,
+    { details: rejected.join('; ') || 'no holder has an endpoint the network knows' },
+  );
+}
+
+/** A deal's terms, its slots and every proof, miss and repair, from the chain. */
+export async function dealStatus(agora: Connected, network: NetworkFile, dealId: bigint) {
+  const market = network.deployment.contracts.storageMarket;
+  const deal = await agora.publicClient.readContract({
+    address: market,
+    abi: storageMarketAbi,
+    functionName: 'deal',
+    args: [dealId],
+  });
+  if (deal.status === 0)
+    throw new AgoraError(errorCodes.DEAL_NOT_FOUND, `Deal ${dealId} does not exist on this market.`);
+  const slots = await Promise.all(
+    Array.from({ length: deal.replicas }, (_, i) =>
+      agora.publicClient.readContract({
+        address: market,
+        abi: storageMarketAbi,
+        functionName: 'slot',
+        args: [dealId, BigInt(i)],
+      }),
+    ),
+  );
+  const fromBlock = BigInt(deal.startBlock);
+  const events = await agora.publicClient.getContractEvents({ address: market, abi: storageMarketAbi, fromBlock });
+  const history = events
+    .filter((event) => 'dealId' in event.args && event.args.dealId === dealId)
+    .map((event) => {
+      const args = event.args as Record<string, unknown>;
+      return {
+        event: event.eventName,
+        block: event.blockNumber,
+        slot: args.index === undefined ? undefined : Number(args.index),
+        period: args.period === undefined ? undefined : Number(args.period),
+        provider: args.provider as Address | undefined,
+        transaction: event.transactionHash,
+      };
+    });
+  const block = await agora.publicClient.getBlockNumber();
+  const names = ['none', 'active', 'repairing', 'repaired', 'closed'];
+  return {
+    dealId,
+    status: deal.status === 1 ? 'active' : 'finished',
+    root: deal.root,
+    client: deal.client,
+    startBlock: deal.startBlock,
+    periodBlocks: deal.periodBlocks,
+    windowBlocks: deal.windowBlocks,
+    periods: deal.periods,
+    currentPeriod: deal.status === 1 ? Number((block - fromBlock) / BigInt(deal.periodBlocks)) : null,
+    payment: deal.payment,
+    collateral: deal.collateral,
+    slots: slots.map((slot, index) => ({
+      index,
+      provider: slot.provider,
+      state: names[slot.state] ?? String(slot.state),
+      nextPeriod: slot.nextPeriod,
+      proven: history.filter((h) => h.event === 'StorageProven' && h.slot === index).length,
+      missed: history.filter((h) => h.event === 'ProofMissed' && h.slot === index).length,
+    })),
+    history,
+  };
+}

@@ -1,0 +1,148 @@
+// `agora store put|get|status`: keep a file with providers who prove every period that they still hold it.
+import { writeFile } from 'node:fs/promises';
+import { AgoraError, errorCodes } from '@agora/errors';
+import { type Command } from 'commander';
+import { z } from 'zod';
+import { dealStatus, retrieveFile, storeFile } from '../client-storage.js';
+import { connect, readNetworkFile } from '../network-file.js';
+import { type OutputMode, printJson, progressReporter, reportError } from '../output.js';
+
+const putOptionsSchema = z.object({
+  replicas: z.coerce.number().int().min(1, 'at least 1 replica').max(16, 'at most 16 replicas'),
+  duration: z.coerce
+    .number()
+    .int()
+    .min(1, '--duration is at least 1 period')
+    .max(2 ** 32 - 1),
+  encrypt: z.boolean(),
+  maxPrice: z
+    .string()
+    .regex(/^[0-9]+$/, '--max-price must be a whole number of base units')
+    .transform(BigInt)
+    .optional(),
+  keyFile: z.string().optional(),
+  network: z.string().optional(),
+  json: z.boolean().default(false),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new AgoraError(
+      errorCodes.INVALID_ARGUMENT,
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
+    );
+  }
+  return parsed.data;
+}
+
+export function registerStore(program: Command): void {
+  const store = program.command('store').description('store files with providers that prove they keep them');
+
+  store
+    .command('put')
+    .description('encrypt (by default), build the Merkle tree, upload to the cheapest providers and open a deal')
+    .argument('<file>', 'the file to store')
+    .option('--replicas <n>', 'providers that each keep a copy', '2')
+    .option('--duration <periods>', 'how many periods to store it', '10')
+    .option('--max-price <units>', 'highest price per GiB per period')
+    .option('--no-encrypt', 'store the bytes as they are (public data)')
+    .option('--key-file <file>', 'where to write the key (default: ~/.agora/keys/<cid>.json, or $AGORA_KEYS_DIR)')
+    .option('--network <file>', 'network file')
+    .option('--json', 'print { dealId, cid, root, size, providers, ... } as JSON')
+    .action(async (file: string, raw: Record<string, unknown>) => {
+      const mode: OutputMode = { json: raw.json === true };
+      try {
+        const options = parse(putOptionsSchema, raw);
+        const network = await readNetworkFile(options.network);
+        const agora = connect(network);
+        const stored = await storeFile(
+          agora,
+          network,
+          file,
+          {
+            replicas: options.replicas,
+            periods: options.duration,
+            encrypt: options.encrypt,
+            maxPrice: options.maxPrice,
+            keyFile: options.keyFile,
+          },
+          progressReporter(mode),
+        );
+        if (mode.json) printJson(stored);
+        else {
+          process.stdout.write(
+            `deal       ${stored.dealId}\ncid        ${stored.cid}\nroot       ${stored.root}\nsize       ${stored.size} bytes${stored.encrypted ? ` (${stored.plainSize} before encryption)` : ''}\nproviders  ${stored.providers.join(', ')}\ncost       ${stored.cost} for ${stored.periods} periods\n${stored.keyFile ? `key        ${stored.keyFile} (back it up: without it the data cannot be read)\n` : ''}`,
+          );
+        }
+      } catch (error) {
+        process.exitCode = reportError(error, mode);
+      }
+    });
+
+  store
+    .command('get')
+    .description('fetch a stored file from any provider holding it, check it against the root, decrypt it')
+    .argument('<target>', 'deal id, or the CID `store put` printed')
+    .requiredOption('--out <file>', 'where to write the original bytes')
+    .option('--key-file <file>', 'the key file (default: looked up by CID in the keys directory)')
+    .option('--network <file>', 'network file')
+    .option('--json', 'print as JSON')
+    .action(async (target: string, raw: { out: string; keyFile?: string; network?: string; json?: boolean }) => {
+      const mode: OutputMode = { json: raw.json === true };
+      try {
+        const network = await readNetworkFile(raw.network);
+        const agora = connect(network);
+        const result = await retrieveFile(agora, network, target, { keyFile: raw.keyFile }, progressReporter(mode));
+        await writeFile(raw.out, result.bytes);
+        const summary = {
+          dealId: result.dealId,
+          cid: result.cid,
+          root: result.root,
+          from: result.from,
+          encrypted: result.encrypted,
+          bytes: result.bytes.length,
+          out: raw.out,
+        };
+        if (mode.json) printJson(summary);
+        else process.stdout.write(`wrote ${summary.bytes} bytes to ${raw.out} (from ${summary.from})\n`);
+      } catch (error) {
+        process.exitCode = reportError(error, mode);
+      }
+    });
+
+  store
+    .command('status')
+    .description("a deal's terms, its slots and the history of its proofs, misses and repairs")
+    .argument('<dealId>', 'the deal id')
+    .option('--network <file>', 'network file')
+    .option('--json', 'print as JSON')
+    .action(async (dealId: string, raw: { network?: string; json?: boolean }) => {
+      const mode: OutputMode = { json: raw.json === true };
+      try {
+        if (!/^\d+$/.test(dealId)) {
+          throw new AgoraError(errorCodes.INVALID_ARGUMENT, `A deal id is a whole number; got "${dealId}".`);
+        }
+        const network = await readNetworkFile(raw.network);
+        const status = await dealStatus(connect(network), network, BigInt(dealId));
+        if (mode.json) printJson(status);
+        else {
+          const lines = [
+            `deal ${status.dealId}  ${status.status}  period ${status.currentPeriod ?? '-'} of ${status.periods} (${status.periodBlocks} blocks each)`,
+            ...status.slots.map(
+              (slot) =>
+                `  slot ${slot.index}  ${slot.state.padEnd(9)}  ${slot.provider}  proven ${slot.proven}  missed ${slot.missed}`,
+            ),
+            'history:',
+            ...status.history.map(
+              (h) =>
+                `  block ${h.block}  ${h.event}${h.slot === undefined ? '' : ` slot ${h.slot}`}${h.period === undefined ? '' : ` period ${h.period}`}`,
+            ),
+          ];
+          process.stdout.write(`${lines.join('\n')}\n`);
+        }
+      } catch (error) {
+        process.exitCode = reportError(error, mode);
+      }
+    });
+}
