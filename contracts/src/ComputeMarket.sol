@@ -494,8 +494,9 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
 
     /// @dev Accepts an ECDSA signature by `signer`, or an ERC-1271 approval when `signer` is a contract. The same
     /// rule as `SignatureLib.isValidNow`, written out here because the call through the library costs 74 gas more
-    /// per order on this path (measured with the lifecycle gas snapshots). Recovery comes first: `SignatureChecker` would read the signer's code size first, a cold account access
-    /// (2,600 gas) per order that a plain wallet never needs.
+    /// per order on this path (measured with the lifecycle gas snapshots). Recovery comes first: `SignatureChecker`
+    /// would read the signer's code size first, a cold account access (2,600 gas) per order that a plain wallet
+    /// never needs.
     function _requireSignature(address signer, bytes32 digest, bytes calldata signature) private view {
         (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecoverCalldata(digest, signature);
         if (error == ECDSA.RecoverError.NoError && recovered == signer) return;
