@@ -2,11 +2,11 @@
 // after period and read back identical; a provider that deletes its copy misses its proof, loses its collateral and
 // another agent repairs the slot from a surviving copy; a corrupted copy is caught on read.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, open, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { dropStoredCopy } from '@agora/agent';
+import { type Agent, dropStoredCopy, loadConfig, startAgent } from '@agora/agent';
 import { type DevNetwork, startDevNetwork } from '@agora/cli';
 import { storageMarketAbi } from '@agora/sdk';
 import { createLogger } from '@agora/service';
@@ -34,7 +34,10 @@ describe('agora store on a local network', () => {
   let root: string;
   let holders: string[];
   let mining = true;
+  let paused = false;
   let miner: Promise<void>;
+  const restarted: Agent[] = [];
+  const logger = createLogger({ level: process.env.AGORA_TEST_LOG ?? 'silent' });
 
   const status = async () => {
     const result = await agora(['store', 'status', dealId, '--network', dev.file], env);
@@ -54,7 +57,7 @@ describe('agora store on a local network', () => {
       blockTime: 0,
       storagePeriodBlocks: 20,
       storageWindowBlocks: 12,
-      logger: createLogger({ level: process.env.AGORA_TEST_LOG ?? 'silent' }),
+      logger,
     });
     env = { AGORA_KEYS_DIR: path.join(dir, 'keys') };
     original = new Uint8Array(randomBytes(10_000_000));
@@ -64,7 +67,9 @@ describe('agora store on a local network', () => {
     const publicClient = createPublicClient({ transport: http(dev.anvil.rpcUrl) });
     miner = (async () => {
       while (mining) {
-        await publicClient.request({ method: 'evm_mine' as never, params: [] as never }).catch(() => undefined);
+        if (!paused) {
+          await publicClient.request({ method: 'evm_mine' as never, params: [] as never }).catch(() => undefined);
+        }
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();
@@ -73,7 +78,9 @@ describe('agora store on a local network', () => {
   afterAll(async () => {
     mining = false;
     await miner;
+    for (const agent of restarted) await agent.stop();
     await dev?.stop();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('stores a 10 MB file, encrypted, with the two cheapest providers', async () => {
@@ -117,6 +124,28 @@ describe('agora store on a local network', () => {
     expect(get.json).toMatchObject({ encrypted: true, bytes: 10_000_000 });
     expect(Buffer.from(await readFile(out)).equals(Buffer.from(original))).toBe(true);
   }, 60_000);
+
+  it('keeps proving across an agent restart: state and data survive, the tree is rebuilt from the file', async () => {
+    const before = (await status()).slots[0]!;
+    paused = true;
+    const home = path.join(dev.file, '..', 'providers', '0');
+    await dev.agents[0]!.stop();
+    const agent = await startAgent(await loadConfig(path.join(home, 'agent.json')), {
+      logger: logger.child({ service: 'agent', provider: 0, restarted: true }),
+    });
+    restarted.push(agent);
+    paused = false;
+    const after = await until(
+      'two more proofs by the restarted agent',
+      async () => {
+        const slot = (await status()).slots[0]!;
+        return slot.proven >= before.proven + 2 ? slot : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    expect(after.missed).toBe(0);
+    expect(after.provider).toBe(before.provider);
+  }, 90_000);
 
   it('slashes a provider that deleted its copy and repairs the slot from a surviving one', async () => {
     const lost = holders[1]!;
