@@ -227,6 +227,126 @@ const explanations: Record<string, Explained> = {
     ([, value, min, max]) => `Parameter value ${text(value)} is outside ${text(min)}..${text(max)}.`,
   ],
   RegistryZeroAddress: [errorCodes.INVALID_ARGUMENT, () => 'The address must not be zero.'],
+  StorageBidExpired: [
+    errorCodes.ORDER_EXPIRED,
+    ([deadline]) => `The storage bid expired at ${at(deadline)}; sign a new one with a later deadline.`,
+  ],
+  StorageAskExpired: [
+    errorCodes.ORDER_EXPIRED,
+    ([provider, expiry]) => `The storage ask of ${text(provider)} expired at ${at(expiry)}; ask the provider again.`,
+  ],
+  StorageInvalidSignature: [
+    errorCodes.ORDER_SIGNATURE_INVALID,
+    ([signer]) => `The signature is not ${text(signer)}'s over this storage order on this chain and market.`,
+  ],
+  StorageNonceUsed: [
+    errorCodes.NONCE_USED,
+    ([client, nonce]) => `The storage bid nonce ${text(nonce)} of ${text(client)} was already used or cancelled.`,
+  ],
+  StorageInvalidBid: [
+    errorCodes.ORDER_INVALID,
+    () => 'The storage bid needs a size above 0 (at most 64 TiB), at least one period, a CID and a Merkle root.',
+  ],
+  StorageInvalidReplicas: [
+    errorCodes.ORDER_INVALID,
+    ([replicas]) => `${text(replicas)} replicas is not accepted: a deal has 1 to 16.`,
+  ],
+  StorageAskCountMismatch: [
+    errorCodes.ORDER_INVALID,
+    ([asks, replicas]) => `The bid wants ${text(replicas)} replicas but ${text(asks)} asks were given.`,
+  ],
+  StorageTokenMismatch: [
+    errorCodes.ORDER_INVALID,
+    ([provider, askToken, bidToken]) =>
+      `Provider ${text(provider)} is paid in ${text(askToken)}, the storage bid pays in ${text(bidToken)}.`,
+  ],
+  StoragePriceTooHigh: [
+    errorCodes.ORDER_INVALID,
+    ([provider, price, max]) =>
+      `Provider ${text(provider)} asks ${text(price)} per GiB per period, above the bid's ${text(max)}.`,
+  ],
+  StorageCollateralTooHigh: [
+    errorCodes.ORDER_INVALID,
+    ([provider, wanted, max]) =>
+      `The bid wants ${text(wanted)} collateral per GiB; provider ${text(provider)} locks at most ${text(max)}.`,
+  ],
+  StorageTooLarge: [
+    errorCodes.ORDER_INVALID,
+    ([provider, size, max]) =>
+      `Provider ${text(provider)} stores at most ${text(max)} bytes; the file has ${text(size)}.`,
+  ],
+  StorageTooLong: [
+    errorCodes.ORDER_INVALID,
+    ([provider, periods, max]) =>
+      `Provider ${text(provider)} stores for at most ${text(max)} periods; the bid wants ${text(periods)}.`,
+  ],
+  StorageDuplicateProvider: [
+    errorCodes.ORDER_INVALID,
+    ([provider]) => `Provider ${text(provider)} already holds a slot of this deal; each copy needs its own provider.`,
+  ],
+  StorageAskExhausted: [
+    errorCodes.ASK_EXHAUSTED,
+    ([provider, nonce]) => `The storage ask ${text(nonce)} of ${text(provider)} is filled or cancelled.`,
+  ],
+  StorageNotClient: [
+    errorCodes.NOT_AUTHORIZED,
+    ([caller, client]) => `Only the deal's client ${text(client)} may do this; the caller is ${text(caller)}.`,
+  ],
+  StorageUnknownDeal: [errorCodes.DEAL_NOT_FOUND, ([dealId]) => `Deal ${text(dealId)} does not exist on this market.`],
+  StorageDealFinished: [errorCodes.DEAL_NOT_FOUND, ([dealId]) => `Deal ${text(dealId)} has finished.`],
+  StorageNotSlotProvider: [
+    errorCodes.NOT_AUTHORIZED,
+    ([dealId, index, caller]) => `${text(caller)} does not hold slot ${text(index)} of deal ${text(dealId)}.`,
+  ],
+  StorageProofTooEarly: [
+    errorCodes.DEAL_STATE_INVALID,
+    ([dealId, index, period, opensAt]) =>
+      `The proof of deal ${text(dealId)} slot ${text(index)} for period ${text(period)} opens at block ${text(opensAt)}.`,
+  ],
+  StorageProofWindowClosed: [
+    errorCodes.DEAL_STATE_INVALID,
+    ([dealId, index, period, closedAt]) =>
+      `The proof window of deal ${text(dealId)} slot ${text(index)} for period ${text(period)} closed at block ${text(closedAt)}.`,
+  ],
+  StorageInvalidProof: [
+    errorCodes.STORAGE_ROOT_MISMATCH,
+    ([dealId, index, period]) =>
+      `The segment and path do not lead to the root of deal ${text(dealId)} (slot ${text(index)}, period ${text(period)}).`,
+  ],
+  StorageWrongProofLength: [
+    errorCodes.INVALID_ARGUMENT,
+    ([length, depth]) => `The proof has ${text(length)} siblings; this deal's tree needs ${text(depth)}.`,
+  ],
+  StorageNotMissed: [
+    errorCodes.DEAL_STATE_INVALID,
+    ([dealId, index]) => `Slot ${text(index)} of deal ${text(dealId)} has not missed a proof whose window has closed.`,
+  ],
+  StorageSlotNotRepairable: [
+    errorCodes.DEAL_STATE_INVALID,
+    ([dealId, index]) => `Slot ${text(index)} of deal ${text(dealId)} is not waiting for repair.`,
+  ],
+  StorageTooLateToRepair: [
+    errorCodes.DEAL_STATE_INVALID,
+    ([dealId, index]) => `Deal ${text(dealId)} ends before slot ${text(index)} could be proven again.`,
+  ],
+  StorageDealNotOver: [
+    errorCodes.DEAL_STATE_INVALID,
+    ([dealId, endsAt]) => `Deal ${text(dealId)} runs until block ${text(endsAt)}.`,
+  ],
+  StorageNothingToCancel: [
+    errorCodes.DEAL_STATE_INVALID,
+    ([dealId]) => `Deal ${text(dealId)} is in its last period; there is nothing left to cancel.`,
+  ],
+  StorageRenewalExpired: [errorCodes.ORDER_EXPIRED, ([deadline]) => `The renewal consents expired at ${at(deadline)}.`],
+  StorageConsentCountMismatch: [
+    errorCodes.ORDER_INVALID,
+    ([consents, replicas]) => `${text(consents)} consents for a deal of ${text(replicas)} slots.`,
+  ],
+  StorageAmountTooLarge: [errorCodes.ORDER_INVALID, ([amount]) => `The amount ${text(amount)} is too large.`],
+  StorageParamOutOfBounds: [
+    errorCodes.INVALID_ARGUMENT,
+    ([, value, min, max]) => `Parameter value ${text(value)} is outside ${text(min)}..${text(max)}.`,
+  ],
   ERC20InsufficientBalance: [
     errorCodes.INSUFFICIENT_FUNDS,
     ([sender, balance, needed]) => `${text(sender)} holds ${text(balance)} of the token; ${text(needed)} is needed.`,
