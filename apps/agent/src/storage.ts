@@ -2,7 +2,7 @@
 // Merkle root before it keeps them), answers its slots' challenges every period, serves the bytes it holds,
 // finishes its deals, and repairs slots other providers lost: it reports the miss, fetches the data from a
 // surviving copy (checked against the root) and only then takes the slot over.
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 import { AgoraError, errorCodes } from '@agora/errors';
@@ -56,7 +56,13 @@ const storageStateSchema = z.object({
   /** Deals where the agent holds a slot, and those where it lost one: it does not repair a deal it failed. */
   holding: z.array(z.string()).default([]),
   lost: z.array(z.string()).default([]),
+  /** The Merkle root of each deal the agent holds a slot of. */
+  roots: z.record(z.string(), z.string()).default({}),
 });
+
+/** How long staged bytes wait for their deal to open before they are deleted. */
+const STAGING_TTL_MS = 3_600_000;
+const COLLECT_EVERY_MS = 60_000;
 type StorageState = z.infer<typeof storageStateSchema>;
 
 export type StorageRole = {
@@ -95,6 +101,7 @@ export async function createStorageRole(options: {
     proven: {},
     holding: [],
     lost: [],
+    roots: {},
   });
   const fileOf = (root: Hex) => {
     if (!isHex(root) || root.length !== 66) {
@@ -255,11 +262,13 @@ export async function createStorageRole(options: {
     if (mine >= 0 && !known.holding.includes(id)) {
       await state.update((draft) => {
         draft.holding.push(id);
+        draft.roots[id] = deal.root;
       });
     } else if (mine < 0 && known.holding.includes(id)) {
       await state.update((draft) => {
         draft.holding = draft.holding.filter((held) => held !== id);
         draft.lost.push(id);
+        delete draft.roots[id];
       });
     }
     // The next block is where a transaction sent now lands.
@@ -335,6 +344,24 @@ export async function createStorageRole(options: {
     return true;
   };
 
+  let nextCollectAt = 0;
+  /** Deletes data no held deal needs: bytes of finished or lost deals, and uploads whose deal never opened. */
+  const collectGarbage = async () => {
+    if (Date.now() < nextCollectAt) return;
+    nextCollectAt = Date.now() + COLLECT_EVERY_MS;
+    const needed = new Set(Object.values(state.read().roots).map((root) => root.toLowerCase()));
+    for (const name of await readdir(dir)) {
+      if (!name.endsWith('.data')) continue;
+      const root = name.slice(0, -'.data'.length);
+      if (needed.has(root)) continue;
+      const file = path.join(dir, name);
+      const info = await stat(file).catch(() => undefined);
+      if (!info || Date.now() - info.mtimeMs < STAGING_TTL_MS) continue;
+      await forget(root as Hex);
+      logger.info({ root }, 'deleted data no deal needs');
+    }
+  };
+
   return {
     async ask() {
       const now = Math.floor(Date.now() / 1000);
@@ -408,10 +435,12 @@ export async function createStorageRole(options: {
           logger.error({ err: error, dealId: id }, 'storage step failed; retrying on the next block');
         }
       }
+      await collectGarbage();
       if (finished.length > 0) {
         await state.update((draft) => {
           draft.deals = draft.deals.filter((id) => !finished.includes(id));
           draft.holding = draft.holding.filter((id) => !finished.includes(id));
+          for (const id of finished) delete draft.roots[id];
           draft.lost = draft.lost.filter((id) => !finished.includes(id));
           for (const id of finished) {
             for (const key of Object.keys(draft.proven)) if (key.startsWith(`${id}:`)) delete draft.proven[key];
