@@ -221,4 +221,38 @@ describe('agora store on a local network', () => {
     expect(refused.code).toBe(2);
     expect(errorCodeOf(refused)).toBe('AGORA_STORAGE_ROOT_MISMATCH');
   }, 60_000);
+
+  it('refuses uploads that are not what they claim, with a code and a reason', async () => {
+    const endpoint = dev.agents[2]!.url;
+    const wrongRoot = `0x${'ab'.repeat(32)}`;
+    const put = await fetch(`${endpoint}/storage/staging/${wrongRoot}`, { method: 'PUT', body: new Uint8Array(1000) });
+    expect(put.status).toBe(422);
+    const body = (await put.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('AGORA_STORAGE_ROOT_MISMATCH');
+    expect(body.error.message).toMatch(/nothing was kept/);
+    const malformed = await fetch(`${endpoint}/storage/staging/0x1234`, { method: 'PUT', body: new Uint8Array(10) });
+    expect(malformed.status).toBe(400);
+    expect(((await malformed.json()) as { error: { message: string } }).error.message).toMatch(/64 hex digits/);
+    expect((await fetch(`${endpoint}/storage/data/${wrongRoot}`)).status).toBe(404);
+  });
+
+  it("renews with every provider's consent, then cancels with the later periods refunded", async () => {
+    const before = await status();
+    const renewed = await agora(['store', 'renew', dealId, '--periods', '5', '--network', dev.file], env);
+    expect(renewed.code, JSON.stringify(renewed.json)).toBe(0);
+    expect(renewed.json.periods).toBe(String(before.periods + 5));
+    expect(renewed.stderr).toMatch(/consent 2\/2/);
+
+    const cancelled = await agora(['store', 'cancel', dealId, '--network', dev.file], env);
+    expect(cancelled.code, JSON.stringify(cancelled.json)).toBe(0);
+    const after = await status();
+    expect(after.periods).toBe(Number(cancelled.json.periods));
+    expect(after.periods).toBeLessThan(before.periods + 5);
+    expect(BigInt(cancelled.json.refund as string)).toBeGreaterThan(0n);
+    const again = await agora(['store', 'cancel', dealId, '--network', dev.file], env);
+    expect(again.code).toBe(2);
+    // In its last period, or already finished by an agent once that period ended: either way, nothing to cancel.
+    expect(['AGORA_DEAL_STATE_INVALID', 'AGORA_DEAL_NOT_FOUND']).toContain(errorCodeOf(again));
+    expect((again.json.error as { message: string }).message).toMatch(/nothing left to cancel|has finished/);
+  }, 60_000);
 });

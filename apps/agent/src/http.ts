@@ -6,6 +6,7 @@ import { decodeTaskRecord } from '@agora/sdk';
 import { Hono } from 'hono';
 import { type Hex, hexToBytes, isHex } from 'viem';
 import { AgoraError } from '@agora/errors';
+import { z } from 'zod';
 import type { AgentState, TrackedTask } from './agent-state.js';
 import type { AgentMetrics } from './metrics.js';
 import type { DurableState } from './state.js';
@@ -20,6 +21,16 @@ class HTTPError extends Error {
     super(message);
   }
 }
+
+const renewalRequestSchema = z.object({
+  dealId: z.string().regex(/^\d+$/),
+  extraPeriods: z
+    .number()
+    .int()
+    .min(1)
+    .max(2 ** 32 - 1),
+  deadline: z.string().regex(/^\d+$/),
+});
 
 /** The largest upload the agent takes in one request. */
 const MAX_UPLOAD_BYTES = 1 << 30;
@@ -146,6 +157,25 @@ export function createAgentHttpApp(options: {
       throw error;
     }
     return c.json({ root, size: bytes.length }, 201);
+  });
+  app.post('/storage/renewals', async (c) => {
+    const role = storageRole();
+    const parsed = renewalRequestSchema.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) {
+      throw new HTTPError(
+        400,
+        'AGORA_INVALID_ARGUMENT',
+        'A renewal request is { dealId, extraPeriods, deadline }: whole numbers, deadline in Unix seconds.',
+      );
+    }
+    const { dealId, extraPeriods, deadline } = parsed.data;
+    try {
+      const signature = await role.consentToRenewal(BigInt(dealId), extraPeriods, BigInt(deadline));
+      return c.json({ dealId, extraPeriods, deadline, signature });
+    } catch (error) {
+      if (error instanceof AgoraError) throw new HTTPError(422, error.code, error.message);
+      throw error;
+    }
   });
   app.get('/storage/data/:root', async (c) => {
     const bytes = await storageRole().read(rootParam(c.req.param('root')));

@@ -15,6 +15,7 @@ import {
   storageAskTypes,
   storageMarketAbi,
   storageMarketDomain,
+  storageRenewalTypes,
   storedTreeOf,
 } from '@agora/sdk';
 import { type Address, type Hex, type LocalAccount, isHex, zeroAddress } from 'viem';
@@ -74,6 +75,11 @@ export type StorageRole = {
   read(root: Hex): Promise<Uint8Array<ArrayBuffer> | undefined>;
   /** Reads the chain once per new block and acts on every deal. */
   poll(): Promise<void>;
+  /**
+   * Signs the agent's consent to keep deal `dealId` for `extraPeriods` more, if it holds one of its slots and the
+   * longer deal stays within its terms.
+   */
+  consentToRenewal(dealId: bigint, extraPeriods: number, deadline: bigint): Promise<Hex>;
 };
 
 export async function createStorageRole(options: {
@@ -405,6 +411,42 @@ export async function createStorageRole(options: {
     },
     stage: keep,
     read,
+    async consentToRenewal(dealId, extraPeriods, deadline) {
+      const deal = await chain.publicClient.readContract({
+        address: market,
+        abi: storageMarketAbi,
+        functionName: 'deal',
+        args: [dealId],
+      });
+      if (deal.status !== dealStatus.active) {
+        throw new AgoraError(errorCodes.DEAL_NOT_FOUND, `Deal ${dealId} is not active on this market.`);
+      }
+      const slots = await Promise.all(
+        Array.from({ length: deal.replicas }, (_, i) =>
+          chain.publicClient.readContract({
+            address: market,
+            abi: storageMarketAbi,
+            functionName: 'slot',
+            args: [dealId, BigInt(i)],
+          }),
+        ),
+      );
+      if (!slots.some((slot) => slot.provider.toLowerCase() === me.toLowerCase())) {
+        throw new AgoraError(errorCodes.NOT_AUTHORIZED, `This agent holds no slot of deal ${dealId}.`);
+      }
+      if (deal.periods + extraPeriods > terms.maxPeriods) {
+        throw new AgoraError(
+          errorCodes.ORDER_INVALID,
+          `This agent stores for at most ${terms.maxPeriods} periods; the deal would last ${deal.periods + extraPeriods}.`,
+        );
+      }
+      return signer.signTypedData({
+        domain: storageMarketDomain(options.chainId, market),
+        types: storageRenewalTypes,
+        primaryType: 'StorageRenewal',
+        message: { dealId, fromPeriods: deal.periods, extraPeriods, deadline },
+      });
+    },
     async poll() {
       const block = await chain.publicClient.getBlockNumber();
       if (block === lastBlock) return;

@@ -531,3 +531,102 @@ export async function dealStatus(agora: Connected, network: NetworkFile, dealId:
     history,
   };
 }
+
+async function sendStorageWrite(
+  agora: Connected,
+  action: string,
+  request: Parameters<Connected['publicClient']['simulateContract']>[0],
+) {
+  try {
+    const { request: prepared } = await agora.publicClient.simulateContract({
+      ...request,
+      account: agora.wallet.account,
+    });
+    const hash = await agora.wallet.writeContract(prepared as never);
+    return await agora.publicClient.waitForTransactionReceipt({ hash });
+  } catch (error) {
+    throw toAgoraError(error, action);
+  }
+}
+
+/** Ends a deal after the current period; the later periods come back to the client's escrow. */
+export async function cancelDeal(agora: Connected, network: NetworkFile, dealId: bigint) {
+  const market = network.deployment.contracts.storageMarket;
+  const receipt = await sendStorageWrite(agora, `Cancelling deal ${dealId}`, {
+    address: market,
+    abi: storageMarketAbi,
+    functionName: 'cancel',
+    args: [dealId],
+  });
+  const [cancelled] = parseEventLogs({ abi: storageMarketAbi, logs: receipt.logs, eventName: 'DealCancelled' });
+  return { dealId, periods: cancelled?.args.periods ?? 0n, refund: cancelled?.args.refund ?? 0n };
+}
+
+/** Extends a deal by `extraPeriods`: every slot's provider signs its consent, the client pays the extra periods. */
+export async function renewDeal(
+  agora: Connected,
+  network: NetworkFile,
+  dealId: bigint,
+  extraPeriods: number,
+  progress: Progress,
+) {
+  const market = network.deployment.contracts.storageMarket;
+  const deal = await agora.publicClient.readContract({
+    address: market,
+    abi: storageMarketAbi,
+    functionName: 'deal',
+    args: [dealId],
+  });
+  if (deal.status !== 1) throw new AgoraError(errorCodes.DEAL_NOT_FOUND, `Deal ${dealId} is not active.`);
+  const directory = await providerDirectory(network);
+  const deadline = BigInt(Math.floor(Date.now() / 1000) + 600);
+  const consents: Hex[] = [];
+  for (let index = 0; index < deal.replicas; index++) {
+    const slot = await agora.publicClient.readContract({
+      address: market,
+      abi: storageMarketAbi,
+      functionName: 'slot',
+      args: [dealId, BigInt(index)],
+    });
+    if (slot.provider === '0x0000000000000000000000000000000000000000') {
+      consents.push('0x');
+      continue;
+    }
+    const endpoint = directory.get(slot.provider.toLowerCase());
+    if (!endpoint) {
+      throw new AgoraError(errorCodes.SERVICE_UNAVAILABLE, `No endpoint is known for provider ${slot.provider}.`);
+    }
+    const response = await fetch(`${endpoint}/storage/renewals`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dealId: dealId.toString(), extraPeriods, deadline: deadline.toString() }),
+      signal: AbortSignal.timeout(30_000),
+    }).catch((cause: unknown) => {
+      throw new AgoraError(errorCodes.SERVICE_UNAVAILABLE, `Provider ${slot.provider} did not answer.`, { cause });
+    });
+    const body = (await response.json().catch(() => undefined)) as
+      { signature?: Hex; error?: { message?: string } } | undefined;
+    if (!response.ok || !body?.signature) {
+      throw new AgoraError(
+        errorCodes.ORDER_INVALID,
+        `Provider ${slot.provider} does not consent: ${body?.error?.message ?? `HTTP ${response.status}`}`,
+      );
+    }
+    consents.push(body.signature);
+    progress(`consent ${index + 1}/${deal.replicas}`, { provider: slot.provider });
+  }
+  const unit =
+    deal.payment +
+    (deal.payment * BigInt(deal.protocolFeeBps)) / BPS +
+    (deal.payment * BigInt(deal.matcherFeeBps)) / BPS;
+  const cost = unit * BigInt(extraPeriods) * BigInt(deal.replicas);
+  await ensureStorageFunds(agora, market, deal.token, cost, progress);
+  const receipt = await sendStorageWrite(agora, `Renewing deal ${dealId}`, {
+    address: market,
+    abi: storageMarketAbi,
+    functionName: 'renew',
+    args: [dealId, extraPeriods, deadline, consents],
+  });
+  const [renewed] = parseEventLogs({ abi: storageMarketAbi, logs: receipt.logs, eventName: 'DealRenewed' });
+  return { dealId, periods: renewed?.args.periods ?? 0n, cost: renewed?.args.cost ?? cost };
+}

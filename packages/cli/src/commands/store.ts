@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { AgoraError, errorCodes } from '@agora/errors';
 import { type Command } from 'commander';
 import { z } from 'zod';
-import { dealStatus, retrieveFile, storeFile } from '../client-storage.js';
+import { cancelDeal, dealStatus, renewDeal, retrieveFile, storeFile } from '../client-storage.js';
 import { connect, readNetworkFile } from '../network-file.js';
 import { type OutputMode, printJson, progressReporter, reportError } from '../output.js';
 
@@ -24,6 +24,11 @@ const putOptionsSchema = z.object({
   network: z.string().optional(),
   json: z.boolean().default(false),
 });
+
+const dealIdSchema = z
+  .string()
+  .regex(/^\d+$/, 'a deal id is a whole number')
+  .transform((value) => BigInt(value));
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);
@@ -112,6 +117,58 @@ export function registerStore(program: Command): void {
     });
 
   store
+    .command('renew')
+    .description('extend a deal: each provider signs its consent, the extra periods are paid now')
+    .argument('<dealId>', 'the deal id')
+    .requiredOption('--periods <n>', 'periods to add')
+    .option('--network <file>', 'network file')
+    .option('--json', 'print { dealId, periods, cost } as JSON')
+    .action(async (dealId: string, raw: { periods: string; network?: string; json?: boolean }) => {
+      const mode: OutputMode = { json: raw.json === true };
+      try {
+        const id = parse(dealIdSchema, dealId);
+        const periods = parse(
+          z.coerce
+            .number()
+            .int()
+            .min(1, '--periods is at least 1')
+            .max(2 ** 32 - 1),
+          raw.periods,
+        );
+        const network = await readNetworkFile(raw.network);
+        const renewed = await renewDeal(connect(network), network, id, periods, progressReporter(mode));
+        if (mode.json) printJson(renewed);
+        else
+          process.stdout.write(`deal ${renewed.dealId} now lasts ${renewed.periods} periods (paid ${renewed.cost})\n`);
+      } catch (error) {
+        process.exitCode = reportError(error, mode);
+      }
+    });
+
+  store
+    .command('cancel')
+    .description('end a deal after the current period; the later periods are refunded')
+    .argument('<dealId>', 'the deal id')
+    .option('--network <file>', 'network file')
+    .option('--json', 'print { dealId, periods, refund } as JSON')
+    .action(async (dealId: string, raw: { network?: string; json?: boolean }) => {
+      const mode: OutputMode = { json: raw.json === true };
+      try {
+        const id = parse(dealIdSchema, dealId);
+        const network = await readNetworkFile(raw.network);
+        const cancelled = await cancelDeal(connect(network), network, id);
+        if (mode.json) printJson(cancelled);
+        else {
+          process.stdout.write(
+            `deal ${cancelled.dealId} ends after period ${cancelled.periods - 1n}; refunded ${cancelled.refund}\n`,
+          );
+        }
+      } catch (error) {
+        process.exitCode = reportError(error, mode);
+      }
+    });
+
+  store
     .command('status')
     .description("a deal's terms, its slots and the history of its proofs, misses and repairs")
     .argument('<dealId>', 'the deal id')
@@ -120,11 +177,9 @@ export function registerStore(program: Command): void {
     .action(async (dealId: string, raw: { network?: string; json?: boolean }) => {
       const mode: OutputMode = { json: raw.json === true };
       try {
-        if (!/^\d+$/.test(dealId)) {
-          throw new AgoraError(errorCodes.INVALID_ARGUMENT, `A deal id is a whole number; got "${dealId}".`);
-        }
+        const id = parse(dealIdSchema, dealId);
         const network = await readNetworkFile(raw.network);
-        const status = await dealStatus(connect(network), network, BigInt(dealId));
+        const status = await dealStatus(connect(network), network, id);
         if (mode.json) printJson(status);
         else {
           const lines = [
