@@ -125,6 +125,31 @@ describe('agora store on a local network', () => {
     expect(Buffer.from(await readFile(out)).equals(Buffer.from(original))).toBe(true);
   }, 60_000);
 
+  it('stores public data as it is with --no-encrypt and reads it back by CID', async () => {
+    const file = path.join(dir, 'public.txt');
+    const text = 'public data, stored as it is\n'.repeat(1000);
+    await writeFile(file, text);
+    const put = await agora(
+      ['store', 'put', file, '--no-encrypt', '--replicas', '1', '--duration', '5', '--network', dev.file],
+      env,
+    );
+    expect(put.code, JSON.stringify(put.json)).toBe(0);
+    expect(put.json).toMatchObject({ encrypted: false, size: text.length });
+    expect(put.json.keyFile).toBeUndefined();
+    const held = await readFile(
+      path.join(dataDirOf((put.json.providers as string[])[0]!), 'storage', `${put.json.root as string}.data`),
+      'utf8',
+    );
+    expect(held).toBe(text);
+    const out = path.join(dir, 'public-back.txt');
+    const get = await agora(['store', 'get', put.json.cid as string, '--out', out, '--network', dev.file], env);
+    expect(get.code, JSON.stringify(get.json)).toBe(0);
+    expect(get.json).toMatchObject({ dealId: String(put.json.dealId), encrypted: false });
+    expect(await readFile(out, 'utf8')).toBe(text);
+    const unknown = await agora(['store', 'get', 'not-a-cid', '--out', out, '--network', dev.file], env);
+    expect(errorCodeOf(unknown)).toBe('AGORA_INVALID_ARGUMENT');
+  }, 60_000);
+
   it('keeps proving across an agent restart: state and data survive, the tree is rebuilt from the file', async () => {
     const before = (await status()).slots[0]!;
     paused = true;

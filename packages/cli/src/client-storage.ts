@@ -6,7 +6,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
-import { cidOf } from '@agora/content';
+import { cidOf, parseCid } from '@agora/content';
 import { AgoraError, errorCodes } from '@agora/errors';
 import {
   type StorageAsk,
@@ -392,6 +392,27 @@ async function readKeyFile(file: string) {
   return parsed.data;
 }
 
+/** The deal that stores `cid`: the one its key file names, else the latest deal the chain shows for that CID. */
+async function dealOfCid(agora: Connected, network: NetworkFile, cid: string, keyFile: string): Promise<bigint> {
+  const key = await readKeyFile(keyFile).catch(() => undefined);
+  if (key?.dealId) return BigInt(key.dealId);
+  let wanted: Hex;
+  try {
+    wanted = bytesToHex(parseCid(cid).bytes);
+  } catch (cause) {
+    throw new AgoraError(errorCodes.INVALID_ARGUMENT, `"${cid}" is neither a deal id nor a CID.`, { cause });
+  }
+  const opened = await agora.publicClient.getContractEvents({
+    address: network.deployment.contracts.storageMarket,
+    abi: storageMarketAbi,
+    eventName: 'DealOpened',
+    fromBlock: BigInt(network.deployment.startBlock),
+  });
+  const match = opened.filter((event) => event.args.cid?.toLowerCase() === wanted.toLowerCase()).at(-1);
+  if (!match?.args.dealId) throw new AgoraError(errorCodes.DEAL_NOT_FOUND, `No deal on this market stores ${cid}.`);
+  return match.args.dealId;
+}
+
 /**
  * Fetches a stored file from any holder, checks it against the deal's root (a copy that fails is skipped and named),
  * decrypts it with its key file and returns the original bytes.
@@ -408,16 +429,7 @@ export async function retrieveFile(
   if (/^\d+$/.test(target)) {
     dealId = BigInt(target);
   } else {
-    keyFile ??= path.join(keysDir(), `${target}.json`);
-    const key = await readKeyFile(keyFile).catch((cause: unknown) => {
-      throw new AgoraError(
-        errorCodes.DEAL_NOT_FOUND,
-        `No key file for ${target} at ${keyFile}: give the deal id, or --key-file.`,
-        { cause },
-      );
-    });
-    if (!key.dealId) throw new AgoraError(errorCodes.DEAL_NOT_FOUND, `The key file ${keyFile} names no deal.`);
-    dealId = BigInt(key.dealId);
+    dealId = await dealOfCid(agora, network, target, keyFile ?? path.join(keysDir(), `${target}.json`));
   }
   const record = await dealRecord(agora, network, dealId);
   const directory = await providerDirectory(network);
