@@ -576,21 +576,6 @@ contract StorageMarketTest is StorageFixture {
 
     // ---------------------------------------------------------------- helpers
 
-    /// @dev The escrow's books: every actor's balances, the fee pot, and what open deals hold.
-    function _books() internal view returns (uint256 sum) {
-        sum += _free(client) + _free(matcher) + _free(treasury);
-        for (uint256 i = 0; i < providers.length; ++i) {
-            sum += _free(providers[i]);
-        }
-        IEscrow.FeePot memory fees = market.feesOf(matcher, address(usd));
-        sum += fees.matcherFees + fees.protocolFees;
-        fees = market.feesOf(address(0), address(usd));
-        sum += fees.matcherFees + fees.protocolFees;
-        for (uint256 id = 1; id <= market.dealCount(); ++id) {
-            sum += market.heldBy(id);
-        }
-    }
-
     function _mutateBid(uint256 which) internal returns (StorageBid memory bid) {
         bid = _bid(1, 4);
         if (which == 0) bid.deadline = uint64(block.timestamp - 1);

@@ -11,7 +11,10 @@ import {
   type StorageAsk,
   type StoredTree,
   buildMerkleTree,
+  dealStatus,
   proveStoredSegment,
+  readDeal,
+  slotState,
   storageAskTypes,
   storageMarketAbi,
   storageMarketDomain,
@@ -42,9 +45,6 @@ export type StorageAskJson = {
   signature: Hex;
   endpoint: string;
 };
-
-const slotState = { none: 0, active: 1, repairing: 2, repaired: 3, closed: 4 } as const;
-const dealStatus = { none: 0, active: 1, finished: 2 } as const;
 
 const storageStateSchema = z.object({
   /** The last block whose DealOpened events were read. */
@@ -244,24 +244,10 @@ export async function createStorageRole(options: {
   };
 
   const actOnDeal = async (dealId: bigint, block: bigint): Promise<boolean> => {
-    const deal = await chain.publicClient.readContract({
-      address: market,
-      abi: storageMarketAbi,
-      functionName: 'deal',
-      args: [dealId],
-    });
+    const { deal, slots } = await readDeal(chain.publicClient, market, dealId);
     if (deal.status !== dealStatus.active) return false;
     const endsAt = BigInt(deal.startBlock) + BigInt(deal.periods) * BigInt(deal.periodBlocks);
-    const slots = await Promise.all(
-      Array.from({ length: deal.replicas }, (_, i) =>
-        chain.publicClient.readContract({
-          address: market,
-          abi: storageMarketAbi,
-          functionName: 'slot',
-          args: [dealId, BigInt(i)],
-        }),
-      ),
-    );
+
     const mine = slots.findIndex((slot) => slot.provider.toLowerCase() === me.toLowerCase());
     const id = dealId.toString();
     const known = state.read();
@@ -412,25 +398,11 @@ export async function createStorageRole(options: {
     stage: keep,
     read,
     async consentToRenewal(dealId, extraPeriods, deadline) {
-      const deal = await chain.publicClient.readContract({
-        address: market,
-        abi: storageMarketAbi,
-        functionName: 'deal',
-        args: [dealId],
-      });
+      const { deal, slots } = await readDeal(chain.publicClient, market, dealId);
       if (deal.status !== dealStatus.active) {
         throw new AgoraError(errorCodes.DEAL_NOT_FOUND, `Deal ${dealId} is not active on this market.`);
       }
-      const slots = await Promise.all(
-        Array.from({ length: deal.replicas }, (_, i) =>
-          chain.publicClient.readContract({
-            address: market,
-            abi: storageMarketAbi,
-            functionName: 'slot',
-            args: [dealId, BigInt(i)],
-          }),
-        ),
-      );
+
       if (!slots.some((slot) => slot.provider.toLowerCase() === me.toLowerCase())) {
         throw new AgoraError(errorCodes.NOT_AUTHORIZED, `This agent holds no slot of deal ${dealId}.`);
       }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IEscrow} from "../../src/interfaces/IEscrow.sol";
 import {IStorageMarket} from "../../src/interfaces/IStorageMarket.sol";
 import {DealStatus} from "../../src/types/StorageOrders.sol";
 import {StorageFixture} from "../utils/StorageFixture.sol";
@@ -85,18 +84,6 @@ contract StorageMarketInvariantTest is StorageFixture {
                 IStorageMarket.Slot memory slot = market.slot(id, i);
                 if (slot.provider == provider) periods += slot.earned;
             }
-        }
-    }
-
-    function _books() internal view returns (uint256 sum) {
-        sum += _free(client) + _free(matcher) + _free(treasury);
-        for (uint256 i = 0; i < providers.length; ++i) {
-            sum += _free(providers[i]);
-        }
-        IEscrow.FeePot memory fees = market.feesOf(matcher, address(usd));
-        sum += fees.matcherFees + fees.protocolFees;
-        for (uint256 id = 1; id <= market.dealCount(); ++id) {
-            sum += market.heldBy(id);
         }
     }
 }

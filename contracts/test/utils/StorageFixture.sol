@@ -7,6 +7,7 @@ import {AgoraToken} from "../../src/AgoraToken.sol";
 import {ProviderRegistry} from "../../src/ProviderRegistry.sol";
 import {StorageMarket} from "../../src/StorageMarket.sol";
 import {TestStablecoin} from "../../src/dev/TestStablecoin.sol";
+import {IEscrow} from "../../src/interfaces/IEscrow.sol";
 import {IProviderRegistry} from "../../src/interfaces/IProviderRegistry.sol";
 import {IStorageMarket} from "../../src/interfaces/IStorageMarket.sol";
 import {StorageAsk, StorageBid} from "../../src/types/StorageOrders.sol";
@@ -229,5 +230,20 @@ abstract contract StorageFixture is Test {
         uint256 payment = _payment();
         return payment + payment * PROTOCOL_FEE_BPS / 10_000
             + (withMatcher ? payment * MATCHER_FEE_BPS / 10_000 : 0);
+    }
+
+    /// @dev The escrow's books: every actor's balances, the fee pot, and what open deals hold.
+    function _books() internal view returns (uint256 sum) {
+        sum += _free(client) + _free(matcher) + _free(treasury);
+        for (uint256 i = 0; i < providers.length; ++i) {
+            sum += _free(providers[i]);
+        }
+        IEscrow.FeePot memory fees = market.feesOf(matcher, address(usd));
+        sum += fees.matcherFees + fees.protocolFees;
+        fees = market.feesOf(address(0), address(usd));
+        sum += fees.matcherFees + fees.protocolFees;
+        for (uint256 id = 1; id <= market.dealCount(); ++id) {
+            sum += market.heldBy(id);
+        }
     }
 }

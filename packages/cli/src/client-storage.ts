@@ -16,13 +16,15 @@ import {
   encryptFile,
   generateStorageKey,
   isEncryptedFile,
+  dealStatus,
+  readDeal,
   storageBidTypes,
   storageMarketAbi,
   storageMarketDomain,
   testStablecoinAbi,
   toAgoraError,
 } from '@agora/sdk';
-import { type Address, type Hex, bytesToHex, hexToBytes, parseEventLogs, verifyTypedData } from 'viem';
+import { type Address, type Hex, bytesToHex, hexToBytes, parseEventLogs, verifyTypedData, zeroAddress } from 'viem';
 import { storageAskTypes } from '@agora/sdk';
 import { z } from 'zod';
 
@@ -349,13 +351,8 @@ type DealRecord = { dealId: bigint; root: Hex; cid: string; holders: Address[] }
 
 async function dealRecord(agora: Connected, network: NetworkFile, dealId: bigint): Promise<DealRecord> {
   const market = network.deployment.contracts.storageMarket;
-  const deal = await agora.publicClient.readContract({
-    address: market,
-    abi: storageMarketAbi,
-    functionName: 'deal',
-    args: [dealId],
-  });
-  if (deal.status === 0)
+  const { deal, slots } = await readDeal(agora.publicClient, market, dealId);
+  if (deal.status === dealStatus.none)
     throw new AgoraError(errorCodes.DEAL_NOT_FOUND, `Deal ${dealId} does not exist on this market.`);
   const [opened] = await agora.publicClient.getContractEvents({
     address: market,
@@ -364,20 +361,11 @@ async function dealRecord(agora: Connected, network: NetworkFile, dealId: bigint
     args: { dealId },
     fromBlock: BigInt(network.deployment.startBlock),
   });
-  const slots = await Promise.all(
-    Array.from({ length: deal.replicas }, (_, i) =>
-      agora.publicClient.readContract({
-        address: market,
-        abi: storageMarketAbi,
-        functionName: 'slot',
-        args: [dealId, BigInt(i)],
-      }),
-    ),
-  );
+
   const { CID } = await import('@agora/content');
   const holders = [
     ...new Set([...slots.map((slot) => slot.provider), ...(opened?.args.providers ?? [])].map((a) => a.toLowerCase())),
-  ].filter((address) => address !== '0x0000000000000000000000000000000000000000') as Address[];
+  ].filter((address) => address !== zeroAddress) as Address[];
   return {
     dealId,
     root: deal.root,
@@ -483,26 +471,12 @@ export async function retrieveFile(
 }
 
 /** A deal's terms, its slots and every proof, miss and repair, from the chain. */
-export async function dealStatus(agora: Connected, network: NetworkFile, dealId: bigint) {
+export async function describeDeal(agora: Connected, network: NetworkFile, dealId: bigint) {
   const market = network.deployment.contracts.storageMarket;
-  const deal = await agora.publicClient.readContract({
-    address: market,
-    abi: storageMarketAbi,
-    functionName: 'deal',
-    args: [dealId],
-  });
-  if (deal.status === 0)
+  const { deal, slots } = await readDeal(agora.publicClient, market, dealId);
+  if (deal.status === dealStatus.none)
     throw new AgoraError(errorCodes.DEAL_NOT_FOUND, `Deal ${dealId} does not exist on this market.`);
-  const slots = await Promise.all(
-    Array.from({ length: deal.replicas }, (_, i) =>
-      agora.publicClient.readContract({
-        address: market,
-        abi: storageMarketAbi,
-        functionName: 'slot',
-        args: [dealId, BigInt(i)],
-      }),
-    ),
-  );
+
   const fromBlock = BigInt(deal.startBlock);
   const events = await agora.publicClient.getContractEvents({ address: market, abi: storageMarketAbi, fromBlock });
   const history = events
@@ -522,14 +496,14 @@ export async function dealStatus(agora: Connected, network: NetworkFile, dealId:
   const names = ['none', 'active', 'repairing', 'repaired', 'closed'];
   return {
     dealId,
-    status: deal.status === 1 ? 'active' : 'finished',
+    status: deal.status === dealStatus.active ? 'active' : 'finished',
     root: deal.root,
     client: deal.client,
     startBlock: deal.startBlock,
     periodBlocks: deal.periodBlocks,
     windowBlocks: deal.windowBlocks,
     periods: deal.periods,
-    currentPeriod: deal.status === 1 ? Number((block - fromBlock) / BigInt(deal.periodBlocks)) : null,
+    currentPeriod: deal.status === dealStatus.active ? Number((block - fromBlock) / BigInt(deal.periodBlocks)) : null,
     payment: deal.payment,
     collateral: deal.collateral,
     slots: slots.map((slot, index) => ({
@@ -583,24 +557,15 @@ export async function renewDeal(
   progress: Progress,
 ) {
   const market = network.deployment.contracts.storageMarket;
-  const deal = await agora.publicClient.readContract({
-    address: market,
-    abi: storageMarketAbi,
-    functionName: 'deal',
-    args: [dealId],
-  });
-  if (deal.status !== 1) throw new AgoraError(errorCodes.DEAL_NOT_FOUND, `Deal ${dealId} is not active.`);
+  const { deal, slots } = await readDeal(agora.publicClient, market, dealId);
+  if (deal.status !== dealStatus.active) {
+    throw new AgoraError(errorCodes.DEAL_NOT_FOUND, `Deal ${dealId} is not active.`);
+  }
   const directory = await providerDirectory(network);
   const deadline = BigInt(Math.floor(Date.now() / 1000) + 600);
   const consents: Hex[] = [];
-  for (let index = 0; index < deal.replicas; index++) {
-    const slot = await agora.publicClient.readContract({
-      address: market,
-      abi: storageMarketAbi,
-      functionName: 'slot',
-      args: [dealId, BigInt(index)],
-    });
-    if (slot.provider === '0x0000000000000000000000000000000000000000') {
+  for (const [index, slot] of slots.entries()) {
+    if (slot.provider === zeroAddress) {
       consents.push('0x');
       continue;
     }

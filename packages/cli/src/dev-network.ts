@@ -101,27 +101,19 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
       if (receipt.status !== 'success') throw new Error(`setup transaction ${receipt.transactionHash} reverted`);
     };
 
-    // The client: test dollars minted and deposited into escrow.
+    // The client: test dollars minted, half deposited into the compute escrow.
     const clientFunds = options.clientFunds ?? 1_000_000_000_000_000n;
     const client = createAgoraClient({ publicClient, wallet: wallet(clientKey), deployment });
+    // Half stays in the wallet: `agora store put` deposits into the storage escrow what each deal needs.
     await send(
       wallet(clientKey).writeContract({
         address: usd,
         abi: testStablecoinAbi,
         functionName: 'mint',
-        args: [client.account, clientFunds],
+        args: [client.account, 2n * clientFunds],
       }),
     );
     await client.deposit(usd, clientFunds);
-    // As much again in the wallet, which `agora store put` deposits into the storage escrow as deals need it.
-    await send(
-      wallet(clientKey).writeContract({
-        address: usd,
-        abi: testStablecoinAbi,
-        functionName: 'mint',
-        args: [client.account, clientFunds],
-      }),
-    );
 
     const content: ContentStore = await openContentStore(path.join(dir, 'gateway'));
     stops.push(() => content.close());

@@ -54,3 +54,4 @@ export { agoraChain } from './chain.js';
 export * from './storage-orders.js';
 export * from './storage-merkle.js';
 export * from './storage-crypto.js';
+export * from './storage-actions.js';

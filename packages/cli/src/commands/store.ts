@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { AgoraError, errorCodes } from '@agora/errors';
 import { type Command } from 'commander';
 import { z } from 'zod';
-import { cancelDeal, dealStatus, renewDeal, retrieveFile, storeFile } from '../client-storage.js';
+import { cancelDeal, describeDeal, renewDeal, retrieveFile, storeFile } from '../client-storage.js';
 import { connect, readNetworkFile } from '../network-file.js';
 import { type OutputMode, printJson, progressReporter, reportError } from '../output.js';
 
@@ -179,7 +179,7 @@ export function registerStore(program: Command): void {
       try {
         const id = parse(dealIdSchema, dealId);
         const network = await readNetworkFile(raw.network);
-        const status = await dealStatus(connect(network), network, id);
+        const status = await describeDeal(connect(network), network, id);
         if (mode.json) printJson(status);
         else {
           const lines = [
