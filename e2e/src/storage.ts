@@ -117,13 +117,14 @@ export async function openStorageDeal(
   return { dealId: opened.args.dealId, providers, receipt };
 }
 
-/** Mines blocks on anvil until the chain's next block is `block`. */
+/** Mines blocks on anvil until the latest block is at least `block`. */
 export async function mineTo(network: Network, block: bigint): Promise<void> {
-  const current = await network.publicClient.getBlockNumber();
-  if (block > current + 1n) {
+  // Uncached: a block number remembered from before the last transactions would mine too few.
+  const current = await network.publicClient.getBlockNumber({ cacheTime: 0 });
+  if (block > current) {
     await network.publicClient.request({
       method: 'anvil_mine' as never,
-      params: [toHex(block - current - 1n)] as never,
+      params: [toHex(block - current)] as never,
     });
   }
 }

@@ -114,6 +114,17 @@ describe('agora store on a local network', () => {
       { timeoutMs: 90_000, intervalMs: 500 },
     );
     expect(proven.slots.map((slot) => slot.missed)).toEqual([0, 0]);
+    // Paid out as the deal goes: the dev agents claim every two proven periods.
+    const claimed = await until(
+      'earnings claimed by both providers',
+      async () => {
+        const current = await status();
+        const claims = current.history.filter((h) => h.event === 'EarningsClaimed');
+        return new Set(claims.map((h) => h.slot)).size === 2 ? claims : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    expect(claimed.length).toBeGreaterThanOrEqual(2);
     expect(proven.history.filter((h) => h.event === 'StorageProven').length).toBeGreaterThanOrEqual(4);
   }, 120_000);
 

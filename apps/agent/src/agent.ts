@@ -252,15 +252,18 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
       await guarded('watch', () => watcher.poll());
       // One read of chain time per poll serves every task and the ask.
       let now: bigint;
+      let latestBlock: bigint;
       try {
-        now = (await chain.publicClient.getBlock({ blockTag: 'latest' })).timestamp;
+        const latest = await chain.publicClient.getBlock({ blockTag: 'latest' });
+        now = latest.timestamp;
+        latestBlock = latest.number;
       } catch (error) {
         metrics.errors.inc({ where: 'watch' });
         logger.error({ err: error }, 'cannot read the latest block; retrying on the next poll');
         return;
       }
       await guarded('task', () => tasks.advanceAll(now));
-      if (storage) await guarded('storage', () => storage.poll());
+      if (storage) await guarded('storage', () => storage.poll(latestBlock));
       // The ask needs a look (a chain read of its fills) once a second, not on every poll.
       if (Date.now() >= nextAskCheckAt) {
         nextAskCheckAt = Date.now() + 1_000;

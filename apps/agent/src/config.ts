@@ -125,6 +125,8 @@ export const agentConfigSchema = z.strictObject({
       collateral: amount.default(0n),
       /** Report other providers' missed proofs and take over their slots. */
       repair: z.boolean().default(true),
+      /** Claim a deal's earnings once this many proven periods are unpaid (a claim costs gas). */
+      claimEveryPeriods: z.number().int().min(1).max(10_000).default(10),
     })
     .optional(),
   /** Matchers the agent posts its signed ask to (`POST <url>/asks`); the ask is also served at `GET /ask`. */

@@ -37,6 +37,8 @@ export type StorageTerms = {
   maxPeriods: number;
   /** Take over slots other providers lost. */
   repair: boolean;
+  /** Claim a deal's earnings once this many proven periods are unpaid. */
+  claimEveryPeriods: number;
 };
 
 /** A signed storage ask as the agent serves it: amounts as decimal strings. */
@@ -73,8 +75,8 @@ export type StorageRole = {
   stage(root: Hex, bytes: Uint8Array): Promise<void>;
   /** The bytes kept under `root`, if any. */
   read(root: Hex): Promise<Uint8Array<ArrayBuffer> | undefined>;
-  /** Reads the chain once per new block and acts on every deal. */
-  poll(): Promise<void>;
+  /** Acts on every deal once per new block (`block`: the latest, which the agent has just read). */
+  poll(block: bigint): Promise<void>;
   /**
    * Signs the agent's consent to keep deal `dealId` for `extraPeriods` more, if it holds one of its slots and the
    * longer deal stays within its terms.
@@ -283,6 +285,18 @@ export async function createStorageRole(options: {
       if (challenge.ready && block <= challenge.closesAt - 1n) {
         await proveSlot(dealId, mine, deal.root, challenge.leafIndex, challenge.period);
       }
+      // Earnings are paid out every few periods rather than at the end of a long deal (a claim costs gas, so not
+      // every period).
+      const earned = slots[mine]?.earned ?? 0;
+      if (earned >= terms.claimEveryPeriods) {
+        await chain.write({
+          address: market,
+          abi: storageMarketAbi,
+          functionName: 'claim',
+          args: [dealId, BigInt(mine)],
+        });
+        logger.info({ dealId, index: mine, periods: earned }, 'storage earnings claimed');
+      }
     }
     if (!terms.repair) return true;
     for (const [index, slot] of slots.entries()) {
@@ -419,8 +433,7 @@ export async function createStorageRole(options: {
         message: { dealId, fromPeriods: deal.periods, extraPeriods, deadline },
       });
     },
-    async poll() {
-      const block = await chain.publicClient.getBlockNumber();
+    async poll(block) {
       if (block === lastBlock) return;
       lastBlock = block;
       const from = BigInt(state.read().cursor + 1);

@@ -197,6 +197,7 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
             maxCollateralPerGiB: '1000000000',
             collateral: agentCollateral.toString(),
             repair: true,
+            claimEveryPeriods: 2,
           },
           matchers: [matcher.url],
           contentSources: [gateway.url],
