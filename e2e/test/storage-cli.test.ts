@@ -89,13 +89,17 @@ describe('agora store on a local network', () => {
       env,
     );
     expect(put.code, JSON.stringify(put.json)).toBe(0);
-    expect(put.json).toMatchObject({ encrypted: true, plainSize: 10_000_000, periods: 30 });
+    // Through the matcher's storage desk, which holds the agents' signed asks and earns the matcher fee.
+    expect(put.json).toMatchObject({ encrypted: true, plainSize: 10_000_000, periods: 30, matched: 'matcher' });
     // The two cheapest asks are agents 0 and 1.
     holders = put.json.providers as string[];
     expect(holders.map(agentIndexOf)).toEqual([0, 1]);
     expect(put.stderr).toMatch(/uploading to provider 2\/2 \[#+\] 100%/);
     dealId = String(put.json.dealId);
     root = put.json.root as string;
+    expect(((await status()) as unknown as { matcher: string }).matcher.toLowerCase()).toBe(
+      dev.matcher.address.toLowerCase(),
+    );
     const keyFile = JSON.parse(await readFile(put.json.keyFile as string, 'utf8')) as { key: string; root: string };
     expect(keyFile.root).toBe(root);
     // What the providers hold is ciphertext, not the file.
@@ -141,11 +145,11 @@ describe('agora store on a local network', () => {
     const text = 'public data, stored as it is\n'.repeat(1000);
     await writeFile(file, text);
     const put = await agora(
-      ['store', 'put', file, '--no-encrypt', '--replicas', '1', '--duration', '5', '--network', dev.file],
+      ['store', 'put', file, '--no-encrypt', '--direct', '--replicas', '1', '--duration', '5', '--network', dev.file],
       env,
     );
     expect(put.code, JSON.stringify(put.json)).toBe(0);
-    expect(put.json).toMatchObject({ encrypted: false, size: text.length });
+    expect(put.json).toMatchObject({ encrypted: false, size: text.length, matched: 'direct' });
     expect(put.json.keyFile).toBeUndefined();
     const held = await readFile(
       path.join(dataDirOf((put.json.providers as string[])[0]!), 'storage', `${put.json.root as string}.data`),
@@ -270,6 +274,20 @@ describe('agora store on a local network', () => {
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as { error: { message: string } }).error.message).toMatch(/64 hex digits/);
     expect((await fetch(`${endpoint}/storage/data/${wrongRoot}`)).status).toBe(404);
+
+    // The matcher's storage desk: a forged ask and a deal naming a provider it holds no ask of.
+    const ask = (await (await fetch(`${endpoint}/storage/ask`)).json()) as { ask: { pricePerGiBPeriod: string } };
+    ask.ask.pricePerGiBPeriod = '1';
+    const forged = await fetch(`${dev.matcher.url}/storage/asks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ask),
+    });
+    expect(forged.status).toBe(400);
+    expect(((await forged.json()) as { error: { code: string } }).error.code).toBe('AGORA_ORDER_SIGNATURE_INVALID');
+    const garbage = await fetch(`${dev.matcher.url}/storage/deals`, { method: 'POST', body: '{"bid":1}' });
+    expect(garbage.status).toBe(400);
+    expect(((await garbage.json()) as { error: { code: string } }).error.code).toBe('AGORA_ORDER_INVALID');
   });
 
   it("renews with every provider's consent, then cancels with the later periods refunded", async () => {

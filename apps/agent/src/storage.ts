@@ -350,6 +350,27 @@ export async function createStorageRole(options: {
     return true;
   };
 
+  let nextPostAt = 0;
+  /** Posts the signed ask to every matcher once a minute: their storage desks keep asks as soft state. */
+  const postAsk = async () => {
+    if (options.matchers.length === 0 || Date.now() < nextPostAt) return;
+    nextPostAt = Date.now() + 60_000;
+    const signed = await role.ask();
+    for (const matcher of options.matchers) {
+      try {
+        const response = await fetch(new URL('/storage/asks', matcher), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(signed),
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (!response.ok) logger.warn({ matcher, status: response.status }, 'a matcher refused the storage ask');
+      } catch (error) {
+        logger.warn({ err: error, matcher }, 'cannot post the storage ask');
+      }
+    }
+  };
+
   let nextCollectAt = 0;
   /** Deletes data no held deal needs: bytes of finished or lost deals, and uploads whose deal never opened. */
   const collectGarbage = async () => {
@@ -368,7 +389,7 @@ export async function createStorageRole(options: {
     }
   };
 
-  return {
+  const role: StorageRole = {
     async ask() {
       const now = Math.floor(Date.now() / 1000);
       if (signed && now < signed.renewAt) return signed.json;
@@ -434,6 +455,7 @@ export async function createStorageRole(options: {
       });
     },
     async poll(block) {
+      await postAsk();
       if (block === lastBlock) return;
       lastBlock = block;
       const from = BigInt(state.read().cursor + 1);
@@ -476,6 +498,7 @@ export async function createStorageRole(options: {
       }
     },
   };
+  return role;
 }
 
 /** Deletes the kept copy of `root` (a test helper for a provider that loses its data). */

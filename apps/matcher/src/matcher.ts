@@ -33,6 +33,7 @@ import { nonceManager, privateKeyToAccount } from 'viem/accounts';
 import { type Match, type Requirements, createOrderBook } from './book.js';
 import { bidPostSchema, createOrderChecks } from './checks.js';
 import { openJournal } from './journal.js';
+import { createStorageDesk } from './storage-desk.js';
 import { type MatcherMetrics, createMatcherMetrics } from './metrics.js';
 
 export type MatcherOptions = {
@@ -458,6 +459,7 @@ export async function startMatcher(
     }
   };
   app.post('/asks', async (c) => answer(async () => admitAsk(await readJson(c.req.raw)), 'ask'));
+  createStorageDesk({ publicClient, wallet, deployment, logger }).routes(app, answer);
   app.post('/bids', async (c) => answer(async () => admitBid(await readJson(c.req.raw)), 'bid'));
   app.get('/bids/:hash', (c) => {
     const hash = c.req.param('hash').toLowerCase();

@@ -16,6 +16,9 @@ import {
   encryptFile,
   generateStorageKey,
   isEncryptedFile,
+  signedStorageAskJsonSchema,
+  storageAskTypes,
+  storageOrderToJson,
   dealStatus,
   readDeal,
   storageBidTypes,
@@ -25,7 +28,6 @@ import {
   toAgoraError,
 } from '@agora/sdk';
 import { type Address, type Hex, bytesToHex, hexToBytes, parseEventLogs, verifyTypedData, zeroAddress } from 'viem';
-import { storageAskTypes } from '@agora/sdk';
 import { z } from 'zod';
 
 import type { connect, NetworkFile } from './network-file.js';
@@ -36,23 +38,8 @@ type Connected = ReturnType<typeof connect>;
 const GIB = 1n << 30n;
 const BPS = 10_000n;
 
-const storageAskJsonSchema = z.object({
-  ask: z.object({
-    provider: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
-    token: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
-    pricePerGiBPeriod: z.string().regex(/^\d+$/),
-    maxCollateralPerGiB: z.string().regex(/^\d+$/),
-    maxBytes: z.string().regex(/^\d+$/),
-    maxPeriods: z.number().int(),
-    volume: z.number().int(),
-    expiry: z.string().regex(/^\d+$/),
-    nonce: z.string().regex(/^\d+$/),
-  }),
-  signature: z.string().regex(/^0x[0-9a-fA-F]+$/),
-  endpoint: z.url(),
-});
-
-export type StorageOffer = { ask: StorageAsk; signature: Hex; endpoint: string };
+/** A provider's signed storage ask, where its agent is, and whether the network's matcher holds it too. */
+export type StorageOffer = { ask: StorageAsk; signature: Hex; endpoint: string; atMatcher: boolean };
 
 /** The key file a client keeps for each stored file: without it the data cannot be read. */
 const keyFileSchema = z.object({
@@ -85,44 +72,52 @@ async function providerDirectory(network: NetworkFile): Promise<Map<string, stri
   return endpoints;
 }
 
-/** Signed storage asks of the providers the network knows, checked: signature, token, expiry. */
+/**
+ * Signed storage asks: those the matcher's storage desk holds and those the network's agents serve, checked
+ * (signature, token, expiry), the newest per provider.
+ */
 export async function storageOffers(network: NetworkFile, token: Address): Promise<StorageOffer[]> {
   const market = network.deployment.contracts.storageMarket;
   const now = BigInt(Math.floor(Date.now() / 1000));
-  const offers: StorageOffer[] = [];
-  for (const endpoint of new Set((await providerDirectory(network)).values())) {
+  const candidates: { json: unknown; atMatcher: boolean }[] = [];
+  const getJson = async (url: string) => {
     try {
-      const response = await fetch(`${endpoint}/storage/ask`, { signal: AbortSignal.timeout(10_000) });
-      if (!response.ok) continue;
-      const parsed = storageAskJsonSchema.safeParse(await response.json());
-      if (!parsed.success) continue;
-      const json = parsed.data;
-      const ask: StorageAsk = {
-        provider: json.ask.provider as Address,
-        token: json.ask.token as Address,
-        pricePerGiBPeriod: BigInt(json.ask.pricePerGiBPeriod),
-        maxCollateralPerGiB: BigInt(json.ask.maxCollateralPerGiB),
-        maxBytes: BigInt(json.ask.maxBytes),
-        maxPeriods: json.ask.maxPeriods,
-        volume: json.ask.volume,
-        expiry: BigInt(json.ask.expiry),
-        nonce: BigInt(json.ask.nonce),
-      };
-      if (ask.token.toLowerCase() !== token.toLowerCase() || ask.expiry <= now + 60n) continue;
-      const valid = await verifyTypedData({
-        address: ask.provider,
-        domain: storageMarketDomain(network.chainId, market),
-        types: storageAskTypes,
-        primaryType: 'StorageAsk',
-        message: ask,
-        signature: json.signature as Hex,
-      });
-      if (valid) offers.push({ ask, signature: json.signature as Hex, endpoint: json.endpoint });
+      const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+      return response.ok ? ((await response.json()) as unknown) : undefined;
     } catch {
-      // An agent that does not answer offers nothing.
+      return undefined; // a service that does not answer offers nothing
+    }
+  };
+  const desk = await getJson(`${network.matcherUrl}/storage/asks`);
+  if (Array.isArray(desk)) for (const json of desk) candidates.push({ json, atMatcher: true });
+  for (const endpoint of new Set((await providerDirectory(network)).values())) {
+    const json = await getJson(`${endpoint}/storage/ask`);
+    if (json !== undefined) candidates.push({ json, atMatcher: false });
+  }
+  const offers = new Map<string, StorageOffer>();
+  for (const { json, atMatcher } of candidates) {
+    const parsed = signedStorageAskJsonSchema.safeParse(json);
+    if (!parsed.success || !parsed.data.endpoint) continue;
+    const { ask, signature, endpoint } = parsed.data;
+    if (ask.token.toLowerCase() !== token.toLowerCase() || ask.expiry <= now + 60n) continue;
+    const valid = await verifyTypedData({
+      address: ask.provider,
+      domain: storageMarketDomain(network.chainId, market),
+      types: storageAskTypes,
+      primaryType: 'StorageAsk',
+      message: ask,
+      signature,
+    });
+    if (!valid) continue;
+    const key = ask.provider.toLowerCase();
+    const known = offers.get(key);
+    if (!known || known.ask.nonce < ask.nonce) {
+      offers.set(key, { ask, signature, endpoint, atMatcher });
+    } else if (known.ask.nonce === ask.nonce && atMatcher) {
+      known.atMatcher = true;
     }
   }
-  return offers;
+  return [...offers.values()];
 }
 
 async function uploadTo(endpoint: string, root: Hex, bytes: Uint8Array, onBytes: (sent: number) => void) {
@@ -169,6 +164,8 @@ export type StoreOptions = {
   encrypt: boolean;
   maxPrice?: bigint | undefined;
   collateralPerGiB?: bigint | undefined;
+  /** Fill the asks directly instead of through the matcher (no matcher fee). */
+  direct?: boolean | undefined;
   keyFile?: string | undefined;
 };
 
@@ -230,8 +227,13 @@ export async function storeFile(
     abi: storageMarketAbi,
     functionName: 'params',
   });
+  // Through the matcher when its desk holds every chosen ask (it earns the matcher fee), else filled directly.
+  const viaMatcher = !options.direct && chosen.every((offer) => offer.atMatcher);
   const payment = (price * size + GIB - 1n) / GIB;
-  const unit = payment + (payment * BigInt(params.protocolFeeBps)) / BPS;
+  const unit =
+    payment +
+    (payment * BigInt(params.protocolFeeBps)) / BPS +
+    (viaMatcher ? (payment * BigInt(params.matcherFeeBps)) / BPS : 0n);
   const cost = unit * BigInt(options.periods) * BigInt(options.replicas);
   await ensureStorageFunds(agora, market, token, cost, progress);
 
@@ -248,31 +250,16 @@ export async function storeFile(
     deadline: BigInt(Math.floor(Date.now() / 1000) + 600),
     nonce: BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000)),
   };
-  // The bid is signed although `openDeal` does not need it: the same order could go to a matcher instead.
-  await agora.wallet.signTypedData({
+  const signature = await agora.wallet.signTypedData({
     domain: storageMarketDomain(network.chainId, market),
     types: storageBidTypes,
     primaryType: 'StorageBid',
     message: bid,
   });
-  let receipt;
-  try {
-    const { request } = await agora.publicClient.simulateContract({
-      account: agora.wallet.account,
-      address: market,
-      abi: storageMarketAbi,
-      functionName: 'openDeal',
-      args: [bid, chosen.map((offer) => offer.ask), chosen.map((offer) => offer.signature)],
-    });
-    const hash = await agora.wallet.writeContract(request);
-    receipt = await agora.publicClient.waitForTransactionReceipt({ hash });
-  } catch (error) {
-    throw toAgoraError(error, 'Opening the storage deal');
-  }
-  const [opened] = parseEventLogs({ abi: storageMarketAbi, logs: receipt.logs, eventName: 'DealOpened' });
-  if (!opened) throw new AgoraError(errorCodes.CONTRACT_REVERTED, 'openDeal emitted no DealOpened.');
-  const dealId = opened.args.dealId;
-  progress('deal opened', { dealId, transaction: receipt.transactionHash });
+  const { dealId, transaction } = viaMatcher
+    ? await matchThroughMatcher(network, bid, signature, chosen)
+    : await fillDirectly(agora, market, bid, chosen);
+  progress(viaMatcher ? 'deal matched by the matcher' : 'deal opened', { dealId, transaction });
 
   let keyFile: string | undefined;
   if (key) {
@@ -298,10 +285,54 @@ export async function storeFile(
     encrypted: key !== undefined,
     keyFile,
     providers: chosen.map((offer) => offer.ask.provider),
+    matched: viaMatcher ? 'matcher' : 'direct',
     pricePerGiBPeriod: price,
     periods: options.periods,
     cost,
   };
+}
+
+async function fillDirectly(agora: Connected, market: Address, bid: StorageBid, chosen: StorageOffer[]) {
+  const receipt = await sendStorageWrite(agora, 'Opening the storage deal', {
+    address: market,
+    abi: storageMarketAbi,
+    functionName: 'openDeal',
+    args: [bid, chosen.map((offer) => offer.ask), chosen.map((offer) => offer.signature)],
+  });
+  const [opened] = parseEventLogs({ abi: storageMarketAbi, logs: receipt.logs, eventName: 'DealOpened' });
+  if (!opened) throw new AgoraError(errorCodes.CONTRACT_REVERTED, 'openDeal emitted no DealOpened.');
+  return { dealId: opened.args.dealId, transaction: receipt.transactionHash };
+}
+
+async function matchThroughMatcher(network: NetworkFile, bid: StorageBid, signature: Hex, chosen: StorageOffer[]) {
+  let response: Response;
+  try {
+    response = await fetch(`${network.matcherUrl}/storage/deals`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        bid: storageOrderToJson(bid),
+        signature,
+        providers: chosen.map((offer) => offer.ask.provider),
+      }),
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch (cause) {
+    throw new AgoraError(errorCodes.SERVICE_UNAVAILABLE, `The matcher ${network.matcherUrl} did not answer.`, {
+      cause,
+    });
+  }
+  const body = (await response.json().catch(() => undefined)) as
+    { dealId?: string; transactionHash?: Hex; error?: { code?: string; message?: string } } | undefined;
+  if (!response.ok || !body?.dealId || !body.transactionHash) {
+    const code =
+      Object.values(errorCodes).find((known) => known === body?.error?.code) ?? errorCodes.SERVICE_UNAVAILABLE;
+    throw new AgoraError(
+      code,
+      `The matcher did not open the deal: ${body?.error?.message ?? `HTTP ${response.status}`}`,
+    );
+  }
+  return { dealId: BigInt(body.dealId), transaction: body.transactionHash };
 }
 
 function bar(percent: number): string {
@@ -499,6 +530,7 @@ export async function describeDeal(agora: Connected, network: NetworkFile, dealI
     status: deal.status === dealStatus.active ? 'active' : 'finished',
     root: deal.root,
     client: deal.client,
+    matcher: deal.matcher,
     startBlock: deal.startBlock,
     periodBlocks: deal.periodBlocks,
     windowBlocks: deal.windowBlocks,

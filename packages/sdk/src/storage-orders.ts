@@ -1,4 +1,5 @@
 import type { Address, Hex } from 'viem';
+import { z } from 'zod';
 
 /** The EIP-712 domain the storage market verifies orders against: bound to the chain and the contract. */
 export function storageMarketDomain(chainId: number, market: Address) {
@@ -71,3 +72,53 @@ export type StorageBid = {
   deadline: bigint;
   nonce: bigint;
 };
+
+const hexAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an 0x-prefixed 20-byte hex address') as z.ZodType<Address>;
+const units = z
+  .string()
+  .regex(/^\d+$/, 'a whole number of base units, as a string')
+  .transform((value) => BigInt(value));
+const hexBytes = z.string().regex(/^0x([0-9a-fA-F]{2})*$/, 'hex bytes') as z.ZodType<Hex>;
+
+/** A signed storage ask on the wire (agents serve it, matchers take it): amounts as decimal strings. */
+export const signedStorageAskJsonSchema = z.object({
+  ask: z.object({
+    provider: hexAddress,
+    token: hexAddress,
+    pricePerGiBPeriod: units,
+    maxCollateralPerGiB: units,
+    maxBytes: units,
+    maxPeriods: z.number().int().min(1).max(2 ** 32 - 1),
+    volume: z.number().int().min(1).max(2 ** 32 - 1),
+    expiry: units,
+    nonce: units,
+  }),
+  signature: hexBytes,
+  endpoint: z.url().optional(),
+});
+
+/** A signed storage bid on the wire. */
+export const signedStorageBidJsonSchema = z.object({
+  bid: z.object({
+    client: hexAddress,
+    token: hexAddress,
+    root: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'a 32-byte Merkle root') as z.ZodType<Hex>,
+    size: units,
+    cid: hexBytes,
+    periods: z.number().int().min(1).max(2 ** 32 - 1),
+    replicas: z.number().int().min(1).max(16),
+    maxPricePerGiBPeriod: units,
+    collateralPerGiB: units,
+    deadline: units,
+    nonce: units,
+  }),
+  signature: hexBytes,
+});
+
+export type SignedStorageAsk = { ask: StorageAsk; signature: Hex; endpoint?: string | undefined };
+export type SignedStorageBid = { bid: StorageBid; signature: Hex };
+
+/** An order with its bigints as decimal strings, ready for JSON. */
+export function storageOrderToJson<T extends object>(order: T): unknown {
+  return JSON.parse(JSON.stringify(order, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)));
+}

@@ -21,6 +21,7 @@ const putOptionsSchema = z.object({
     .transform(BigInt)
     .optional(),
   keyFile: z.string().optional(),
+  direct: z.boolean().default(false),
   network: z.string().optional(),
   json: z.boolean().default(false),
 });
@@ -53,6 +54,7 @@ export function registerStore(program: Command): void {
     .option('--max-price <units>', 'highest price per GiB per period')
     .option('--no-encrypt', 'store the bytes as they are (public data)')
     .option('--key-file <file>', 'where to write the key (default: ~/.agora/keys/<cid>.json, or $AGORA_KEYS_DIR)')
+    .option('--direct', "fill the providers' asks yourself instead of through the matcher (no matcher fee)")
     .option('--network <file>', 'network file')
     .option('--json', 'print { dealId, cid, root, size, providers, ... } as JSON')
     .action(async (file: string, raw: Record<string, unknown>) => {
@@ -71,6 +73,7 @@ export function registerStore(program: Command): void {
             encrypt: options.encrypt,
             maxPrice: options.maxPrice,
             keyFile: options.keyFile,
+            direct: options.direct,
           },
           progressReporter(mode),
         );
