@@ -88,8 +88,16 @@ export const signedStorageAskJsonSchema = z.object({
     pricePerGiBPeriod: units,
     maxCollateralPerGiB: units,
     maxBytes: units,
-    maxPeriods: z.number().int().min(1).max(2 ** 32 - 1),
-    volume: z.number().int().min(1).max(2 ** 32 - 1),
+    maxPeriods: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 32 - 1),
+    volume: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 32 - 1),
     expiry: units,
     nonce: units,
   }),
@@ -105,7 +113,11 @@ export const signedStorageBidJsonSchema = z.object({
     root: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'a 32-byte Merkle root') as z.ZodType<Hex>,
     size: units,
     cid: hexBytes,
-    periods: z.number().int().min(1).max(2 ** 32 - 1),
+    periods: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 32 - 1),
     replicas: z.number().int().min(1).max(16),
     maxPricePerGiBPeriod: units,
     collateralPerGiB: units,
@@ -120,5 +132,7 @@ export type SignedStorageBid = { bid: StorageBid; signature: Hex };
 
 /** An order with its bigints as decimal strings, ready for JSON. */
 export function storageOrderToJson<T extends object>(order: T): unknown {
-  return JSON.parse(JSON.stringify(order, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)));
+  return JSON.parse(
+    JSON.stringify(order, (_, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)),
+  );
 }
