@@ -182,7 +182,14 @@ export async function storeFile(
   const key = options.encrypt ? generateStorageKey() : undefined;
   const stored = key ? encryptFile(plaintext, key) : plaintext;
   if (key) progress('encrypted with XChaCha20-Poly1305', { bytes: stored.length });
-  const tree = buildMerkleTree(stored);
+  let said = 0;
+  const tree = buildMerkleTree(stored, (fraction) => {
+    // Large files take seconds to hash: say how far it got every tenth.
+    if (fraction >= said + 0.1) {
+      said = Math.floor(fraction * 10) / 10;
+      progress(`hashing ${bar(Math.round(fraction * 100))} ${Math.round(fraction * 100)}%`);
+    }
+  });
   const cid = (await cidOf(stored)).toString();
   progress('Merkle tree built', { root: tree.root, segments: tree.leafCount, depth: tree.depth, cid });
 

@@ -72,8 +72,11 @@ export function segmentOf(data: Uint8Array, index: number): Uint8Array {
   return padded;
 }
 
-/** Builds the tree of `data`. Our own code: the tree is the product's proof format, and no library builds this one. */
-export function buildMerkleTree(data: Uint8Array): MerkleTree {
+/**
+ * Builds the tree of `data`. Our own code: the tree is the product's proof format, and no library builds this one.
+ * `onProgress` hears the share of the hashing done so far (leaves and inner nodes), every 64 Ki hashes.
+ */
+export function buildMerkleTree(data: Uint8Array, onProgress?: (fraction: number) => void): MerkleTree {
   if (data.length === 0) {
     throw new AgoraError(errorCodes.INVALID_ARGUMENT, 'Cannot build a storage tree over an empty file.');
   }
@@ -86,16 +89,19 @@ export function buildMerkleTree(data: Uint8Array): MerkleTree {
   const whole = Math.floor(data.length / SEGMENT_SIZE);
   for (let i = 0; i < whole; i++) {
     hashInto(data.subarray(i * SEGMENT_SIZE, (i + 1) * SEGMENT_SIZE), leaves, i * 32);
+    if (onProgress && (i & 0xffff) === 0xffff) onProgress(i / (2 * leafCount));
   }
   if (whole < leafCount) hashInto(segmentOf(data, whole), leaves, whole * 32);
 
   const levels = [leaves];
   let level = leaves;
+  let inner = 0;
   for (let k = 0; k < depth; k++) {
     const count = level.length / 32;
     const upCount = Math.ceil(count / 2);
     const up = new Uint8Array(upCount * 32);
     for (let i = 0; i < upCount; i++) {
+      if (onProgress && (++inner & 0xffff) === 0) onProgress((leafCount + inner) / (2 * leafCount));
       const left = 2 * i;
       if (left + 1 < count) {
         hashInto(level.subarray(left * 32, left * 32 + 64), up, i * 32);

@@ -45,6 +45,16 @@ describe('storage Merkle tree', () => {
     }
   });
 
+  it('reports its progress while hashing a large file, rising to the end', () => {
+    const data = new Uint8Array(64 * 300_000);
+    const seen: number[] = [];
+    buildMerkleTree(data, (fraction) => seen.push(fraction));
+    expect(seen.length).toBeGreaterThanOrEqual(8);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(seen.at(-1)).toBeGreaterThan(0.9);
+    expect(seen.at(-1)).toBeLessThanOrEqual(1);
+  });
+
   it('refuses an empty file and a segment that does not exist', async () => {
     expect(() => buildMerkleTree(new Uint8Array(0))).toThrow(/empty file/);
     const data = new Uint8Array(100);
