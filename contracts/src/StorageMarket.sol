@@ -201,7 +201,7 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
         if (msg.sender != terms.client) revert StorageNotClient(msg.sender, terms.client);
         if (block.timestamp > deadline) revert StorageRenewalExpired(deadline);
         if (extraPeriods == 0 || block.number >= _periodEnd(terms, terms.periods - 1)) {
-            revert StorageInvalidBid();
+            revert StorageInvalidRenewal(dealId);
         }
         if (consents.length != terms.replicas) {
             revert StorageConsentCountMismatch(consents.length, terms.replicas);

@@ -521,6 +521,9 @@ contract StorageMarketTest is StorageFixture {
         vm.expectRevert();
         vm.prank(client);
         market.renew(dealId, 4, deadline, consents);
+        vm.expectRevert(abi.encodeWithSelector(IStorageMarket.StorageInvalidRenewal.selector, dealId));
+        vm.prank(client);
+        market.renew(dealId, 0, deadline, consents);
         vm.warp(deadline + 1);
         vm.expectRevert(abi.encodeWithSelector(IStorageMarket.StorageRenewalExpired.selector, deadline));
         vm.prank(client);

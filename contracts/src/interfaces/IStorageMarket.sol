@@ -99,6 +99,7 @@ interface IStorageMarket is IEscrow {
     error StorageDealNotOver(uint256 dealId, uint256 endsAt);
     error StorageNothingToCancel(uint256 dealId);
     error StorageRenewalExpired(uint64 deadline);
+    error StorageInvalidRenewal(uint256 dealId);
     error StorageConsentCountMismatch(uint256 consents, uint8 replicas);
     error StorageParamOutOfBounds(bytes32 param, uint256 value, uint256 min, uint256 max);
 

@@ -338,6 +338,11 @@ const explanations: Record<string, Explained> = {
     ([dealId]) => `Deal ${text(dealId)} is in its last period; there is nothing left to cancel.`,
   ],
   StorageRenewalExpired: [errorCodes.ORDER_EXPIRED, ([deadline]) => `The renewal consents expired at ${at(deadline)}.`],
+  StorageInvalidRenewal: [
+    errorCodes.DEAL_STATE_INVALID,
+    ([dealId]) =>
+      `A renewal adds at least one period to a deal that has not ended; deal ${text(dealId)} cannot take it.`,
+  ],
   StorageConsentCountMismatch: [
     errorCodes.ORDER_INVALID,
     ([consents, replicas]) => `${text(consents)} consents for a deal of ${text(replicas)} slots.`,
