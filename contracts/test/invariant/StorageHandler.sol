@@ -33,6 +33,13 @@ contract StorageHandler is CommonBase, StdCheats, StdUtils {
     uint256 public periodsProvenTwice;
     uint256 public invalidProofsAccepted;
     uint256 public proofs;
+    /// @dev How often each money path ran, so a run that never reached one shows in the call summary.
+    uint256 public misses;
+    uint256 public repairs;
+    uint256 public claims;
+    uint256 public cancels;
+    uint256 public renewals;
+    uint256 public finishes;
 
     constructor(
         StorageMarket market_,
@@ -73,7 +80,7 @@ contract StorageHandler is CommonBase, StdCheats, StdUtils {
 
     function open(uint256 replicasSeed, uint256 periodsSeed, uint256 firstSeed) external {
         uint8 replicas = uint8(bound(replicasSeed, 1, 3));
-        uint32 periods = uint32(bound(periodsSeed, 1, 6));
+        uint32 periods = uint32(bound(periodsSeed, 1, 12));
         uint256 first = bound(firstSeed, 0, providers.length - 1);
         StorageBid memory bid = StorageBid({
             client: client,
@@ -138,16 +145,31 @@ contract StorageHandler is CommonBase, StdCheats, StdUtils {
         (uint256 dealId, uint256 index, bool found) = _pick(dealSeed, indexSeed);
         if (!found) return;
         IStorageMarket.Slot memory slot = market.slot(dealId, index);
+        // The provider goes silent: time passes to the end of its window.
+        if (slot.provider != address(0) && market.deal(dealId).status == DealStatus.Active) {
+            uint256 closesAt = market.challengeOf(dealId, index).closesAt;
+            if (block.number <= closesAt && closesAt - block.number < 200) vm.roll(closesAt + 1);
+        }
         try market.reportMissed(dealId, index) {
             paidPeriods[slot.provider] += slot.earned;
+            ++misses;
         } catch {}
     }
 
     function repair(uint256 dealSeed, uint256 indexSeed, uint256 providerSeed) external {
         (uint256 dealId, uint256 index, bool found) = _pick(dealSeed, indexSeed);
         if (!found) return;
-        vm.prank(providers[bound(providerSeed, 0, providers.length - 1)]);
-        try market.repair(dealId, index) {} catch {}
+        // A provider that holds no slot of the deal, starting from a random one.
+        uint256 start = bound(providerSeed, 0, providers.length - 1);
+        address taker = providers[start];
+        for (uint256 i = 0; i < providers.length; ++i) {
+            taker = providers[(start + i) % providers.length];
+            if (!_holds(dealId, taker)) break;
+        }
+        vm.prank(taker);
+        try market.repair(dealId, index) {
+            ++repairs;
+        } catch {}
     }
 
     function claim(uint256 dealSeed, uint256 indexSeed) external {
@@ -156,6 +178,7 @@ contract StorageHandler is CommonBase, StdCheats, StdUtils {
         IStorageMarket.Slot memory slot = market.slot(dealId, index);
         try market.claim(dealId, index) {
             paidPeriods[slot.provider] += slot.earned;
+            ++claims;
         } catch {}
     }
 
@@ -163,7 +186,9 @@ contract StorageHandler is CommonBase, StdCheats, StdUtils {
         (uint256 dealId,, bool found) = _pick(dealSeed, 0);
         if (!found) return;
         vm.prank(client);
-        try market.cancel(dealId) {} catch {}
+        try market.cancel(dealId) {
+            ++cancels;
+        } catch {}
     }
 
     function renew(uint256 dealSeed, uint256 extraSeed) external {
@@ -180,7 +205,9 @@ contract StorageHandler is CommonBase, StdCheats, StdUtils {
             if (provider != address(0)) consents[i] = _sign(_keyOf(provider), digest);
         }
         vm.prank(client);
-        try market.renew(dealId, extra, deadline, consents) {} catch {}
+        try market.renew(dealId, extra, deadline, consents) {
+            ++renewals;
+        } catch {}
     }
 
     function finish(uint256 dealSeed) external {
@@ -196,6 +223,7 @@ contract StorageHandler is CommonBase, StdCheats, StdUtils {
             before[i] = market.slot(dealId, i);
         }
         try market.finish(dealId) {
+            ++finishes;
             for (uint256 i = 0; i < before.length; ++i) {
                 paidPeriods[before[i].provider] += before[i].earned;
             }
@@ -217,6 +245,14 @@ contract StorageHandler is CommonBase, StdCheats, StdUtils {
         dealId = bound(dealSeed, 1, count);
         index = bound(indexSeed, 0, market.deal(dealId).replicas - 1);
         found = true;
+    }
+
+    function _holds(uint256 dealId, address provider) internal view returns (bool) {
+        uint256 replicas = market.deal(dealId).replicas;
+        for (uint256 i = 0; i < replicas; ++i) {
+            if (market.slot(dealId, i).provider == provider) return true;
+        }
+        return false;
     }
 
     function _keyOf(address provider) internal view returns (uint256) {

@@ -63,7 +63,7 @@ contract StorageMarketInvariantTest is StorageFixture {
     }
 
     /// @notice Every deal reaches a final state through `finish`, which anyone can call, and then holds nothing.
-    function afterInvariant() public {
+    function afterInvariant() public virtual {
         vm.roll(block.number + 100 * PERIOD_BLOCKS);
         for (uint256 id = 1; id <= market.dealCount(); ++id) {
             if (market.deal(id).status == DealStatus.Active) handler.finishDeal(id);
