@@ -10,6 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
+import { findClang } from './clang.js';
+
 const run = promisify(execFile);
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const output = path.join(root, 'build', 'secp256k1.wasm');
@@ -41,18 +43,6 @@ const flags = [
   // The context's tables are built on a deep stack.
   '-Wl,-z,stack-size=4194304',
 ];
-
-async function findClang(): Promise<{ command: string; version: string } | undefined> {
-  for (const command of [process.env.WASI_CC, 'clang-14', 'clang'].filter((c): c is string => Boolean(c))) {
-    try {
-      const { stdout } = await run(command, ['--version']);
-      return { command, version: stdout.split('\n')[0] ?? command };
-    } catch {
-      // not this one
-    }
-  }
-  return undefined;
-}
 
 const clang = await findClang();
 if (!clang) {

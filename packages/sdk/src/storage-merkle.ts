@@ -1,3 +1,6 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+
 import { createKeccak } from 'hash-wasm';
 import { type Hex, bytesToHex } from 'viem';
 
@@ -36,6 +39,46 @@ function hashInto(input: Uint8Array, out: Uint8Array, offset: number): void {
   keccak.update(input);
   out.set(keccak.digest('binary'), offset);
 }
+
+/** Hashes `count` consecutive 64-byte inputs of `input` into `out` (32 bytes each, from `offset`). */
+type HashMany = (input: Uint8Array, count: number, out: Uint8Array, offset: number) => void;
+
+const hashManyOneByOne: HashMany = (input, count, out, offset) => {
+  for (let i = 0; i < count; i++) hashInto(input.subarray(i * 64, i * 64 + 64), out, offset + i * 32);
+};
+
+/** Our WebAssembly build (scripts/build-merkle-keccak.ts) when it exists; it hashes in batches of 64 Ki. */
+async function loadBatchHasher(): Promise<HashMany | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(fileURLToPath(new URL('../build/merkle-keccak.wasm', import.meta.url)));
+  } catch {
+    return undefined;
+  }
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>));
+  const kernel = instance.exports as {
+    memory: WebAssembly.Memory;
+    buffer_address(): number;
+    batch_size(): number;
+    hash_batch(count: number): void;
+  };
+  const base = kernel.buffer_address();
+  const batch = kernel.batch_size();
+  return (input, count, out, offset) => {
+    const memory = new Uint8Array(kernel.memory.buffer);
+    for (let done = 0; done < count; done += batch) {
+      const n = Math.min(batch, count - done);
+      memory.set(input.subarray(done * 64, (done + n) * 64), base);
+      kernel.hash_batch(n);
+      out.set(memory.subarray(base, base + n * 32), offset + done * 32);
+    }
+  };
+}
+
+const batchHasher = await loadBatchHasher();
+
+/** Which keccak builds storage trees here: our WebAssembly kernel, or hash-wasm one hash at a time. */
+export const merkleHasher: 'kernel' | 'hash-wasm' = batchHasher ? 'kernel' : 'hash-wasm';
 
 /** Zero-subtree hashes: `zeroHashes[k]` is the root of 2^k zero leaves. */
 const zeroHashes: Uint8Array[] = [new Uint8Array(32)];
@@ -77,6 +120,15 @@ export function segmentOf(data: Uint8Array, index: number): Uint8Array {
  * `onProgress` hears the share of the hashing done so far (leaves and inner nodes), every 64 Ki hashes.
  */
 export function buildMerkleTree(data: Uint8Array, onProgress?: (fraction: number) => void): MerkleTree {
+  return buildWith(batchHasher ?? hashManyOneByOne, data, onProgress);
+}
+
+/** The same tree built with hash-wasm alone: the reference the kernel is tested against. */
+export function buildMerkleTreeWithHashWasm(data: Uint8Array): MerkleTree {
+  return buildWith(hashManyOneByOne, data);
+}
+
+function buildWith(hashMany: HashMany, data: Uint8Array, onProgress?: (fraction: number) => void): MerkleTree {
   if (data.length === 0) {
     throw new AgoraError(errorCodes.INVALID_ARGUMENT, 'Cannot build a storage tree over an empty file.');
   }
@@ -87,9 +139,12 @@ export function buildMerkleTree(data: Uint8Array, onProgress?: (fraction: number
   }
   const leaves = new Uint8Array(leafCount * 32);
   const whole = Math.floor(data.length / SEGMENT_SIZE);
-  for (let i = 0; i < whole; i++) {
-    hashInto(data.subarray(i * SEGMENT_SIZE, (i + 1) * SEGMENT_SIZE), leaves, i * 32);
-    if (onProgress && (i & 0xffff) === 0xffff) onProgress(i / (2 * leafCount));
+  // In runs of 64 Ki segments (4 MiB), reporting after each.
+  const run = 0x10000;
+  for (let i = 0; i < whole; i += run) {
+    const n = Math.min(run, whole - i);
+    hashMany(data.subarray(i * SEGMENT_SIZE, (i + n) * SEGMENT_SIZE), n, leaves, i * 32);
+    onProgress?.((i + n) / (2 * leafCount));
   }
   if (whole < leafCount) hashInto(segmentOf(data, whole), leaves, whole * 32);
 
@@ -98,19 +153,21 @@ export function buildMerkleTree(data: Uint8Array, onProgress?: (fraction: number
   let inner = 0;
   for (let k = 0; k < depth; k++) {
     const count = level.length / 32;
-    const upCount = Math.ceil(count / 2);
-    const up = new Uint8Array(upCount * 32);
-    for (let i = 0; i < upCount; i++) {
-      if (onProgress && (++inner & 0xffff) === 0) onProgress((leafCount + inner) / (2 * leafCount));
-      const left = 2 * i;
-      if (left + 1 < count) {
-        hashInto(level.subarray(left * 32, left * 32 + 64), up, i * 32);
-      } else {
-        const pair = new Uint8Array(64);
-        pair.set(level.subarray(left * 32, left * 32 + 32), 0);
-        pair.set(zeroHash(k), 32);
-        hashInto(pair, up, i * 32);
-      }
+    const pairs = Math.floor(count / 2);
+    const up = new Uint8Array(Math.ceil(count / 2) * 32);
+    // Whole pairs lie side by side in the level: 64 bytes each, hashed in runs.
+    for (let i = 0; i < pairs; i += run) {
+      const n = Math.min(run, pairs - i);
+      hashMany(level.subarray(i * 64, (i + n) * 64), n, up, i * 32);
+      inner += n;
+      onProgress?.((leafCount + inner) / (2 * leafCount));
+    }
+    if (count % 2 === 1) {
+      // The last node has no sibling with data below it: its sibling is the zero subtree.
+      const pair = new Uint8Array(64);
+      pair.set(level.subarray((count - 1) * 32, count * 32), 0);
+      pair.set(zeroHash(k), 32);
+      hashInto(pair, up, pairs * 32);
     }
     levels.push(up);
     level = up;

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import {
   BLOCK_SIZE,
   buildMerkleTree,
+  buildMerkleTreeWithHashWasm,
+  merkleHasher,
   proveSegment,
   proveStoredSegment,
   rootOfProof,
@@ -42,6 +44,19 @@ describe('storage Merkle tree', () => {
         expect(rootOfProof(proof)).toBe(tree.root);
       }
       expect(Math.max(...reads)).toBeLessThanOrEqual(BLOCK_SIZE);
+    }
+  });
+
+  it('builds with our keccak kernel (the test setup builds it with clang), the same tree as hash-wasm', () => {
+    expect(merkleHasher).toBe('kernel');
+    for (const size of [64, 65, 64 * 0x10000 + 64 * 3 + 7, 5_000_000]) {
+      const data = new Uint8Array(randomBytes(size));
+      const tree = buildMerkleTree(data);
+      const reference = buildMerkleTreeWithHashWasm(data);
+      expect(tree.root).toBe(reference.root);
+      expect(tree.levels.map((level) => Buffer.from(level).toString('hex'))).toEqual(
+        reference.levels.map((level) => Buffer.from(level).toString('hex')),
+      );
     }
   });
 
