@@ -178,6 +178,7 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
         dataDir: config.dataDir,
         terms: { token: config.ask.token, ...config.storage },
         startBlock: config.deployment.startBlock,
+        confirmations: config.chain.confirmations,
         endpoint: () => endpoint,
         matchers: config.matchers,
         logger,

@@ -92,6 +92,8 @@ export async function createStorageRole(options: {
   dataDir: string;
   terms: StorageTerms;
   startBlock: number;
+  /** Blocks a DealOpened must be under before the agent takes the deal. */
+  confirmations: number;
   endpoint: () => string;
   /** Where other providers' agents are reached: the matchers' `/providers` directories. */
   matchers: string[];
@@ -459,16 +461,18 @@ export async function createStorageRole(options: {
       if (block === lastBlock) return;
       lastBlock = block;
       const from = BigInt(state.read().cursor + 1);
-      if (from <= block) {
+      // New deals are taken once they are `confirmations` deep; a deal a reorg undoes then reads as not active.
+      const settled = block - BigInt(options.confirmations);
+      if (from <= settled) {
         const opened = await chain.publicClient.getContractEvents({
           address: market,
           abi: storageMarketAbi,
           eventName: 'DealOpened',
           fromBlock: from,
-          toBlock: block,
+          toBlock: settled,
         });
         await state.update((draft) => {
-          draft.cursor = Number(block);
+          draft.cursor = Number(settled);
           for (const event of opened) {
             const id = String(event.args.dealId);
             if (!draft.deals.includes(id)) draft.deals.push(id);
