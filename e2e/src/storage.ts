@@ -5,6 +5,7 @@ import {
   type MerkleTree,
   type StorageAsk,
   type StorageBid,
+  createAgoraClient,
   proveSegment,
   storageAskTypes,
   storageBidTypes,
@@ -24,35 +25,20 @@ export function storageMarketOf(network: Network): Address {
 
 /** Mints test dollars to `wallet` and deposits them into the storage market's escrow. */
 export async function fundStorage(network: Network, wallet: Wallet, amount: bigint): Promise<void> {
-  const market = storageMarketOf(network);
-  const account = wallet.account.address;
   await send(
     network,
     wallet.writeContract({
       address: network.usd,
       abi: testStablecoinAbi,
       functionName: 'mint',
-      args: [account, amount],
+      args: [wallet.account.address, amount],
     }),
   );
-  await send(
-    network,
-    wallet.writeContract({
-      address: network.usd,
-      abi: testStablecoinAbi,
-      functionName: 'approve',
-      args: [market, amount],
-    }),
-  );
-  await send(
-    network,
-    wallet.writeContract({
-      address: market,
-      abi: storageMarketAbi,
-      functionName: 'deposit',
-      args: [network.usd, account, amount],
-    }),
-  );
+  await createAgoraClient({
+    publicClient: network.publicClient,
+    wallet,
+    deployment: network.deployment,
+  }).storageDeposit(network.usd, amount);
 }
 
 let nextNonce = 1n;

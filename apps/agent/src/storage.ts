@@ -301,6 +301,8 @@ export async function createStorageRole(options: {
       }
     }
     if (!terms.repair) return true;
+    // Read once for the deal, after the holding bookkeeping above: it never repairs a deal it failed.
+    const failedHere = state.read().lost.includes(id);
     for (const [index, slot] of slots.entries()) {
       if (index === mine) continue;
       const holding = slot.state === slotState.active || slot.state === slotState.repaired;
@@ -321,7 +323,6 @@ export async function createStorageRole(options: {
         continue;
       }
       const currentPeriod = (next - BigInt(deal.startBlock)) / BigInt(deal.periodBlocks);
-      const failedHere = state.read().lost.includes(id);
       if (slot.state === slotState.repairing && mine < 0 && !failedHere && currentPeriod + 1n < BigInt(deal.periods)) {
         if (BigInt(deal.leafCount) * 64n > terms.maxBytes) continue;
         const holders = slots.filter((s) => s.provider !== zeroAddress).map((s) => s.provider);

@@ -459,7 +459,7 @@ export async function startMatcher(
     }
   };
   app.post('/asks', async (c) => answer(async () => admitAsk(await readJson(c.req.raw)), 'ask'));
-  createStorageDesk({ publicClient, wallet, deployment, logger }).routes(app, answer);
+  createStorageDesk({ publicClient, wallet, deployment, logger }).routes(app, answer, readJson);
   app.post('/bids', async (c) => answer(async () => admitBid(await readJson(c.req.raw)), 'bid'));
   app.get('/bids/:hash', (c) => {
     const hash = c.req.param('hash').toLowerCase();

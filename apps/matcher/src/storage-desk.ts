@@ -7,6 +7,7 @@ import type { Logger } from '@agora/service';
 import {
   type Deployment,
   type SignedStorageAsk,
+  sendWrite,
   signedStorageAskJsonSchema,
   signedStorageBidJsonSchema,
   storageAskTypes,
@@ -118,15 +119,12 @@ export function createStorageDesk(options: {
     });
     let receipt;
     try {
-      const { request } = await publicClient.simulateContract({
-        account: wallet.account,
+      receipt = await sendWrite(publicClient, wallet, {
         address: market,
         abi: storageMarketAbi,
         functionName: 'matchDeal',
         args: [bid, signature, chosen.map((offer) => offer.ask), chosen.map((offer) => offer.signature)],
       });
-      const hash = await wallet.writeContract(request);
-      receipt = await publicClient.waitForTransactionReceipt({ hash });
     } catch (error) {
       throw toAgoraError(error, 'Matching the storage deal');
     }
@@ -141,8 +139,11 @@ export function createStorageDesk(options: {
 
   return {
     /** Mounts `POST /storage/asks`, `GET /storage/asks` and `POST /storage/deals` with the matcher's answers. */
-    routes(app: Hono, answer: (work: () => Promise<unknown>, kind: 'ask' | 'bid') => Promise<Response>) {
-      const readJson = async (request: Request) => (await request.json().catch(() => undefined)) as unknown;
+    routes(
+      app: Hono,
+      answer: (work: () => Promise<unknown>, kind: 'ask' | 'bid') => Promise<Response>,
+      readJson: (request: Request) => Promise<unknown>,
+    ) {
       app.post('/storage/asks', async (c) => answer(async () => admitAsk(await readJson(c.req.raw)), 'ask'));
       app.get('/storage/asks', (c) => c.json(offers()));
       app.post('/storage/deals', async (c) => answer(async () => openDeal(await readJson(c.req.raw)), 'bid'));

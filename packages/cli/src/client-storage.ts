@@ -21,11 +21,10 @@ import {
   storageOrderToJson,
   dealStatus,
   readDeal,
+  slotState,
   storageBidTypes,
   storageMarketAbi,
   storageMarketDomain,
-  testStablecoinAbi,
-  toAgoraError,
 } from '@agora/sdk';
 import { type Address, type Hex, bytesToHex, hexToBytes, parseEventLogs, verifyTypedData, zeroAddress } from 'viem';
 import { z } from 'zod';
@@ -190,7 +189,8 @@ export async function storeFile(
       progress(`hashing ${bar(Math.round(fraction * 100))} ${Math.round(fraction * 100)}%`);
     }
   });
-  const cid = (await cidOf(stored)).toString();
+  const storedCid = await cidOf(stored);
+  const cid = storedCid.toString();
   progress('Merkle tree built', { root: tree.root, segments: tree.leafCount, depth: tree.depth, cid });
 
   const token = network.token;
@@ -242,14 +242,14 @@ export async function storeFile(
     (payment * BigInt(params.protocolFeeBps)) / BPS +
     (viaMatcher ? (payment * BigInt(params.matcherFeeBps)) / BPS : 0n);
   const cost = unit * BigInt(options.periods) * BigInt(options.replicas);
-  await ensureStorageFunds(agora, market, token, cost, progress);
+  await ensureStorageFunds(agora, token, cost, progress);
 
   const bid: StorageBid = {
     client: agora.account,
     token,
     root: tree.root,
     size,
-    cid: bytesToHex((await cidOf(stored)).bytes),
+    cid: bytesToHex(storedCid.bytes),
     periods: options.periods,
     replicas: options.replicas,
     maxPricePerGiBPeriod: price,
@@ -265,7 +265,7 @@ export async function storeFile(
   });
   const { dealId, transaction } = viaMatcher
     ? await matchThroughMatcher(network, bid, signature, chosen)
-    : await fillDirectly(agora, market, bid, chosen);
+    : await fillDirectly(agora, bid, chosen);
   progress(viaMatcher ? 'deal matched by the matcher' : 'deal opened', { dealId, transaction });
 
   let keyFile: string | undefined;
@@ -299,13 +299,12 @@ export async function storeFile(
   };
 }
 
-async function fillDirectly(agora: Connected, market: Address, bid: StorageBid, chosen: StorageOffer[]) {
-  const receipt = await sendStorageWrite(agora, 'Opening the storage deal', {
-    address: market,
-    abi: storageMarketAbi,
-    functionName: 'openDeal',
-    args: [bid, chosen.map((offer) => offer.ask), chosen.map((offer) => offer.signature)],
-  });
+async function fillDirectly(agora: Connected, bid: StorageBid, chosen: StorageOffer[]) {
+  const receipt = await agora.openDeal(
+    bid,
+    chosen.map((offer) => offer.ask),
+    chosen.map((offer) => offer.signature),
+  );
   const [opened] = parseEventLogs({ abi: storageMarketAbi, logs: receipt.logs, eventName: 'DealOpened' });
   if (!opened) throw new AgoraError(errorCodes.CONTRACT_REVERTED, 'openDeal emitted no DealOpened.');
   return { dealId: opened.args.dealId, transaction: receipt.transactionHash };
@@ -347,41 +346,18 @@ function bar(percent: number): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(20 - filled)}]`;
 }
 
-async function ensureStorageFunds(agora: Connected, market: Address, token: Address, cost: bigint, progress: Progress) {
-  const { free } = await agora.publicClient.readContract({
-    address: market,
-    abi: storageMarketAbi,
-    functionName: 'balanceOf',
-    args: [token, agora.account],
-  });
+async function ensureStorageFunds(agora: Connected, token: Address, cost: bigint, progress: Progress) {
+  const { free } = await agora.storageBalance(token);
   if (free >= cost) return;
   const needed = cost - free;
-  const held = await agora.publicClient.readContract({
-    address: token,
-    abi: testStablecoinAbi,
-    functionName: 'balanceOf',
-    args: [agora.account],
-  });
+  const held = await agora.tokenBalance(token);
   if (held < needed) {
     throw new AgoraError(
       errorCodes.INSUFFICIENT_FUNDS,
       `The deal costs ${cost} base units; the storage escrow holds ${free} and the wallet ${held}. Add at least ${needed - held} to the wallet.`,
     );
   }
-  const approval = await agora.wallet.writeContract({
-    address: token,
-    abi: testStablecoinAbi,
-    functionName: 'approve',
-    args: [market, needed],
-  });
-  await agora.publicClient.waitForTransactionReceipt({ hash: approval });
-  const deposit = await agora.wallet.writeContract({
-    address: market,
-    abi: storageMarketAbi,
-    functionName: 'deposit',
-    args: [token, agora.account, needed],
-  });
-  await agora.publicClient.waitForTransactionReceipt({ hash: deposit });
+  await agora.storageDeposit(token, needed);
   progress('deposited into the storage escrow', { amount: needed });
 }
 
@@ -531,7 +507,7 @@ export async function describeDeal(agora: Connected, network: NetworkFile, dealI
       };
     });
   const block = await agora.publicClient.getBlockNumber();
-  const names = ['none', 'active', 'repairing', 'repaired', 'closed'];
+  const names = Object.keys(slotState);
   return {
     dealId,
     status: deal.status === dealStatus.active ? 'active' : 'finished',
@@ -557,32 +533,9 @@ export async function describeDeal(agora: Connected, network: NetworkFile, dealI
   };
 }
 
-async function sendStorageWrite(
-  agora: Connected,
-  action: string,
-  request: Parameters<Connected['publicClient']['simulateContract']>[0],
-) {
-  try {
-    const { request: prepared } = await agora.publicClient.simulateContract({
-      ...request,
-      account: agora.wallet.account,
-    });
-    const hash = await agora.wallet.writeContract(prepared as never);
-    return await agora.publicClient.waitForTransactionReceipt({ hash });
-  } catch (error) {
-    throw toAgoraError(error, action);
-  }
-}
-
 /** Ends a deal after the current period; the later periods come back to the client's escrow. */
-export async function cancelDeal(agora: Connected, network: NetworkFile, dealId: bigint) {
-  const market = network.deployment.contracts.storageMarket;
-  const receipt = await sendStorageWrite(agora, `Cancelling deal ${dealId}`, {
-    address: market,
-    abi: storageMarketAbi,
-    functionName: 'cancel',
-    args: [dealId],
-  });
+export async function cancelDeal(agora: Connected, dealId: bigint) {
+  const receipt = await agora.cancelDeal(dealId);
   const [cancelled] = parseEventLogs({ abi: storageMarketAbi, logs: receipt.logs, eventName: 'DealCancelled' });
   return { dealId, periods: cancelled?.args.periods ?? 0n, refund: cancelled?.args.refund ?? 0n };
 }
@@ -636,13 +589,8 @@ export async function renewDeal(
     (deal.payment * BigInt(deal.protocolFeeBps)) / BPS +
     (deal.payment * BigInt(deal.matcherFeeBps)) / BPS;
   const cost = unit * BigInt(extraPeriods) * BigInt(deal.replicas);
-  await ensureStorageFunds(agora, market, deal.token, cost, progress);
-  const receipt = await sendStorageWrite(agora, `Renewing deal ${dealId}`, {
-    address: market,
-    abi: storageMarketAbi,
-    functionName: 'renew',
-    args: [dealId, extraPeriods, deadline, consents],
-  });
+  await ensureStorageFunds(agora, deal.token, cost, progress);
+  const receipt = await agora.renewDeal(dealId, extraPeriods, deadline, consents);
   const [renewed] = parseEventLogs({ abi: storageMarketAbi, logs: receipt.logs, eventName: 'DealRenewed' });
   return { dealId, periods: renewed?.args.periods ?? 0n, cost: renewed?.args.cost ?? cost };
 }

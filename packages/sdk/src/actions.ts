@@ -19,9 +19,10 @@ import {
 
 import { toAgoraError } from './contract-errors.js';
 import type { Deployment } from './deploy.js';
-import { agoraTokenAbi, computeMarketAbi, providerRegistryAbi } from './generated/contracts.js';
+import { agoraTokenAbi, computeMarketAbi, providerRegistryAbi, storageMarketAbi } from './generated/contracts.js';
 import { type Ask, type Bid, type Task, askTypes, bidTypes, computeMarketDomain, decodeTaskRecord } from './orders.js';
 import { type Resources, encodeResources } from './resources.js';
+import type { StorageAsk, StorageBid } from './storage-orders.js';
 
 export type AgoraWallet = WalletClient<Transport, Chain, Account>;
 export type SignedAsk = { ask: Ask; signature: Hex };
@@ -69,6 +70,7 @@ export type AgoraClientOptions = {
  */
 export function createAgoraClient({ publicClient, wallet, deployment }: AgoraClientOptions) {
   const market = deployment.contracts.computeMarket;
+  const storageMarket = deployment.contracts.storageMarket;
   const registry = deployment.contracts.providerRegistry;
   const stakeToken = deployment.contracts.agoraToken;
 
@@ -367,6 +369,46 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
     /** Moves free escrow balance back to the wallet. */
     withdraw: (token: Address, amount: bigint) =>
       write({ address: market, abi: computeMarketAbi, functionName: 'withdraw', args: [token, amount] }),
+
+    // Storage (the storage market keeps an escrow of its own).
+    /** Moves `amount` of `token` from the wallet into the storage market's escrow (approving it first when needed). */
+    storageDeposit: async (token: Address, amount: bigint, to?: Address) => {
+      await ensureAllowance(token, storageMarket, amount);
+      return write({
+        address: storageMarket,
+        abi: storageMarketAbi,
+        functionName: 'deposit',
+        args: [token, me(to), amount],
+      });
+    },
+    storageBalance: (token: Address, account?: Address) =>
+      read('storage escrow balance', () =>
+        publicClient.readContract({
+          address: storageMarket,
+          abi: storageMarketAbi,
+          functionName: 'balanceOf',
+          args: [token, me(account)],
+        }),
+      ),
+    /** Opens a deal by filling signed storage asks directly (no matcher, no matcher fee). */
+    openDeal: (bid: StorageBid, asks: StorageAsk[], askSignatures: Hex[]) =>
+      write({
+        address: storageMarket,
+        abi: storageMarketAbi,
+        functionName: 'openDeal',
+        args: [bid, asks, askSignatures],
+      }),
+    /** Ends a deal after the current period; the later periods are refunded. */
+    cancelDeal: (dealId: bigint) =>
+      write({ address: storageMarket, abi: storageMarketAbi, functionName: 'cancel', args: [dealId] }),
+    /** Adds `extraPeriods`, with every slot provider's signed consent (empty bytes for a slot under repair). */
+    renewDeal: (dealId: bigint, extraPeriods: number, deadline: bigint, consents: Hex[]) =>
+      write({
+        address: storageMarket,
+        abi: storageMarketAbi,
+        functionName: 'renew',
+        args: [dealId, extraPeriods, deadline, consents],
+      }),
 
     // Providers.
     register: (resources: Resources, metadataCid: Hex) =>

@@ -159,7 +159,7 @@ export function registerStore(program: Command): void {
       try {
         const id = parse(dealIdSchema, dealId);
         const network = await readNetworkFile(raw.network);
-        const cancelled = await cancelDeal(connect(network), network, id);
+        const cancelled = await cancelDeal(connect(network), id);
         if (mode.json) printJson(cancelled);
         else {
           process.stdout.write(
