@@ -192,13 +192,14 @@ describe('agora store on a local network', () => {
     const repairer = dev.agents[2]!.provider;
     const publicClient = createPublicClient({ transport: http(dev.anvil.rpcUrl) });
     const market = dev.deployment.contracts.storageMarket;
-    const collateralOf = async (account: Address) =>
+    const collateralOf = async (account: Address, blockNumber?: bigint) =>
       (
         await publicClient.readContract({
           address: market,
           abi: storageMarketAbi,
           functionName: 'balanceOf',
           args: [dev.network.token, account],
+          ...(blockNumber === undefined ? {} : { blockNumber }),
         })
       ).free;
     const repairerBefore = await collateralOf(repairer);
@@ -226,7 +227,18 @@ describe('agora store on a local network', () => {
       args: [BigInt(dealId)],
     });
     const reward = deal.collateral - (deal.collateral * 5000n) / 10_000n;
-    expect(await collateralOf(repairer)).toBe(repairerBefore - deal.collateral + reward);
+    // The repairer keeps proving and claims every two periods: balance and claims are read at one block.
+    const at = await publicClient.getBlockNumber({ cacheTime: 0 });
+    const claims = await publicClient.getContractEvents({
+      address: market,
+      abi: storageMarketAbi,
+      eventName: 'EarningsClaimed',
+      args: { dealId: BigInt(dealId), provider: repairer },
+      fromBlock: 0n,
+      toBlock: at,
+    });
+    const claimed = claims.reduce((sum, claim) => sum + (claim.args.amount ?? 0n), 0n);
+    expect(await collateralOf(repairer, at)).toBe(repairerBefore - deal.collateral + reward + claimed);
     // The slot's new holder now serves it: the file still reads back.
     const out = path.join(dir, 'after-repair.bin');
     const get = await agora(['store', 'get', dealId, '--out', out, '--network', dev.file], env);
