@@ -12,6 +12,7 @@ const contracts = [
   { name: 'ProviderRegistry', file: 'ProviderRegistry.sol' },
   { name: 'ComputeMarket', file: 'ComputeMarket.sol' },
   { name: 'StorageMarket', file: 'StorageMarket.sol' },
+  { name: 'Reviews', file: 'Reviews.sol' },
 ];
 
 function camel(name: string): string {

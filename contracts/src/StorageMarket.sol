@@ -244,8 +244,10 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
                     dealId, i, current.provider, current.nextPeriod, terms.collateral, terms.collateral
                 );
             }
-            _slots[dealId][i] =
-                Slot({provider: address(0), nextPeriod: terms.periods, earned: 0, state: SlotState.Closed});
+            // The provider stays named: the deal's review (see `IReviews`) is about who held the slot at the end.
+            _slots[dealId][i] = Slot({
+                provider: current.provider, nextPeriod: terms.periods, earned: 0, state: SlotState.Closed
+            });
         }
         _deals[dealId].status = DealStatus.Finished;
         _credit(terms.token, terms.client, refund);

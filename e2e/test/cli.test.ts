@@ -21,6 +21,8 @@ describe('agora CLI on a local network', () => {
   let dir: string;
   let networkFile: string;
   let inputFile: string;
+  /** The 3-replica task in which provider 3 lied and was slashed, reviewed below. */
+  let slashedTask: { taskId: Hex; liar: Hex };
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'agora-cli-'));
@@ -247,6 +249,80 @@ describe('agora CLI on a local network', () => {
     expect(Date.parse(shown.json.jailedUntil as string)).toBeGreaterThan(Date.now());
     // 10 % of the 10,000 AGORA bond is gone.
     expect(shown.json.bonded).toBe((9_000n * 10n ** 18n).toString());
+    expect(shown.json.objective).toMatchObject({ tasksPaid: 0, tasksSlashed: 1, tasksFailed: 0, reliability: 0 });
+    slashedTask = { taskId, liar: liar.account };
+  });
+
+  it('lets the client review the liar once, the liar respond once, and shows both beside its record', async () => {
+    const { taskId, liar } = slashedTask;
+    const text = 'Returned a hash nobody else computed.';
+    const review = (extra: string[] = [], env: Record<string, string> = {}) =>
+      agora(
+        ['review', taskId, '--rating', '1', '--text', text, '--provider', liar, '--network', networkFile, ...extra],
+        env,
+      );
+
+    const badRating = await agora(['review', taskId, '--rating', '6', '--text', text, '--network', networkFile]);
+    expect(errorCodeOf(badRating)).toBe('AGORA_INVALID_ARGUMENT');
+    expect((badRating.json.error as { message: string }).message).toContain('--rating');
+    const notAProvider = await review(['--provider', '5']);
+    expect(errorCodeOf(notAProvider)).toBe('AGORA_INVALID_ARGUMENT');
+    // Someone who did not pay for the task cannot spend its review right.
+    const stranger = await review([], { AGORA_PRIVATE_KEY: dev.providerKeys[0] as string });
+    expect(errorCodeOf(stranger)).toBe('AGORA_NOT_AUTHORIZED');
+
+    const reviewed = await review();
+    expect(reviewed.code, reviewed.stderr).toBe(0);
+    const task = await agora(['task', 'get', taskId, '--network', networkFile]);
+    expect(reviewed.json).toMatchObject({
+      subject: 'task',
+      id: taskId,
+      provider: liar,
+      rating: 1,
+      weight: task.json.cost,
+    });
+    expect(errorCodeOf(await review())).toBe('AGORA_ALREADY_REVIEWED');
+
+    const reviewId = reviewed.json.reviewId as string;
+    const answer = 'My node had a bad disk; replaced.';
+    expect(errorCodeOf(await agora(['respond', reviewId, '--text', answer, '--network', networkFile]))).toBe(
+      'AGORA_NOT_AUTHORIZED',
+    );
+    const responded = await agora([
+      'respond',
+      reviewId,
+      '--text',
+      answer,
+      '--dev-provider',
+      '3',
+      '--network',
+      networkFile,
+    ]);
+    expect(responded.code, responded.stderr).toBe(0);
+    expect(
+      errorCodeOf(
+        await agora(['respond', reviewId, '--text', answer, '--dev-provider', '3', '--network', networkFile]),
+      ),
+    ).toBe('AGORA_ALREADY_REVIEWED');
+
+    const shown = await agora(['provider', 'show', liar, '--network', networkFile]);
+    expect(shown.json.reviews).toMatchObject({ count: 1, weightedMean: 1, stars: [1, 0, 0, 0, 0] });
+    expect(shown.json.objective).toMatchObject({ tasksSlashed: 1 });
+    expect(shown.json.latestReviews).toMatchObject([
+      { reviewId, client: privateKeyToAccount(dev.network.devKeys!.client).address, rating: 1, text, response: answer },
+    ]);
+    // The human view puts the two scores side by side.
+    const human = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, [agoraBin, 'provider', 'show', liar, '--network', networkFile]);
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.on('error', reject);
+      child.on('close', () => resolve(out));
+    });
+    expect(human).toContain('reviews      1.00 ★ weighted mean of 1');
+    expect(human).toContain('tasks      0 paid, 1 slashed, 0 failed');
+    expect(human).toContain(text);
+    expect(human).toContain(`↳ provider: ${answer}`);
   });
 
   it('writes a provider setup the agent accepts with `agora provider init`', async () => {

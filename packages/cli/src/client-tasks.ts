@@ -21,7 +21,8 @@ import type { NetworkFile } from './network-file.js';
 
 export type Progress = (stage: string, detail?: Record<string, unknown>) => void;
 
-async function upload(gatewayUrl: string, bytes: Uint8Array): Promise<Hex> {
+/** Puts bytes on the content gateway; returns their CID as bytes. */
+export async function upload(gatewayUrl: string, bytes: Uint8Array): Promise<Hex> {
   let response: Response;
   try {
     response = await fetch(`${gatewayUrl}/ipfs`, {

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerDev } from './commands/dev.js';
 import { registerMatcher } from './commands/matcher.js';
 import { registerProvider } from './commands/provider.js';
+import { registerReview } from './commands/review.js';
 import { registerRun } from './commands/run.js';
 import { registerStore } from './commands/store.js';
 import { registerTask } from './commands/task.js';
@@ -20,5 +21,6 @@ registerWallet(program);
 registerProvider(program);
 registerMatcher(program);
 registerStore(program);
+registerReview(program);
 
 await program.parseAsync(process.argv);

@@ -1,5 +1,6 @@
 // How every command reports: human text by default, one JSON document with --json, errors with stable codes.
-import { AgoraError } from '@agora/errors';
+import { AgoraError, errorCodes } from '@agora/errors';
+import type { z } from 'zod';
 
 export type OutputMode = { json: boolean };
 
@@ -47,4 +48,18 @@ export function progressReporter(mode: OutputMode) {
       );
     else process.stderr.write(`  ${seconds.padStart(5)}s  ${stage}\n`);
   };
+}
+
+/** Validates command options and arguments; a failure names each wrong option and what it accepts. */
+export function parseOptions<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new AgoraError(
+      errorCodes.INVALID_ARGUMENT,
+      parsed.error.issues
+        .map((issue) => `${issue.path.length ? `--${issue.path.join('.')}: ` : ''}${issue.message}`)
+        .join('; '),
+    );
+  }
+  return parsed.data;
 }

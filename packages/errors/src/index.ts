@@ -82,6 +82,10 @@ export const errorCodes = {
   STORAGE_DECRYPT_FAILED: 'AGORA_STORAGE_DECRYPT_FAILED',
   /** No provider could serve the stored data. */
   STORAGE_UNAVAILABLE: 'AGORA_STORAGE_UNAVAILABLE',
+  /** A review the review contract cannot take: a rating outside 1 to 5, a missing or oversized CID, no such provider. */
+  REVIEW_INVALID: 'AGORA_REVIEW_INVALID',
+  /** The task or deal was already reviewed, or the review already answered. */
+  ALREADY_REVIEWED: 'AGORA_ALREADY_REVIEWED',
 } as const;
 
 export type AgoraErrorCode = (typeof errorCodes)[keyof typeof errorCodes];

@@ -15,13 +15,21 @@ import {
   type WalletClient,
   erc20Abi,
   parseEventLogs,
+  toHex,
 } from 'viem';
 
 import { toAgoraError } from './contract-errors.js';
 import type { Deployment } from './deploy.js';
-import { agoraTokenAbi, computeMarketAbi, providerRegistryAbi, storageMarketAbi } from './generated/contracts.js';
+import {
+  agoraTokenAbi,
+  computeMarketAbi,
+  providerRegistryAbi,
+  reviewsAbi,
+  storageMarketAbi,
+} from './generated/contracts.js';
 import { type Ask, type Bid, type Task, askTypes, bidTypes, computeMarketDomain, decodeTaskRecord } from './orders.js';
 import { type Resources, encodeResources } from './resources.js';
+import { laterTasksInLane, reviewSubject } from './review-actions.js';
 import type { StorageAsk, StorageBid } from './storage-orders.js';
 
 export type AgoraWallet = WalletClient<Transport, Chain, Account>;
@@ -73,6 +81,7 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
   const storageMarket = deployment.contracts.storageMarket;
   const registry = deployment.contracts.providerRegistry;
   const stakeToken = deployment.contracts.agoraToken;
+  const reviews = deployment.contracts.reviews;
 
   const signer = (): AgoraWallet => {
     if (!wallet) throw new AgoraError(errorCodes.INVALID_ARGUMENT, 'This action needs a wallet; none was given.');
@@ -409,6 +418,70 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
         functionName: 'renew',
         args: [dealId, extraPeriods, deadline, consents],
       }),
+
+    // Reviews.
+    /**
+     * Reviews provider `providerIndex` of a settled task the wallet paid for: 1 to 5 stars and the CID of the
+     * text. Spends the task's one review right.
+     */
+    reviewTask: async (taskId: Hex, review: { providerIndex: number; rating: number; textCid: Hex }) => {
+      const view = await readTask(taskId);
+      if (!view) throw new AgoraError(errorCodes.TASK_NOT_FOUND, `No task ${taskId} on this network.`);
+      if (view.settlement?.status !== 'finalized') {
+        throw new AgoraError(
+          errorCodes.TASK_STATE_INVALID,
+          `Task ${taskId} is ${view.settlement ? 'failed' : 'not settled yet'}; only a finalized task can be reviewed.`,
+        );
+      }
+      const later = await read('review', () =>
+        laterTasksInLane(publicClient, market, view.record, view.matchedAt.blockNumber),
+      );
+      return write({
+        address: reviews,
+        abi: reviewsAbi,
+        functionName: 'reviewTask',
+        args: [
+          view.record,
+          view.settlement.paidMask,
+          view.settlement.charged,
+          later,
+          BigInt(review.providerIndex),
+          review.rating,
+          review.textCid,
+        ],
+      });
+    },
+    /** Reviews the provider of slot `slotIndex` of a finished deal the wallet paid for. */
+    reviewDeal: (dealId: bigint, review: { slotIndex: number; rating: number; textCid: Hex }) =>
+      write({
+        address: reviews,
+        abi: reviewsAbi,
+        functionName: 'reviewDeal',
+        args: [dealId, BigInt(review.slotIndex), review.rating, review.textCid],
+      }),
+    /** The reviewed provider's one answer to a review. */
+    respondToReview: (reviewId: Hex, responseCid: Hex) =>
+      write({ address: reviews, abi: reviewsAbi, functionName: 'respond', args: [reviewId, responseCid] }),
+    /** The id of the review of a task or a deal. */
+    reviewIdOf: (subject: keyof typeof reviewSubject, id: Hex | bigint) =>
+      read('review id', () =>
+        publicClient.readContract({
+          address: reviews,
+          abi: reviewsAbi,
+          functionName: 'reviewIdOf',
+          args: [reviewSubject[subject], typeof id === 'bigint' ? toHex(id, { size: 32 }) : id],
+        }),
+      ),
+    /** A review as stored; `client` is the zero address when there is none. */
+    review: (reviewId: Hex) =>
+      read('review', () =>
+        publicClient.readContract({ address: reviews, abi: reviewsAbi, functionName: 'review', args: [reviewId] }),
+      ),
+    /** A provider's on-chain review aggregate: summed weights, weighted ratings and star counts. */
+    reviewAggregate: (provider: Address) =>
+      read('review aggregate', () =>
+        publicClient.readContract({ address: reviews, abi: reviewsAbi, functionName: 'scoreOf', args: [provider] }),
+      ),
 
     // Providers.
     register: (resources: Resources, metadataCid: Hex) =>

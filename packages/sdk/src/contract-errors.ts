@@ -13,6 +13,7 @@ import {
   agoraTokenAbi,
   computeMarketAbi,
   providerRegistryAbi,
+  reviewsAbi,
   storageMarketAbi,
   testStablecoinAbi,
 } from './generated/contracts.js';
@@ -22,6 +23,7 @@ import {
 const agoraErrorsAbi: Abi = [
   ...computeMarketAbi,
   ...storageMarketAbi,
+  ...reviewsAbi,
   ...providerRegistryAbi,
   ...agoraTokenAbi,
   ...testStablecoinAbi,
@@ -163,7 +165,7 @@ const explanations: Record<string, Explained> = {
   ],
   ComputeNotReviewable: [errorCodes.TASK_STATE_INVALID, ([taskId]) => `Task ${text(taskId)} has no review right.`],
   ComputeAlreadyReviewed: [
-    errorCodes.TASK_STATE_INVALID,
+    errorCodes.ALREADY_REVIEWED,
     ([taskId]) => `The review right of task ${text(taskId)} was already used.`,
   ],
   ComputeUnauthorizedReviewModule: [
@@ -351,6 +353,37 @@ const explanations: Record<string, Explained> = {
   StorageParamOutOfBounds: [
     errorCodes.INVALID_ARGUMENT,
     ([, value, min, max]) => `Parameter value ${text(value)} is outside ${text(min)}..${text(max)}.`,
+  ],
+  ReviewInvalidRating: [
+    errorCodes.REVIEW_INVALID,
+    ([rating]) => `A rating is a whole number of stars from 1 to 5; ${text(rating)} is not.`,
+  ],
+  ReviewInvalidCid: [
+    errorCodes.REVIEW_INVALID,
+    ([length]) => `A review's text (or response) is named by a CID of 1 to 128 bytes; this one has ${text(length)}.`,
+  ],
+  ReviewNotClient: [
+    errorCodes.NOT_AUTHORIZED,
+    ([caller, client]) => `Only the client who paid, ${text(client)}, may review this; the caller is ${text(caller)}.`,
+  ],
+  ReviewSelfReview: [errorCodes.NOT_AUTHORIZED, ([provider]) => `${text(provider)} cannot review itself.`],
+  ReviewUnknownProvider: [
+    errorCodes.REVIEW_INVALID,
+    ([index, providers]) => `There is no provider ${text(index)}: this one had ${text(providers)} (numbered from 0).`,
+  ],
+  ReviewDealNotFinished: [
+    errorCodes.DEAL_STATE_INVALID,
+    ([dealId]) => `Deal ${text(dealId)} has not finished; a deal is reviewed once it has.`,
+  ],
+  ReviewAlreadyReviewed: [errorCodes.ALREADY_REVIEWED, ([reviewId]) => `Review ${text(reviewId)} already exists.`],
+  ReviewUnknownReview: [errorCodes.NOT_AUTHORIZED, ([reviewId]) => `There is no review ${text(reviewId)}.`],
+  ReviewNotProvider: [
+    errorCodes.NOT_AUTHORIZED,
+    ([caller, provider]) => `Only the reviewed provider ${text(provider)} may respond; the caller is ${text(caller)}.`,
+  ],
+  ReviewAlreadyResponded: [
+    errorCodes.ALREADY_REVIEWED,
+    ([reviewId]) => `Review ${text(reviewId)} already has the provider's response.`,
   ],
   ERC20InsufficientBalance: [
     errorCodes.INSUFFICIENT_FUNDS,

@@ -21,6 +21,8 @@ import {
   providerRegistryBytecode,
   storageMarketAbi,
   storageMarketBytecode,
+  reviewsAbi,
+  reviewsBytecode,
   testStablecoinAbi,
   testStablecoinBytecode,
 } from './generated/contracts.js';
@@ -103,6 +105,7 @@ export const deploymentSchema = z.object({
     providerRegistry: address,
     computeMarket: address,
     storageMarket: address,
+    reviews: address,
     testStablecoin: address.optional(),
   }),
   paymentTokens: z.array(address),
@@ -118,7 +121,7 @@ export type DeployAgoraParameters = {
 };
 
 /**
- * Deploys the token, registry and compute market to whatever chain the clients point at, wires them together
+ * Deploys the token, registry, compute and storage markets and the review contract to whatever chain the clients point at, wires them together
  * (the market may slash; payment tokens are allowlisted) and hands ownership to `owner`.
  * @returns The deployment record, ready to be written as JSON.
  * @example
@@ -193,6 +196,24 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
     }),
   );
 
+  const reviews = await deploy(
+    'Reviews',
+    walletClient.deployContract({
+      abi: reviewsAbi,
+      bytecode: reviewsBytecode,
+      args: [market.address, storageMarket.address],
+    }),
+  );
+  await send(
+    'letting the review contract spend review rights',
+    walletClient.writeContract({
+      address: market.address,
+      abi: computeMarketAbi,
+      functionName: 'setReviewModule',
+      args: [reviews.address],
+    }),
+  );
+
   await send(
     'authorizing the market to slash',
     walletClient.writeContract({
@@ -248,6 +269,7 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
       providerRegistry: registry.address,
       computeMarket: market.address,
       storageMarket: storageMarket.address,
+      reviews: reviews.address,
       ...(devToken ? { testStablecoin: devToken.address } : {}),
     },
     paymentTokens: paymentTokens.filter((tokenAddress) => tokenAddress !== zeroAddress),

@@ -55,3 +55,5 @@ export * from './storage-orders.js';
 export * from './storage-merkle.js';
 export * from './storage-crypto.js';
 export * from './storage-actions.js';
+export * from './reputation.js';
+export * from './review-actions.js';

@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest';
 
-import { computeMarketAbi, explainContractError, providerRegistryAbi, storageMarketAbi } from '../src/index.js';
+import {
+  computeMarketAbi,
+  explainContractError,
+  providerRegistryAbi,
+  reviewsAbi,
+  storageMarketAbi,
+} from '../src/index.js';
 
 describe('contract errors', () => {
   it('explains every custom error of our contracts with a code and a sentence', () => {
-    const ours = [...computeMarketAbi, ...storageMarketAbi, ...providerRegistryAbi].filter(
-      (item) => item.type === 'error' && /^(Compute|Storage|Registry|Escrow)/.test(item.name),
+    const ours = [...computeMarketAbi, ...storageMarketAbi, ...reviewsAbi, ...providerRegistryAbi].filter(
+      (item) => item.type === 'error' && /^(Compute|Storage|Review|Registry|Escrow)/.test(item.name),
     );
-    expect(ours.length).toBeGreaterThan(60);
+    expect(ours.length).toBeGreaterThan(70);
     const unexplained = ours
       .filter((item) => item.type === 'error')
       .filter((item) => !explainContractError({ name: item.name, args: item.inputs.map(() => 1n) }))

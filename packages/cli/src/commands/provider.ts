@@ -5,14 +5,26 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, startAgent, writeAgentFiles } from '@agora/agent';
 import { AgoraError, errorCodes } from '@agora/errors';
+import { type Resources, decodeResources, resourceFeatures } from '@agora/sdk';
 import { createLogger } from '@agora/service';
 import { type Command } from 'commander';
 import { type Address, type Hex, bytesToHex, formatEther, isAddress, parseEther } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { connect, readNetworkFile } from '../network-file.js';
 import { type OutputMode, printJson, reportError } from '../output.js';
+import { describeProvider } from '../client-reviews.js';
 
 const providerStatus = ['none', 'active', 'left'] as const;
+
+function describeResources(resources: Resources): string {
+  const parts = [`${resources.cpuCores} cores`, `${resources.memoryMiB} MiB`];
+  if (resources.gpuCount > 0) parts.push(`${resources.gpuCount}× ${resources.gpuModel || 'GPU'}`);
+  if (resources.storageGiB > 0) parts.push(`${resources.storageGiB} GiB disk`);
+  parts.push(`region ${resources.region}`);
+  if (resources.features & resourceFeatures.tee) parts.push('TEE');
+  if (resources.features & resourceFeatures.storage) parts.push('storage');
+  return parts.join(', ');
+}
 
 function positive(text: string, what: string): number {
   const value = Number(text);
@@ -125,7 +137,7 @@ export function registerProvider(program: Command): void {
 
   provider
     .command('show')
-    .description("a provider's registration, stake, jail and resources")
+    .description("a provider's registration and stake, its review score and its protocol record side by side")
     .argument('[address]', 'provider address (default: your key)')
     .option('--network <file>', 'network file')
     .option('--json', 'print as JSON')
@@ -134,9 +146,10 @@ export function registerProvider(program: Command): void {
       try {
         if (address !== undefined && !isAddress(address))
           throw new AgoraError(errorCodes.INVALID_ARGUMENT, `Not an address: "${address}".`);
-        const agora = connect(await readNetworkFile(raw.network));
+        const network = await readNetworkFile(raw.network);
+        const agora = connect(network);
         const who: Address = address ?? agora.account;
-        const state = await agora.provider(who);
+        const { registration: state, reviews, objective, latestReviews } = await describeProvider(network, agora, who);
         const shown = {
           address: who,
           status: providerStatus[state.status] ?? String(state.status),
@@ -145,11 +158,35 @@ export function registerProvider(program: Command): void {
           jailedUntil: state.jailedUntil === 0 ? null : new Date(state.jailedUntil * 1000).toISOString(),
           resources: state.resources,
           metadataCid: state.metadataCid,
+          reviews,
+          objective,
+          latestReviews,
         };
-        if (mode.json) printJson(shown);
-        else
-          for (const [key, value] of Object.entries(shown))
-            process.stdout.write(`${key.padEnd(12)} ${String(value ?? '-')}\n`);
+        if (mode.json) {
+          printJson(shown);
+          return;
+        }
+        const lines = [
+          `address      ${shown.address}`,
+          `status       ${shown.status}${shown.jailedUntil ? ` (jailed until ${shown.jailedUntil})` : ''}`,
+          `bonded       ${formatEther(shown.bonded)} AGORA${shown.unbonding ? `, ${formatEther(shown.unbonding)} unbonding` : ''}`,
+          `resources    ${describeResources(decodeResources(shown.resources))}`,
+          '',
+          `reviews      ${reviews.count === 0 ? 'none yet' : `${reviews.weightedMean!.toFixed(2)} ★ weighted mean of ${reviews.count}, ranked ${reviews.lowerBound!.toFixed(2)} ★ (95 % lower bound)`}`,
+          `  stars      ${reviews.stars.map((count, star) => `${star + 1}★ ${count}`).join('  ')}`,
+          `protocol     ${objective.reliability === null ? 'no activity yet' : `${(objective.reliability * 100).toFixed(1)} % of obligations met, ranked ${(objective.lowerBound! * 100).toFixed(1)} % (95 % lower bound)`}`,
+          `  tasks      ${objective.tasksPaid} paid, ${objective.tasksSlashed} slashed, ${objective.tasksFailed} failed`,
+          `  storage    ${objective.storageProofs} proofs, ${objective.storageMisses} missed`,
+        ];
+        for (const review of latestReviews) {
+          lines.push(
+            '',
+            `${'★'.repeat(review.rating)}${'☆'.repeat(5 - review.rating)}  by ${review.client} for ${review.subject} ${review.subject === 'deal' ? BigInt(review.subjectId).toString() : review.subjectId}`,
+            `  ${review.text ?? '(text not available from the gateway)'}`,
+          );
+          if (review.response !== null) lines.push(`  ↳ provider: ${review.response}`);
+        }
+        process.stdout.write(`${lines.join('\n')}\n`);
       } catch (error) {
         process.exitCode = reportError(error, mode);
       }

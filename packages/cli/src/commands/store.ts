@@ -1,11 +1,10 @@
 // `agora store put|get|status`: keep a file with providers who prove every period that they still hold it.
 import { writeFile } from 'node:fs/promises';
-import { AgoraError, errorCodes } from '@agora/errors';
 import { type Command } from 'commander';
 import { z } from 'zod';
 import { cancelDeal, describeDeal, renewDeal, retrieveFile, storeFile } from '../client-storage.js';
 import { connect, readNetworkFile } from '../network-file.js';
-import { type OutputMode, printJson, progressReporter, reportError } from '../output.js';
+import { type OutputMode, parseOptions, printJson, progressReporter, reportError } from '../output.js';
 
 const putOptionsSchema = z.object({
   replicas: z.coerce.number().int().min(1, 'at least 1 replica').max(16, 'at most 16 replicas'),
@@ -31,17 +30,6 @@ const dealIdSchema = z
   .regex(/^\d+$/, 'a deal id is a whole number')
   .transform((value) => BigInt(value));
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new AgoraError(
-      errorCodes.INVALID_ARGUMENT,
-      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
-    );
-  }
-  return parsed.data;
-}
-
 export function registerStore(program: Command): void {
   const store = program.command('store').description('store files with providers that prove they keep them');
 
@@ -60,7 +48,7 @@ export function registerStore(program: Command): void {
     .action(async (file: string, raw: Record<string, unknown>) => {
       const mode: OutputMode = { json: raw.json === true };
       try {
-        const options = parse(putOptionsSchema, raw);
+        const options = parseOptions(putOptionsSchema, raw);
         const network = await readNetworkFile(options.network);
         const agora = connect(network);
         const stored = await storeFile(
@@ -129,8 +117,8 @@ export function registerStore(program: Command): void {
     .action(async (dealId: string, raw: { periods: string; network?: string; json?: boolean }) => {
       const mode: OutputMode = { json: raw.json === true };
       try {
-        const id = parse(dealIdSchema, dealId);
-        const periods = parse(
+        const id = parseOptions(dealIdSchema, dealId);
+        const periods = parseOptions(
           z.coerce
             .number()
             .int()
@@ -157,7 +145,7 @@ export function registerStore(program: Command): void {
     .action(async (dealId: string, raw: { network?: string; json?: boolean }) => {
       const mode: OutputMode = { json: raw.json === true };
       try {
-        const id = parse(dealIdSchema, dealId);
+        const id = parseOptions(dealIdSchema, dealId);
         const network = await readNetworkFile(raw.network);
         const cancelled = await cancelDeal(connect(network), id);
         if (mode.json) printJson(cancelled);
@@ -180,7 +168,7 @@ export function registerStore(program: Command): void {
     .action(async (dealId: string, raw: { network?: string; json?: boolean }) => {
       const mode: OutputMode = { json: raw.json === true };
       try {
-        const id = parse(dealIdSchema, dealId);
+        const id = parseOptions(dealIdSchema, dealId);
         const network = await readNetworkFile(raw.network);
         const status = await describeDeal(connect(network), network, id);
         if (mode.json) printJson(status);

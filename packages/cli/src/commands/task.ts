@@ -6,7 +6,7 @@ import { type Hex } from 'viem';
 import { z } from 'zod';
 import { describeTask, fetchResult, submitTask, waitForTask } from '../client-tasks.js';
 import { connect, readNetworkFile } from '../network-file.js';
-import { type OutputMode, printJson, progressReporter, reportError } from '../output.js';
+import { type OutputMode, parseOptions, printJson, progressReporter, reportError } from '../output.js';
 
 const whole = (what: string) =>
   z
@@ -34,19 +34,6 @@ const submitOptionsSchema = z.object({
 
 const taskIdSchema = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'a task id is 0x followed by 64 hex digits');
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new AgoraError(
-      errorCodes.INVALID_ARGUMENT,
-      parsed.error.issues
-        .map((issue) => `${issue.path.length ? `--${issue.path.join('.')}: ` : ''}${issue.message}`)
-        .join('; '),
-    );
-  }
-  return parsed.data;
-}
-
 async function readBytes(file: string, what: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(file));
@@ -59,7 +46,7 @@ async function readBytes(file: string, what: string): Promise<Uint8Array> {
 
 /** The task `id` names, read from the chain of the network file; a clear error when there is none. */
 async function readTask(id: string, networkFile: string | undefined) {
-  const taskId = parse(taskIdSchema, id) as Hex;
+  const taskId = parseOptions(taskIdSchema, id) as Hex;
   const network = await readNetworkFile(networkFile);
   const view = await connect(network).task(taskId);
   if (!view) throw new AgoraError(errorCodes.TASK_NOT_FOUND, `No task ${taskId} on this network.`);
@@ -88,7 +75,7 @@ export function registerTask(program: Command): void {
     .action(async (appFile: string, args: string[], raw: Record<string, unknown>) => {
       const mode: OutputMode = { json: raw.json === true };
       try {
-        const options = parse(submitOptionsSchema, raw);
+        const options = parseOptions(submitOptionsSchema, raw);
         const network = await readNetworkFile(options.network);
         const agora = connect(network);
         const [app, stdin] = await Promise.all([
