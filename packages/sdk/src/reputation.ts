@@ -35,27 +35,60 @@ export type ReviewScore = {
   stars: [number, number, number, number, number];
 };
 
-/**
- * Ranks reviews. Ratings map to [0, 1]; their weighted mean is bounded below with the Kish effective number of
- * reviews (`(Σw)² / Σw²`), so one review with a huge weight counts as one review, not as many.
- * @example reviewScore([{ rating: 5, weight: 10n }]).lowerBound // 2.1…
- */
-export function reviewScore(reviews: readonly WeightedRating[]): ReviewScore {
-  const stars: ReviewScore['stars'] = [0, 0, 0, 0, 0];
-  for (const { rating } of reviews) stars[rating - 1]! += 1;
-  // Every weight is at least 1 so that a free task still counts as a review (it still paid gas and fees).
-  const weights = reviews.map(({ weight }) => Math.max(1, Number(weight)));
-  const total = weights.reduce((sum, weight) => sum + weight, 0);
-  if (reviews.length === 0 || total === 0) return { count: 0, weightedMean: null, lowerBound: null, stars };
-  const squares = weights.reduce((sum, weight) => sum + (weight / total) ** 2, 0);
-  const effective = 1 / squares;
-  const share = reviews.reduce((sum, { rating }, index) => sum + ((rating - 1) / 4) * weights[index]!, 0) / total;
+/** Running sums over a provider's reviews: enough to rank them without the reviews themselves. */
+export type ReviewSums = {
+  count: number;
+  /** Σ w, with every weight at least 1 (see `reviewWeight`). */
+  weight: number;
+  /** Σ w². */
+  weightSquares: number;
+  /** Σ w · (rating − 1) / 4. */
+  weightedShare: number;
+  stars: readonly number[];
+};
+
+/** A review's weight in the ranking: what its client paid, at least 1, so a free task still counts as a review. */
+export function reviewWeight(paid: bigint): number {
+  return Math.max(1, Number(paid));
+}
+
+/** Adds one review to running sums. */
+export function addReview(sums: ReviewSums, { rating, weight }: WeightedRating): ReviewSums {
+  const w = reviewWeight(weight);
   return {
-    count: reviews.length,
+    count: sums.count + 1,
+    weight: sums.weight + w,
+    weightSquares: sums.weightSquares + w * w,
+    weightedShare: sums.weightedShare + (w * (rating - 1)) / 4,
+    stars: sums.stars.map((count, index) => (index === rating - 1 ? count + 1 : count)),
+  };
+}
+
+export const noReviews: ReviewSums = { count: 0, weight: 0, weightSquares: 0, weightedShare: 0, stars: [0, 0, 0, 0, 0] };
+
+/**
+ * Ranks reviews from their running sums. Ratings map to [0, 1]; their weighted mean is bounded below with the
+ * Kish effective number of reviews (`(Σw)² / Σw²`), so one review with a huge weight counts as one review.
+ */
+export function reviewScoreFromSums(sums: ReviewSums): ReviewScore {
+  const stars = [0, 1, 2, 3, 4].map((index) => sums.stars[index] ?? 0) as ReviewScore['stars'];
+  if (sums.count === 0 || sums.weight === 0) return { count: 0, weightedMean: null, lowerBound: null, stars };
+  const share = sums.weightedShare / sums.weight;
+  const effective = (sums.weight * sums.weight) / sums.weightSquares;
+  return {
+    count: sums.count,
     weightedMean: 1 + 4 * share,
     lowerBound: 1 + 4 * wilsonLowerBound(share * effective, effective),
     stars,
   };
+}
+
+/**
+ * Ranks a list of reviews (see `reviewScoreFromSums`).
+ * @example reviewScore([{ rating: 5, weight: 10n }]).lowerBound // 2.1…
+ */
+export function reviewScore(reviews: readonly WeightedRating[]): ReviewScore {
+  return reviewScoreFromSums(reviews.reduce(addReview, noReviews));
 }
 
 /** What the protocol recorded about a provider. */
