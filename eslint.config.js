@@ -12,6 +12,9 @@ export default tseslint.config(
       // AssemblyScript: TypeScript syntax, but its own compiler and standard library.
       'packages/examples/assembly/**',
       'packages/examples/build/**',
+      // Written by `ponder codegen`, committed as Ponder asks.
+      'apps/indexer/ponder-env.d.ts',
+      '**/.ponder/**',
     ],
   },
   js.configs.recommended,

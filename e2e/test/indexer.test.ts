@@ -12,7 +12,7 @@ import { createLogger } from '@agora/service';
 import { type Hex, createPublicClient, createWalletClient, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agora, errorCodeOf } from '../src/agora-cli.js';
+import { agora } from '../src/agora-cli.js';
 import { type Postgres, startPostgres } from '../src/postgres.js';
 import { until } from '../src/wait.js';
 

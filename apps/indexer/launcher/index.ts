@@ -98,7 +98,8 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
       '--schema',
       options.schema ?? 'agora',
     ],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    // Ponder writes its generated files (generated/schema.graphql) under the working directory.
+    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const tail: string[] = [];
   const collect = (chunk: Buffer) => {

@@ -9,6 +9,7 @@ import type { Hex } from 'viem';
 
 type Db = Parameters<Parameters<typeof ponder.on<'ComputeMarket:TaskMatched'>>[1]>[0]['context']['db'];
 type Row = typeof provider.$inferSelect;
+type MinuteRow = typeof marketMinute.$inferSelect;
 
 const GiB = 1n << 30n;
 /** `TaskStatus` of contracts/src/types/Orders.sol. */
@@ -27,7 +28,7 @@ const placeOf = (event: Placed) => ({
   transactionHash: event.transaction.hash,
 });
 
-function emptyMinute(minute: bigint): typeof marketMinute.$inferInsert {
+function emptyMinute(minute: bigint): MinuteRow {
   return {
     minute,
     tasksMatched: 0,
@@ -44,14 +45,12 @@ function emptyMinute(minute: bigint): typeof marketMinute.$inferInsert {
   };
 }
 
-type MinuteRow = typeof marketMinute.$inferSelect;
-
 /** Adds to the statistics of the minute `timestamp` falls in. */
 async function countMinute(db: Db, timestamp: bigint, change: (row: MinuteRow) => Partial<MinuteRow>) {
   const minute = timestamp - (timestamp % 60n);
   await db
     .insert(marketMinute)
-    .values({ ...emptyMinute(minute), ...change({ ...emptyMinute(minute) } as MinuteRow) })
+    .values({ ...emptyMinute(minute), ...change(emptyMinute(minute)) })
     .onConflictDoUpdate((row) => change(row));
 }
 

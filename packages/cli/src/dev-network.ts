@@ -1,5 +1,6 @@
 // The whole marketplace on one machine: anvil, the contracts, a funded client, providers running agents, a matcher
 // and a content gateway. `agora dev` runs it; the end-to-end tests and benchmarks start it the same way.
+import { type RunningIndexer, startIndexer } from '@agora/indexer';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Agent, resolveConfig, startAgent, writeAgentFiles } from '@agora/agent';
@@ -43,6 +44,8 @@ export type DevNetworkOptions = {
   storageWindowBlocks?: number;
   /** Price per GiB per period of provider i's storage ask (base units). */
   storagePriceOf?: (index: number) => bigint;
+  /** Run the indexer (Ponder on PGlite in `dir`) and its HTTP API too. */
+  indexer?: boolean;
   logger?: Logger;
 };
 
@@ -54,6 +57,7 @@ export type DevNetwork = {
   matcher: Matcher;
   gateway: RunningGateway;
   agents: Agent[];
+  indexer: RunningIndexer | undefined;
   /** Dev keys of the providers, agents or not, in order. */
   providerKeys: Hex[];
   stop(): Promise<void>;
@@ -211,6 +215,16 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
       agents.push(agent);
     }
 
+    const indexer = options.indexer
+      ? await startIndexer({
+          rpcUrl: anvil.rpcUrl,
+          deployment,
+          dir: path.join(dir, 'indexer'),
+          onLog: (line) => logger.debug({ service: 'indexer' }, line),
+        })
+      : undefined;
+    if (indexer) stops.push(() => indexer.stop());
+
     const network: NetworkFile = {
       name: 'dev',
       rpcUrl: anvil.rpcUrl,
@@ -218,6 +232,7 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
       deployment,
       matcherUrl: matcher.url,
       gatewayUrl: gateway.url,
+      ...(indexer ? { indexerUrl: indexer.url } : {}),
       token: usd,
       devKeys: { client: clientKey, providers: providerKeys },
       agents: agents.map((agent) => ({ address: agent.provider, url: agent.url })),
@@ -225,7 +240,7 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
     const file = path.join(dir, 'network.json');
     await writeNetworkFile(file, network);
     stops.unshift(() => rm(file, { force: true }));
-    return { file, network, anvil, deployment, matcher, gateway, agents, providerKeys, stop: stopAll };
+    return { file, network, anvil, deployment, matcher, gateway, agents, indexer, providerKeys, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

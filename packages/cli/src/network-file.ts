@@ -18,6 +18,8 @@ export const networkFileSchema = z.object({
   deployment: deploymentSchema,
   matcherUrl: url,
   gatewayUrl: url,
+  /** The indexer's HTTP API, when the network runs one. */
+  indexerUrl: url.optional(),
   /** The payment token commands use unless told otherwise. */
   token: z.string().regex(/^0x[0-9a-fA-F]{40}$/) as unknown as z.ZodType<Hex>,
   /** Only on a dev network: anvil's public keys, so commands work without any key setup. */

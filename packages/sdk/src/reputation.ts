@@ -64,7 +64,13 @@ export function addReview(sums: ReviewSums, { rating, weight }: WeightedRating):
   };
 }
 
-export const noReviews: ReviewSums = { count: 0, weight: 0, weightSquares: 0, weightedShare: 0, stars: [0, 0, 0, 0, 0] };
+export const noReviews: ReviewSums = {
+  count: 0,
+  weight: 0,
+  weightSquares: 0,
+  weightedShare: 0,
+  stars: [0, 0, 0, 0, 0],
+};
 
 /**
  * Ranks reviews from their running sums. Ratings map to [0, 1]; their weighted mean is bounded below with the

@@ -19,6 +19,7 @@ const optionsSchema = z.object({
   blockTime: z.coerce.number().int().min(0).max(60),
   batch: z.boolean().default(false),
   demo: z.boolean().default(false),
+  indexer: z.boolean().default(true),
   json: z.boolean().default(false),
   logLevel: z.enum(['silent', 'error', 'warn', 'info', 'debug']),
 });
@@ -91,6 +92,7 @@ export function registerDev(program: Command): void {
     .option('--block-time <seconds>', 'seconds between blocks (0: a block per transaction)', '1')
     .option('--batch', 'match in batch auctions (one clearing price per batch) instead of continuously')
     .option('--demo', 'submit a few tasks once the network is up')
+    .option('--no-indexer', 'do not run the indexer and its API')
     .option('--log-level <level>', 'log level of the services (JSON logs on stderr)', 'silent')
     .option('--json', 'print the network (URLs, addresses, file) as JSON once it is up')
     .action(async (raw: Record<string, unknown>) => {
@@ -106,6 +108,7 @@ export function registerDev(program: Command): void {
           providers: options.providers,
           blockTime: options.blockTime,
           matcherMode: options.batch ? 'batch' : 'continuous',
+          indexer: options.indexer,
           logger: createLogger({ name: 'agora-dev', level: options.logLevel, destination: process.stderr }),
         });
         const { network } = dev;
@@ -116,6 +119,7 @@ export function registerDev(program: Command): void {
             chainId: network.chainId,
             matcherUrl: network.matcherUrl,
             gatewayUrl: network.gatewayUrl,
+            indexerUrl: network.indexerUrl ?? null,
             contracts: network.deployment.contracts,
             agents: network.agents,
           });
@@ -125,6 +129,8 @@ export function registerDev(program: Command): void {
           );
           say(`matcher    ${network.matcherUrl} (${options.batch ? 'batch auction' : 'continuous'})`);
           say(`gateway    ${network.gatewayUrl}`);
+          if (network.indexerUrl)
+            say(`indexer    ${network.indexerUrl} (API description: ${network.indexerUrl}/openapi.json)`);
           for (const [index, agent] of network.agents.entries())
             say(`provider ${index}  ${agent.url}  ${agent.address}`);
           for (const [name, address] of Object.entries(network.deployment.contracts))
