@@ -3,9 +3,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '@agora/service';
 
 export type Postgres = { url: string; stop(): Promise<void> };
 
@@ -27,17 +27,6 @@ function findOrInstall(): string {
     if (installed) return installed;
   }
   throw new Error('PostgreSQL is not installed: run `apt-get install -y postgresql` (.ci/run does).');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** Starts a throwaway PostgreSQL server; `url` connects to its `postgres` database as user `agora`. */

@@ -4,11 +4,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgoraError, errorCodes } from '@agora/errors';
 import type { Deployment } from '@agora/sdk/deployment';
+import { freePort } from '@agora/service';
 
 export type IndexerOptions = {
   rpcUrl: string;
@@ -38,18 +38,6 @@ function ponderBin(): string {
     if (path.dirname(dir) === dir)
       throw new AgoraError(errorCodes.CONFIG_INVALID, 'ponder is not installed; run npm ci.');
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function exited(child: ChildProcess): Promise<void> {

@@ -329,30 +329,27 @@ ponder.on('StorageMarket:EarningsClaimed', async ({ event, context }) => {
   });
 });
 
+/** A cancellation or renewal: the deal's length changes to `periods`; `amount` is the refund or the cost. */
+async function lengthChanged(
+  db: Db,
+  event: Placed,
+  kind: 'cancelled' | 'renewed',
+  dealId: bigint,
+  periods: bigint,
+  amount: bigint,
+) {
+  await db.update(deal, { dealId }).set({ periods: Number(periods) });
+  await db
+    .insert(dealStep)
+    .values({ id: stepId(event), dealId, kind, period: Number(periods), amount, ...placeOf(event) });
+}
+
 ponder.on('StorageMarket:DealCancelled', async ({ event, context }) => {
-  const { dealId, periods, refund } = event.args;
-  await context.db.update(deal, { dealId }).set({ periods: Number(periods) });
-  await context.db.insert(dealStep).values({
-    id: stepId(event),
-    dealId,
-    kind: 'cancelled',
-    period: Number(periods),
-    amount: refund,
-    ...placeOf(event),
-  });
+  await lengthChanged(context.db, event, 'cancelled', event.args.dealId, event.args.periods, event.args.refund);
 });
 
 ponder.on('StorageMarket:DealRenewed', async ({ event, context }) => {
-  const { dealId, periods, cost } = event.args;
-  await context.db.update(deal, { dealId }).set({ periods: Number(periods) });
-  await context.db.insert(dealStep).values({
-    id: stepId(event),
-    dealId,
-    kind: 'renewed',
-    period: Number(periods),
-    amount: cost,
-    ...placeOf(event),
-  });
+  await lengthChanged(context.db, event, 'renewed', event.args.dealId, event.args.periods, event.args.cost);
 });
 
 ponder.on('StorageMarket:DealFinished', async ({ event, context }) => {

@@ -1,2 +1,3 @@
 export { createLogger, type Logger } from './log.js';
 export { readKeystore, writeKeystore, type KeystoreFile, type KeystoreOptions } from './keystore.js';
+export { freePort } from './port.js';
