@@ -15,6 +15,7 @@ export default tseslint.config(
       // Written by `ponder codegen`, committed as Ponder asks.
       'apps/indexer/ponder-env.d.ts',
       '**/.ponder/**',
+      'apps/web/dist/**',
     ],
   },
   js.configs.recommended,

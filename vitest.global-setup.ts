@@ -1,5 +1,5 @@
 // Builds what the tests run before any test file starts (each a no-op when up to date): the example WASM apps and
-// our WebAssembly builds of libsecp256k1 and of the storage tree's keccak.
+// our WebAssembly builds of libsecp256k1 and of the storage tree's keccak; the dashboard (Vite) for the browser tests.
 import { execFileSync } from 'node:child_process';
 
 export default function setup(): void {
@@ -8,4 +8,5 @@ export default function setup(): void {
   execFileSync(process.execPath, ['--import', 'tsx', 'packages/sdk/scripts/build-merkle-keccak.ts'], {
     stdio: 'inherit',
   });
+  execFileSync(process.execPath, ['--import', 'tsx', 'apps/web/scripts/build.ts'], { stdio: 'inherit' });
 }

@@ -53,6 +53,8 @@ export const task = onchainTable(
   'task',
   (t) => ({
     taskId: t.hex().primaryKey(),
+    /** The packed record every later call passes back (a review needs it). */
+    record: t.hex().notNull(),
     client: t.hex().notNull(),
     nonce: t.bigint().notNull(),
     token: t.hex().notNull(),

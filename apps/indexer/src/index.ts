@@ -139,6 +139,7 @@ ponder.on('ComputeMarket:TaskMatched', async ({ event, context }) => {
   const terms = decodeTaskRecord(event.args.record);
   await context.db.insert(task).values({
     taskId: event.args.taskId,
+    record: event.args.record,
     client: terms.client,
     nonce: terms.nonce,
     token: terms.token,

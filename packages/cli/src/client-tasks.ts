@@ -1,6 +1,5 @@
 // What a client does to buy compute: put the app and its input where providers fetch them, sign a bid, hand it to a
 // matcher, follow the task on chain, and fetch the result from the providers, checking it against the chain.
-import { randomInt } from 'node:crypto';
 import { fetchContent, parseCid } from '@agora/content';
 import { AgoraError, errorCodes } from '@agora/errors';
 import { prepareApp, resultHashOf, type TaskOutcome } from '@agora/runtime';
@@ -10,12 +9,12 @@ import {
   type TaskView,
   encodeTaskInput,
   lockAmount,
-  nonceOf,
+  newBid,
   orderToJson,
   taskIdOf,
 } from '@agora/sdk';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { type Address, type Hex, bytesToHex, toHex, zeroHash } from 'viem';
+import { type Address, type Hex, bytesToHex, toHex } from 'viem';
 import { z } from 'zod';
 import type { NetworkFile } from './network-file.js';
 
@@ -102,22 +101,18 @@ export async function submitTask(
     upload(network.gatewayUrl, options.app),
     upload(network.gatewayUrl, encodeTaskInput({ args: options.args, stdin: options.stdin })),
   ]);
-  const quorum = Math.floor(options.replicas / 2) + 1;
-  const bid: Bid = {
+  const bid = newBid({
     client: agora.account,
     token: network.token,
     appCid,
     inputCid,
-    maxFuel: options.maxFuel,
-    maxPricePerFuel: options.maxPricePerFuel,
     replicas: options.replicas,
-    quorum,
-    mode: 0,
-    deadline: options.deadline ?? BigInt(Math.floor(Date.now() / 1000) + options.ttlSeconds),
-    // A lane of its own for every task, so tasks run side by side; sequence 1 in a fresh lane is unused.
-    nonce: options.nonce ?? nonceOf(randomInt(1, 2 ** 32 - 1), 1),
-    encryptionKey: zeroHash,
-  };
+    maxPricePerFuel: options.maxPricePerFuel,
+    maxFuel: options.maxFuel,
+    ttlSeconds: options.ttlSeconds,
+    ...(options.nonce === undefined ? {} : { nonce: options.nonce }),
+    ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+  });
   const params = await agora.params();
   const maxLock = lockAmount({
     ...params,

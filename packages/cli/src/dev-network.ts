@@ -1,6 +1,7 @@
 // The whole marketplace on one machine: anvil, the contracts, a funded client, providers running agents, a matcher
 // and a content gateway. `agora dev` runs it; the end-to-end tests and benchmarks start it the same way.
 import { type RunningIndexer, startIndexer } from '@agora/indexer';
+import { type RunningWeb, startWeb } from '@agora/web';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Agent, resolveConfig, startAgent, writeAgentFiles } from '@agora/agent';
@@ -46,6 +47,8 @@ export type DevNetworkOptions = {
   storagePriceOf?: (index: number) => bigint;
   /** Run the indexer (Ponder on PGlite in `dir`) and its HTTP API too. */
   indexer?: boolean;
+  /** Serve the dashboard too (needs the indexer and the Vite build of apps/web). */
+  web?: boolean;
   logger?: Logger;
 };
 
@@ -58,6 +61,7 @@ export type DevNetwork = {
   gateway: RunningGateway;
   agents: Agent[];
   indexer: RunningIndexer | undefined;
+  web: RunningWeb | undefined;
   /** Dev keys of the providers, agents or not, in order. */
   providerKeys: Hex[];
   stop(): Promise<void>;
@@ -224,6 +228,19 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
         })
       : undefined;
     if (indexer) stops.push(() => indexer.stop());
+    const web =
+      indexer && options.web
+        ? await startWeb({
+            rpcUrl: anvil.rpcUrl,
+            indexerUrl: indexer.url,
+            gatewayUrl: gateway.url,
+            matcherUrl: matcher.url,
+            deployment,
+            token: usd,
+            devKeys: { client: clientKey, providers: providerKeys },
+          })
+        : undefined;
+    if (web) stops.push(() => web.close());
 
     const network: NetworkFile = {
       name: 'dev',
@@ -233,6 +250,7 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
       matcherUrl: matcher.url,
       gatewayUrl: gateway.url,
       ...(indexer ? { indexerUrl: indexer.url } : {}),
+      ...(web ? { webUrl: web.url } : {}),
       token: usd,
       devKeys: { client: clientKey, providers: providerKeys },
       agents: agents.map((agent) => ({ address: agent.provider, url: agent.url })),
@@ -240,7 +258,7 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
     const file = path.join(dir, 'network.json');
     await writeNetworkFile(file, network);
     stops.unshift(() => rm(file, { force: true }));
-    return { file, network, anvil, deployment, matcher, gateway, agents, indexer, providerKeys, stop: stopAll };
+    return { file, network, anvil, deployment, matcher, gateway, agents, indexer, web, providerKeys, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -20,6 +20,8 @@ export const networkFileSchema = z.object({
   gatewayUrl: url,
   /** The indexer's HTTP API, when the network runs one. */
   indexerUrl: url.optional(),
+  /** The dashboard, when the network serves one. */
+  webUrl: url.optional(),
   /** The payment token commands use unless told otherwise. */
   token: z.string().regex(/^0x[0-9a-fA-F]{40}$/) as unknown as z.ZodType<Hex>,
   /** Only on a dev network: anvil's public keys, so commands work without any key setup. */

@@ -11,6 +11,7 @@ export {
   encodeTaskRecord,
   laneOf,
   lockAmount,
+  newBid,
   nonceOf,
   taskIdOf,
   taskRecordHash,

@@ -1,4 +1,5 @@
 import {
+  zeroHash,
   type Address,
   type Hex,
   encodeAbiParameters,
@@ -184,6 +185,41 @@ export function nonceOf(lane: number, seq: number): bigint {
 /** The lane and sequence number of a bid nonce. */
 export function laneOf(nonce: bigint): { lane: number; seq: number } {
   return { lane: Number(nonce >> 32n), seq: Number(nonce & 0xffffffffn) };
+}
+
+/**
+ * A replicated-verification bid in a lane of its own (so tasks run side by side; sequence 1 of a fresh lane is
+ * unused), with a majority quorum and no encryption key.
+ * @example newBid({ client, token, appCid, inputCid, replicas: 3, maxPricePerFuel: 10n, maxFuel: 10n ** 8n, ttlSeconds: 600 })
+ */
+export function newBid(terms: {
+  client: Address;
+  token: Address;
+  appCid: Hex;
+  inputCid: Hex;
+  replicas: number;
+  maxPricePerFuel: bigint;
+  maxFuel: bigint;
+  ttlSeconds: number;
+  nonce?: bigint;
+  deadline?: bigint;
+}): Bid {
+  const [lane] = globalThis.crypto.getRandomValues(new Uint32Array(1));
+  return {
+    client: terms.client,
+    token: terms.token,
+    appCid: terms.appCid,
+    inputCid: terms.inputCid,
+    maxFuel: terms.maxFuel,
+    maxPricePerFuel: terms.maxPricePerFuel,
+    replicas: terms.replicas,
+    quorum: Math.floor(terms.replicas / 2) + 1,
+    mode: verificationMode.replicated,
+    deadline: terms.deadline ?? BigInt(Math.floor(Date.now() / 1000) + terms.ttlSeconds),
+    // Lane 0 is avoided so a fresh lane never collides with a client counting lanes from 0.
+    nonce: terms.nonce ?? nonceOf(Math.max(1, lane ?? 1), 1),
+    encryptionKey: zeroHash,
+  };
 }
 
 /** Verification modes, as bit positions in `Ask.modes` and values of `Bid.mode`. */

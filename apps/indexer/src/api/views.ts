@@ -111,6 +111,7 @@ export function toProvider(row: ProviderRow): ProviderView {
 export const taskSchema = z
   .object({
     taskId: hex,
+    record: hex,
     client: hex,
     nonce: amount,
     token: hex,
@@ -127,6 +128,8 @@ export const taskSchema = z
     charged: amount.nullable(),
     paid: z.array(hex),
     slashed: z.array(hex),
+    /** As in `TaskSettled`, for a review's proof of the settlement. */
+    paidMask: amount.nullable(),
     matchedBlock: z.number(),
     matchedAt: z.number(),
     settledAt: z.number().nullable(),
@@ -139,6 +142,7 @@ const inMask = (providers: readonly Hex[], mask: bigint | null) =>
 export function toTask(row: TaskRow): z.infer<typeof taskSchema> {
   return {
     taskId: row.taskId,
+    record: row.record,
     client: row.client,
     nonce: row.nonce.toString(),
     token: row.token,
@@ -154,6 +158,7 @@ export function toTask(row: TaskRow): z.infer<typeof taskSchema> {
     fuelUsed: optionalAmount(row.fuelUsed),
     charged: optionalAmount(row.charged),
     paid: inMask(row.providers, row.paidMask),
+    paidMask: optionalAmount(row.paidMask),
     slashed: inMask(row.providers, row.slashedMask),
     matchedBlock: Number(row.matchedBlock),
     matchedAt: Number(row.matchedAt),
@@ -324,3 +329,13 @@ export const summarySchema = z
     reviews: z.number(),
   })
   .openapi('Summary');
+
+export type TaskView = z.infer<typeof taskSchema>;
+export type TaskDetailView = z.infer<typeof taskDetailSchema>;
+export type TaskStepView = z.infer<typeof taskStepSchema>;
+export type DealView = z.infer<typeof dealSchema>;
+export type DealDetailView = z.infer<typeof dealDetailSchema>;
+export type DealStepView = z.infer<typeof dealStepSchema>;
+export type ReviewView = z.infer<typeof reviewSchema>;
+export type StatsPointView = z.infer<typeof statsPointSchema>;
+export type SummaryView = z.infer<typeof summarySchema>;

@@ -92,7 +92,7 @@ export function registerDev(program: Command): void {
     .option('--block-time <seconds>', 'seconds between blocks (0: a block per transaction)', '1')
     .option('--batch', 'match in batch auctions (one clearing price per batch) instead of continuously')
     .option('--demo', 'submit a few tasks once the network is up')
-    .option('--no-indexer', 'do not run the indexer and its API')
+    .option('--no-indexer', 'do not run the indexer, its API and the dashboard')
     .option('--log-level <level>', 'log level of the services (JSON logs on stderr)', 'silent')
     .option('--json', 'print the network (URLs, addresses, file) as JSON once it is up')
     .action(async (raw: Record<string, unknown>) => {
@@ -109,6 +109,7 @@ export function registerDev(program: Command): void {
           blockTime: options.blockTime,
           matcherMode: options.batch ? 'batch' : 'continuous',
           indexer: options.indexer,
+          web: options.indexer,
           logger: createLogger({ name: 'agora-dev', level: options.logLevel, destination: process.stderr }),
         });
         const { network } = dev;
@@ -120,6 +121,7 @@ export function registerDev(program: Command): void {
             matcherUrl: network.matcherUrl,
             gatewayUrl: network.gatewayUrl,
             indexerUrl: network.indexerUrl ?? null,
+            webUrl: network.webUrl ?? null,
             contracts: network.deployment.contracts,
             agents: network.agents,
           });
@@ -129,6 +131,7 @@ export function registerDev(program: Command): void {
           );
           say(`matcher    ${network.matcherUrl} (${options.batch ? 'batch auction' : 'continuous'})`);
           say(`gateway    ${network.gatewayUrl}`);
+          if (network.webUrl) say(`dashboard  ${network.webUrl}`);
           if (network.indexerUrl)
             say(`indexer    ${network.indexerUrl} (API description: ${network.indexerUrl}/openapi.json)`);
           for (const [index, agent] of network.agents.entries())

@@ -1,0 +1,29 @@
+// How numbers read on the dashboard.
+export function amount(value: string | null | undefined, decimals = 6): string {
+  if (value === null || value === undefined) return '—';
+  const whole = BigInt(value);
+  const unit = 10n ** BigInt(decimals);
+  const integer = whole / unit;
+  const fraction = (whole % unit).toString().padStart(decimals, '0').slice(0, 2);
+  return `${integer.toLocaleString('en-US')}.${fraction}`;
+}
+
+export function stake(value: string): string {
+  return `${(BigInt(value) / 10n ** 18n).toLocaleString('en-US')} AGORA`;
+}
+
+export function bytes(value: string | number): string {
+  const n = Number(value);
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(1)} GiB`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  if (n >= 2 ** 10) return `${(n / 2 ** 10).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+export function time(seconds: number): string {
+  return new Date(seconds * 1000).toLocaleTimeString('en-GB');
+}
+
+export function percent(share: number | null): string {
+  return share === null ? '—' : `${(share * 100).toFixed(1)} %`;
+}

@@ -1,0 +1,116 @@
+// Buy compute from the browser: pick an example app, give it arguments and input, sign the bid with the chosen
+// account and hand it to the matcher; then follow the task on its page.
+import { useState } from 'react';
+import { computeMarketDomain, bidTypes, newBid, taskIdOf } from '@agora/sdk/orders';
+import { orderToJson } from '@agora/sdk/order-json';
+import { encodeTaskInput } from '@agora/sdk/task-input';
+import { Card } from '../components';
+import type { WebConfig } from '../config';
+import { putBytes } from '../gateway';
+import { useAccount } from '../wallet';
+
+export function Submit({ config }: { config: WebConfig }) {
+  const { signer } = useAccount();
+  const [app, setApp] = useState(config.examples.includes('wordcount') ? 'wordcount' : (config.examples[0] ?? ''));
+  const [args, setArgs] = useState('');
+  const [stdin, setStdin] = useState('one two three\n');
+  const [replicas, setReplicas] = useState(1);
+  const [maxPrice, setMaxPrice] = useState('10');
+  const [state, setState] = useState<{ kind: 'idle' | 'sending' | 'failed'; message?: string }>({ kind: 'idle' });
+
+  const submit = async () => {
+    if (!signer) return;
+    setState({ kind: 'sending' });
+    try {
+      const wasm = new Uint8Array(await (await fetch(`/examples/${app}.wasm`)).arrayBuffer());
+      const [appCid, inputCid] = await Promise.all([
+        putBytes(wasm),
+        putBytes(encodeTaskInput({ args: args.split(' ').filter(Boolean), stdin: new TextEncoder().encode(stdin) })),
+      ]);
+      const bid = newBid({
+        client: signer.account.address,
+        token: config.token,
+        appCid,
+        inputCid,
+        replicas,
+        maxPricePerFuel: BigInt(maxPrice),
+        maxFuel: 100_000_000n,
+        ttlSeconds: 600,
+      });
+      const signature = await signer.signTypedData({
+        domain: computeMarketDomain(config.chainId, config.contracts.computeMarket),
+        types: bidTypes,
+        primaryType: 'Bid',
+        message: bid,
+      });
+      const response = await fetch('/matcher/bids', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: orderToJson({ bid, signature }),
+      });
+      const body = (await response.json()) as { error?: { message: string } };
+      if (response.status !== 201)
+        throw new Error(`The matcher refused the bid: ${body.error?.message ?? response.status}`);
+      window.location.hash = `#/tasks/${taskIdOf(bid.client, bid.nonce)}`;
+    } catch (error) {
+      setState({
+        kind: 'failed',
+        message: error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error),
+      });
+    }
+  };
+
+  return (
+    <>
+      <h1>Submit a task</h1>
+      <Card title="Task">
+        <form
+          className="submit-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void submit();
+          }}
+        >
+          <label>
+            app{' '}
+            <select aria-label="app" value={app} onChange={(event) => setApp(event.target.value)}>
+              {config.examples.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            arguments <input aria-label="arguments" value={args} onChange={(event) => setArgs(event.target.value)} />
+          </label>
+          <label>
+            input <textarea aria-label="input" value={stdin} onChange={(event) => setStdin(event.target.value)} />
+          </label>
+          <label>
+            replicas{' '}
+            <select
+              aria-label="replicas"
+              value={replicas}
+              onChange={(event) => setReplicas(Number(event.target.value))}
+            >
+              {[1, 3].map((count) => (
+                <option key={count} value={count}>
+                  {count}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            highest price per fuel{' '}
+            <input aria-label="max price" value={maxPrice} onChange={(event) => setMaxPrice(event.target.value)} />
+          </label>
+          <button type="submit" disabled={!signer || state.kind === 'sending'}>
+            {state.kind === 'sending' ? 'Submitting…' : signer ? 'Sign and submit' : 'Choose an account first'}
+          </button>
+          {state.kind === 'failed' ? <p className="error">{state.message}</p> : null}
+        </form>
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,185 @@
+// One task: its terms, the timeline of match, commits, reveals and settlement, and (for its client, once it has
+// settled) the review form.
+import type { Hex } from 'viem';
+import { useState } from 'react';
+import { reviewsAbi } from '@agora/sdk/contracts';
+import { toAgoraError } from '@agora/sdk/contract-errors';
+import { laterTasksInLane } from '@agora/sdk/review-actions';
+import { type TaskDetail, useApi } from '../api';
+import { AddressLink, Badge, Card, Failed, Loading } from '../components';
+import type { WebConfig } from '../config';
+import { amount, time } from '../format';
+import { putText } from '../gateway';
+import { publicClientOf, useAccount } from '../wallet';
+
+const stepNames = { matched: 'matched', committed: 'committed', revealed: 'revealed', settled: 'settled' } as const;
+
+function ReviewForm({ task, config }: { task: TaskDetail; config: WebConfig }) {
+  const { signer } = useAccount();
+  const [provider, setProvider] = useState(0);
+  const [rating, setRating] = useState(5);
+  const [text, setText] = useState('');
+  const [state, setState] = useState<{ kind: 'idle' | 'sending' | 'done' | 'failed'; message?: string }>({
+    kind: 'idle',
+  });
+  if (!signer || signer.account.address.toLowerCase() !== task.client.toLowerCase()) {
+    return <p className="muted">Only the task's client can review it: choose that account to write a review.</p>;
+  }
+  const submit = async () => {
+    setState({ kind: 'sending' });
+    try {
+      const publicClient = publicClientOf(config);
+      const textCid = await putText(text);
+      const later = await laterTasksInLane(
+        publicClient,
+        config.contracts.computeMarket,
+        task.record as Hex,
+        BigInt(task.matchedBlock),
+      );
+      const hash = await signer.writeContract({
+        address: config.contracts.reviews,
+        abi: reviewsAbi,
+        functionName: 'reviewTask',
+        args: [
+          task.record as Hex,
+          BigInt(task.paidMask ?? 0),
+          BigInt(task.charged ?? 0),
+          later,
+          BigInt(provider),
+          rating,
+          textCid,
+        ],
+      });
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== 'success') throw new Error(`The review transaction ${hash} reverted.`);
+      setState({ kind: 'done', message: hash });
+    } catch (error) {
+      const explained = toAgoraError(error, 'review');
+      setState({ kind: 'failed', message: explained instanceof Error ? explained.message : String(explained) });
+    }
+  };
+  if (state.kind === 'done') return <p className="ok">Review recorded in {state.message?.slice(0, 12)}….</p>;
+  return (
+    <form
+      className="review-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void submit();
+      }}
+    >
+      <label>
+        provider{' '}
+        <select
+          aria-label="reviewed provider"
+          value={provider}
+          onChange={(event) => setProvider(Number(event.target.value))}
+        >
+          {task.providers.map((address, index) => (
+            <option key={address} value={index}>
+              {address}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        rating{' '}
+        <select aria-label="rating" value={rating} onChange={(event) => setRating(Number(event.target.value))}>
+          {[5, 4, 3, 2, 1].map((stars) => (
+            <option key={stars} value={stars}>
+              {'★'.repeat(stars)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <textarea aria-label="review text" required value={text} onChange={(event) => setText(event.target.value)} />
+      <button type="submit" disabled={state.kind === 'sending' || text.length === 0}>
+        {state.kind === 'sending' ? 'Sending…' : 'Post review'}
+      </button>
+      {state.kind === 'failed' ? <p className="error">{state.message}</p> : null}
+    </form>
+  );
+}
+
+export function TaskPage({ taskId, config }: { taskId: string; config: WebConfig }) {
+  const task = useApi<TaskDetail>(`/tasks/${taskId}`);
+  if (task.error) return <Failed error={task.error} />;
+  if (!task.data) return <Loading what={`task ${taskId.slice(0, 10)}… (waiting for the indexer)`} />;
+  const data = task.data;
+  return (
+    <>
+      <h1>
+        Task <code>{data.taskId.slice(0, 18)}…</code> <Badge status={data.status} />
+      </h1>
+      <div className="grid">
+        <Card title="Terms">
+          <ul className="facts">
+            <li>
+              client <AddressLink address={data.client} />
+            </li>
+            <li>
+              {data.providers.length} replicas, quorum {data.quorum}, price {data.pricePerFuel} per fuel, at most{' '}
+              {data.maxFuel} fuel
+            </li>
+            <li>
+              app <code>{data.appCid}</code>
+            </li>
+            <li>
+              input <code>{data.inputCid}</code>
+            </li>
+            <li>
+              result <code data-testid="result-hash">{data.resultHash ?? 'not yet'}</code>
+            </li>
+            <li>
+              fuel used {data.fuelUsed ?? '—'}, charged {amount(data.charged)} tUSD
+            </li>
+          </ul>
+        </Card>
+        <Card title="Timeline">
+          <ol className="timeline" data-testid="timeline">
+            {data.timeline.map((step) => (
+              <li
+                key={`${step.transactionHash}-${step.kind}-${step.provider ?? ''}`}
+                className={`step step-${step.kind}`}
+              >
+                <strong>{stepNames[step.kind]}</strong>
+                {step.provider ? (
+                  <>
+                    {' '}
+                    by <AddressLink address={step.provider} />
+                  </>
+                ) : null}
+                {step.fuelUsed ? <> · fuel {step.fuelUsed}</> : null}
+                <span className="muted">
+                  {' '}
+                  · block {step.blockNumber} · {time(step.timestamp)}
+                </span>
+              </li>
+            ))}
+          </ol>
+          {data.status !== 'matched' ? (
+            <p>
+              paid:{' '}
+              {data.paid.map((address) => (
+                <AddressLink key={address} address={address} />
+              ))}
+              {data.slashed.length > 0 ? (
+                <>
+                  {' '}
+                  · slashed:{' '}
+                  {data.slashed.map((address) => (
+                    <AddressLink key={address} address={address} />
+                  ))}
+                </>
+              ) : null}
+            </p>
+          ) : null}
+        </Card>
+      </div>
+      {data.status === 'finalized' ? (
+        <Card title="Review">
+          <ReviewForm task={data} config={config} />
+        </Card>
+      ) : null}
+    </>
+  );
+}
