@@ -54,3 +54,19 @@ export function Loading({ what }: { what: string }) {
 export function Failed({ error }: { error: Error }) {
   return <p className="error">{error.message}</p>;
 }
+
+/** The first two cells of a task's row: its id, linked, and its status. */
+export function TaskCells({ taskId, status }: { taskId: string; status: string }) {
+  return (
+    <>
+      <td>
+        <Link to={`/tasks/${taskId}`}>
+          <code>{taskId.slice(0, 10)}…</code>
+        </Link>
+      </td>
+      <td>
+        <Badge status={status} />
+      </td>
+    </>
+  );
+}

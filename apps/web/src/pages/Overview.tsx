@@ -12,7 +12,7 @@ import {
   YAxis,
 } from 'recharts';
 import { type StatsPoint, type Summary, type Task, useApi } from '../api';
-import { AddressLink, Badge, Card, Failed, Link, Loading, Stat } from '../components';
+import { AddressLink, Card, Failed, Loading, Stat, TaskCells } from '../components';
 import { amount, bytes, time } from '../format';
 
 export function Overview() {
@@ -85,14 +85,7 @@ export function Overview() {
             <tbody>
               {tasks.data.tasks.map((task) => (
                 <tr key={task.taskId}>
-                  <td>
-                    <Link to={`/tasks/${task.taskId}`}>
-                      <code>{task.taskId.slice(0, 10)}…</code>
-                    </Link>
-                  </td>
-                  <td>
-                    <Badge status={task.status} />
-                  </td>
+                  <TaskCells taskId={task.taskId} status={task.status} />
                   <td>
                     <AddressLink address={task.client} />
                   </td>

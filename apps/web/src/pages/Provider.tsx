@@ -2,7 +2,7 @@
 // its history, and its reviews with its responses.
 import { Bar, BarChart, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import { type DealDetail, type Provider as ProviderRow, type Review, type Task, useApi, useText } from '../api';
-import { AddressLink, Badge, Card, Failed, Link, Loading, Stars } from '../components';
+import { AddressLink, Badge, Card, Failed, Link, Loading, Stars, TaskCells } from '../components';
 import { percent, stake, time } from '../format';
 
 function ReviewItem({ review }: { review: Review }) {
@@ -125,14 +125,7 @@ export function Provider({ address }: { address: string }) {
             <tbody>
               {history.data.tasks.map((task) => (
                 <tr key={task.taskId}>
-                  <td>
-                    <Link to={`/tasks/${task.taskId}`}>
-                      <code>{task.taskId.slice(0, 10)}…</code>
-                    </Link>
-                  </td>
-                  <td>
-                    <Badge status={task.status} />
-                  </td>
+                  <TaskCells taskId={task.taskId} status={task.status} />
                   <td>
                     {task.paid.includes(address.toLowerCase())
                       ? 'paid'
