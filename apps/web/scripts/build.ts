@@ -27,7 +27,7 @@ try {
   // Not built yet.
 }
 if (built > sources) {
-  console.log('dashboard up to date');
+  console.log('the dashboard build is up to date');
 } else {
   execFileSync('npx', ['vite', 'build', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
   console.log('built the dashboard');
