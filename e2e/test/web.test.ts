@@ -2,7 +2,7 @@
 // charts, the providers table, a provider's page with both scores side by side, a task submitted and reviewed
 // from the browser (with a dev account, and with an injected wallet), a task's timeline and a storage deal's
 // proof history. Screenshots go to e2e/artifacts/web/.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type DevNetwork, startDevNetwork } from '@agora/cli';
@@ -125,6 +125,12 @@ describe('the dashboard in Chromium', () => {
     expect(steps).toEqual(['matched', 'settled']);
     const fromCli = await agora(['task', 'get', uiTaskId, '--network', dev.file], env);
     expect(await page.getByTestId('result-hash').textContent()).toBe(fromCli.json.resultHash);
+    // The output, fetched from a provider and checked against the settlement: the bytes and CID the CLI reads.
+    const outFile = path.join(dir, 'ui-task.out');
+    const result = await agora(['task', 'result', uiTaskId, '--out', outFile, '--network', dev.file], env);
+    await page.getByTestId('output-cid').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('output-cid').textContent()).toBe(result.json.outputCid);
+    expect(await page.getByTestId('output-preview').textContent()).toBe(await readFile(outFile, 'utf8'));
     await shot('task');
   }, 90_000);
 

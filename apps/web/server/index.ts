@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type RunningGateway, listen } from '@agora/content';
 import { AgoraError, errorCodes } from '@agora/errors';
 import { type ExampleName, readExample, usefulApps } from '@agora/examples';
+import { type SettledOutput, fetchSettledOutput } from '@agora/runtime';
 import type { Deployment } from '@agora/sdk/deployment';
 import { Hono } from 'hono';
 import { proxy } from 'hono/proxy';
@@ -20,6 +21,8 @@ export type WebOptions = {
   deployment: Deployment;
   /** The payment token the dashboard bids in. */
   token: Address;
+  /** Agents known without asking the matcher (a dev network's), for fetching results. */
+  agents?: readonly { address: string; url: string }[];
   /** A dev network's keys: the dashboard offers them as accounts. Never set on a real network. */
   devKeys?: { client: Hex; providers: readonly Hex[] };
   port?: number;
@@ -49,6 +52,60 @@ export function createWebApp(options: WebOptions): Hono {
   app.all('/gateway/*', forward(options.gatewayUrl, '/gateway'));
   app.all('/matcher/*', forward(options.matcherUrl, '/matcher'));
   app.post('/rpc', forward(options.rpcUrl, '/rpc'));
+  // A settled task's output, fetched from its providers and checked against the settlement here, so the page can
+  // show the output CID and the bytes without trusting (or reaching) any single agent.
+  const results = new Map<string, Promise<SettledOutput>>();
+  const settledOutput = async (taskId: string): Promise<SettledOutput> => {
+    const cached = results.get(taskId);
+    if (cached) return cached;
+    const task = (await (await fetch(`${options.indexerUrl}/tasks/${taskId}`)).json()) as {
+      status?: string;
+      providers?: Hex[];
+      resultHash?: Hex | null;
+    };
+    if (task.status !== 'finalized' || !task.providers || !task.resultHash) {
+      throw new AgoraError(errorCodes.TASK_STATE_INVALID, `Task ${taskId} has no settled result.`);
+    }
+    const listed = (await (await fetch(`${options.matcherUrl}/providers`)).json().catch(() => ({}))) as Record<
+      string,
+      string
+    >;
+    const endpoints = new Map(Object.entries(listed).map(([address, url]) => [address.toLowerCase(), url]));
+    for (const agent of options.agents ?? []) endpoints.set(agent.address.toLowerCase(), agent.url);
+    const fetched = fetchSettledOutput({
+      taskId: taskId as Hex,
+      providers: task.providers,
+      resultHash: task.resultHash,
+      endpoints,
+    });
+    results.set(taskId, fetched);
+    fetched.catch(() => results.delete(taskId));
+    return fetched;
+  };
+  app.get('/results/:taskId', async (c) => {
+    try {
+      const { output, ...result } = await settledOutput(c.req.param('taskId'));
+      const text = new TextDecoder('utf-8', { fatal: true });
+      let preview: string | null;
+      try {
+        preview = text.decode(output.subarray(0, 4096));
+      } catch {
+        preview = null;
+      }
+      return c.json({ ...result, size: output.length, preview });
+    } catch (error) {
+      const code = error instanceof AgoraError ? error.code : errorCodes.SERVICE_UNAVAILABLE;
+      return c.json({ error: { code, message: (error as Error).message } }, 404);
+    }
+  });
+  app.get('/results/:taskId/output', async (c) => {
+    try {
+      const { output } = await settledOutput(c.req.param('taskId'));
+      return c.body(output as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'application/octet-stream' });
+    } catch (error) {
+      return c.text((error as Error).message, 404);
+    }
+  });
   app.get('/config.json', (c) =>
     c.json({
       chainId: options.deployment.chainId,

@@ -1,8 +1,8 @@
 // What a client does to buy compute: put the app and its input where providers fetch them, sign a bid, hand it to a
 // matcher, follow the task on chain, and fetch the result from the providers, checking it against the chain.
-import { fetchContent, parseCid } from '@agora/content';
+import { parseCid } from '@agora/content';
 import { AgoraError, errorCodes } from '@agora/errors';
-import { prepareApp, resultHashOf, type TaskOutcome } from '@agora/runtime';
+import { type SettledOutput, fetchSettledOutput, prepareApp } from '@agora/runtime';
 import {
   type AgoraClient,
   type Bid,
@@ -13,8 +13,7 @@ import {
   orderToJson,
   taskIdOf,
 } from '@agora/sdk';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { type Address, type Hex, bytesToHex, toHex } from 'viem';
+import { type Hex, bytesToHex } from 'viem';
 import { z } from 'zod';
 import type { NetworkFile } from './network-file.js';
 
@@ -190,34 +189,10 @@ export async function waitForTask(
   }
 }
 
-const provenanceSchema = z.object({
-  result: z
-    .object({
-      outcome: z.string(),
-      exitCode: z.number().int().nullable(),
-      outputCid: z.string(),
-      resultHash: z.string(),
-    })
-    .nullable(),
-});
+export type TaskResult = SettledOutput;
 
-export type TaskResult = {
-  output: Uint8Array;
-  outputCid: string;
-  outputHash: Hex;
-  outcome: string;
-  exitCode: number | null;
-  provider: Address;
-};
-
-/**
- * Fetches the output of a settled task from its providers and checks it: the bytes hash to the CID, and outcome,
- * exit code and output hash give the result hash the chain settled on. A provider that serves anything else is
- * skipped.
- */
-export async function fetchResult(network: NetworkFile, view: TaskView): Promise<TaskResult> {
-  const settled = view.settlement;
-  if (!settled) throw new AgoraError(errorCodes.TASK_STATE_INVALID, `Task ${view.taskId} has not settled yet.`);
+/** Where the task's providers serve results: the matcher's endpoint list, and a dev network's agents. */
+export async function providerEndpoints(network: NetworkFile): Promise<Map<string, string>> {
   const { body } = await matcherCall(network, '/providers');
   const endpoints = new Map(
     Object.entries(z.record(z.string(), z.string()).catch({}).parse(body)).map(([address, url]) => [
@@ -227,47 +202,19 @@ export async function fetchResult(network: NetworkFile, view: TaskView): Promise
   );
   for (const agent of network.agents)
     if (!endpoints.has(agent.address.toLowerCase())) endpoints.set(agent.address.toLowerCase(), agent.url);
-  const problems: string[] = [];
-  for (const provider of view.task.providers) {
-    const url = endpoints.get(provider.toLowerCase());
-    if (!url) {
-      problems.push(`${provider}: no known endpoint`);
-      continue;
-    }
-    try {
-      const response = await fetch(`${url}/tasks/${view.taskId}`, { signal: AbortSignal.timeout(10_000) });
-      if (!response.ok) {
-        problems.push(`${provider}: HTTP ${response.status}`);
-        continue;
-      }
-      const { result } = provenanceSchema.parse(await response.json());
-      if (!result) {
-        problems.push(`${provider}: no result`);
-        continue;
-      }
-      const output = await fetchContent(result.outputCid, { sources: [url] });
-      const outputHash = toHex(sha256(output));
-      const claimed = resultHashOf(result.outcome as TaskOutcome, result.exitCode, sha256(output));
-      if (claimed !== settled.resultHash) {
-        problems.push(`${provider}: its output does not give the settled result hash`);
-        continue;
-      }
-      return {
-        output,
-        outputCid: result.outputCid,
-        outputHash,
-        outcome: result.outcome,
-        exitCode: result.exitCode,
-        provider,
-      };
-    } catch (error) {
-      problems.push(`${provider}: ${(error as Error).message}`);
-    }
-  }
-  throw new AgoraError(
-    errorCodes.CONTENT_NOT_FOUND,
-    `No provider served the output of ${view.taskId}: ${problems.join('; ')}`,
-  );
+  return endpoints;
+}
+
+/** Fetches the output of a settled task from its providers and checks it against the settlement. */
+export async function fetchResult(network: NetworkFile, view: TaskView): Promise<TaskResult> {
+  const settled = view.settlement;
+  if (!settled) throw new AgoraError(errorCodes.TASK_STATE_INVALID, `Task ${view.taskId} has not settled yet.`);
+  return fetchSettledOutput({
+    taskId: view.taskId,
+    providers: view.task.providers,
+    resultHash: settled.resultHash,
+    endpoints: await providerEndpoints(network),
+  });
 }
 
 /** A task as commands print it. */

@@ -237,6 +237,7 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
             matcherUrl: matcher.url,
             deployment,
             token: usd,
+            agents: agents.map((agent) => ({ address: agent.provider, url: agent.url })),
             devKeys: { client: clientKey, providers: providerKeys },
           })
         : undefined;

@@ -29,3 +29,4 @@ export {
   type TaskOutcome,
 } from './result.js';
 export { allowedWasiFunctions } from './wasi-imports.js';
+export { type SettledOutput, fetchSettledOutput } from './settled-output.js';

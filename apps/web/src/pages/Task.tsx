@@ -1,6 +1,7 @@
 // One task: its terms, the timeline of match, commits, reveals and settlement, and (for its client, once it has
 // settled) the review form.
 import type { Hex } from 'viem';
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { reviewsAbi } from '@agora/sdk/contracts';
 import { toAgoraError } from '@agora/sdk/contract-errors';
@@ -100,6 +101,57 @@ function ReviewForm({ task, config }: { task: TaskDetail; config: WebConfig }) {
   );
 }
 
+type Result = {
+  outputCid: string;
+  outputHash: string;
+  outcome: string;
+  exitCode: number | null;
+  provider: string;
+  size: number;
+  preview: string | null;
+};
+
+/** The output, fetched from a provider and checked against the settled result hash by the dashboard's server. */
+function ResultCard({ taskId }: { taskId: string }) {
+  const result = useQuery({
+    queryKey: ['result', taskId],
+    staleTime: Infinity,
+    retry: 3,
+    queryFn: async () => {
+      const response = await fetch(`/results/${taskId}`);
+      const body = (await response.json()) as Result & { error?: { message: string } };
+      if (!response.ok) throw new Error(body.error?.message ?? `HTTP ${response.status}`);
+      return body;
+    },
+  });
+  return (
+    <Card title="Result">
+      {result.error ? <Failed error={result.error} /> : null}
+      {result.data ? (
+        <>
+          <ul className="facts">
+            <li>
+              output <code data-testid="output-cid">{result.data.outputCid}</code> ({result.data.size} bytes)
+            </li>
+            <li>
+              {result.data.outcome}
+              {result.data.exitCode === null ? '' : `, exit code ${result.data.exitCode}`} · served by{' '}
+              <AddressLink address={result.data.provider} />,{' '}
+              <span className="ok">checked against the settlement ✓</span>
+            </li>
+          </ul>
+          {result.data.preview !== null ? <pre data-testid="output-preview">{result.data.preview}</pre> : null}
+          <a href={`/results/${taskId}/output`} download={`${taskId}.out`}>
+            download the output
+          </a>
+        </>
+      ) : result.isPending ? (
+        <Loading what="the output from its providers" />
+      ) : null}
+    </Card>
+  );
+}
+
 export function TaskPage({ taskId, config }: { taskId: string; config: WebConfig }) {
   const task = useApi<TaskDetail>(`/tasks/${taskId}`);
   if (task.error) return <Failed error={task.error} />;
@@ -175,6 +227,7 @@ export function TaskPage({ taskId, config }: { taskId: string; config: WebConfig
           ) : null}
         </Card>
       </div>
+      {data.status === 'finalized' ? <ResultCard taskId={data.taskId} /> : null}
       {data.status === 'finalized' ? (
         <Card title="Review">
           <ReviewForm task={data} config={config} />
