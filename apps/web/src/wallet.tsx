@@ -40,7 +40,12 @@ export function wagmiConfigOf(config: WebConfig) {
 }
 
 export function publicClientOf(config: WebConfig) {
-  return createPublicClient({ chain: chainOf(config), transport: http(`${window.location.origin}/rpc`) });
+  // Blocks come every second or so on a local network: poll receipts at that pace, not viem's default 4 s.
+  return createPublicClient({
+    chain: chainOf(config),
+    transport: http(`${window.location.origin}/rpc`),
+    pollingInterval: 500,
+  });
 }
 
 export function AccountProvider({ config, children }: { config: WebConfig; children: ReactNode }) {
