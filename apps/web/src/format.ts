@@ -8,6 +8,15 @@ export function amount(value: string | null | undefined, decimals = 6): string {
   return `${integer.toLocaleString('en-US')}.${fraction}`;
 }
 
+/** An amount of the test dollar with its unit; below a cent, in base units (two decimals would read 0.00). */
+export function money(value: string | null | undefined, decimals = 6): string {
+  if (value === null || value === undefined) return '—';
+  const whole = BigInt(value);
+  if (whole > 0n && whole * 100n < 10n ** BigInt(decimals))
+    return `${whole.toLocaleString('en-US')} base units of tUSD`;
+  return `${amount(value, decimals)} tUSD`;
+}
+
 export function stake(value: string): string {
   return `${(BigInt(value) / 10n ** 18n).toLocaleString('en-US')} AGORA`;
 }

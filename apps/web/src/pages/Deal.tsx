@@ -2,7 +2,7 @@
 import { CartesianGrid, Legend, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { type DealDetail, useApi } from '../api';
 import { AddressLink, Badge, Card, Failed, Loading } from '../components';
-import { amount, bytes, time } from '../format';
+import { bytes, money, time } from '../format';
 
 export function DealPage({ dealId }: { dealId: string }) {
   const deal = useApi<DealDetail>(`/deals/${dealId}`);
@@ -31,12 +31,15 @@ export function DealPage({ dealId }: { dealId: string }) {
               <code>{data.cid}</code>
             </li>
             <li>
-              pays {amount(data.payment)} tUSD per period and replica; collateral {amount(data.collateral)} tUSD
+              pays {money(data.payment)} per period and replica; collateral {money(data.collateral)}
             </li>
             <li>
               holders:{' '}
-              {data.providers.map((address) => (
-                <AddressLink key={address} address={address} />
+              {data.providers.map((address, slot) => (
+                <span key={address}>
+                  {slot > 0 ? ', ' : ''}
+                  slot {slot} <AddressLink address={address} />
+                </span>
               ))}
             </li>
             <li data-testid="proof-counts">

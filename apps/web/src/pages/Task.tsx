@@ -9,7 +9,7 @@ import { laterTasksInLane } from '@agora/sdk/review-actions';
 import { type TaskDetail, useApi } from '../api';
 import { AddressLink, Badge, Card, Failed, Loading } from '../components';
 import type { WebConfig } from '../config';
-import { amount, time } from '../format';
+import { money, time } from '../format';
 import { putText } from '../gateway';
 import { publicClientOf, useAccount } from '../wallet';
 
@@ -182,7 +182,7 @@ export function TaskPage({ taskId, config }: { taskId: string; config: WebConfig
               result <code data-testid="result-hash">{data.resultHash ?? 'not yet'}</code>
             </li>
             <li>
-              fuel used {data.fuelUsed ?? '—'}, charged {amount(data.charged)} tUSD
+              fuel used {data.fuelUsed ?? '—'}, charged {money(data.charged)}
             </li>
           </ul>
         </Card>
