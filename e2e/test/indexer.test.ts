@@ -7,7 +7,7 @@ import path from 'node:path';
 import { type DevNetwork, startDevNetwork } from '@agora/cli';
 import { examplePath } from '@agora/examples';
 import { type RunningIndexer, startIndexer } from '@agora/indexer';
-import { agoraChain, createAgoraClient, decodeResources, resourceFeatures, reviewScore } from '@agora/sdk';
+import { agoraChain, createAgoraClient, decodeResources, reviewScore } from '@agora/sdk';
 import { createLogger } from '@agora/service';
 import { type Hex, createPublicClient, createWalletClient, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
@@ -94,7 +94,8 @@ describe('indexer and API on a local network', () => {
         cpuCores: resources.cpuCores,
         memoryMiB: resources.memoryMiB,
         region: resources.region,
-        storage: (resources.features & resourceFeatures.storage) !== 0,
+        // Every dev agent runs the storage role, so each registered as offering storage.
+        storage: true,
       });
       expect(listed.status).toBe('active');
     }

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AgoraError, errorCodes } from '@agora/errors';
-import { type Deployment, deploymentSchema, verificationMode } from '@agora/sdk';
+import { type Deployment, deploymentSchema, resourceFeatures, verificationMode } from '@agora/sdk';
 import { type Address, getAddress, isAddress } from 'viem';
 import { z } from 'zod';
 
@@ -206,8 +206,18 @@ export async function resolveConfig(document: unknown, baseDir: string): Promise
       `The deployment file ${deploymentFile} is not valid: ${describeIssues(deployment.error)}`,
     );
   }
+  // What the registry says the provider offers follows its roles: a storage agent flags storage and, unless told
+  // otherwise, offers the largest file it takes.
+  const resources = config.storage
+    ? {
+        ...config.provider.resources,
+        features: config.provider.resources.features | resourceFeatures.storage,
+        storageGiB: config.provider.resources.storageGiB || Number((config.storage.maxBytes + (1n << 30n) - 1n) >> 30n),
+      }
+    : config.provider.resources;
   return {
     ...config,
+    provider: { ...config.provider, resources },
     keystore: resolve(config.keystore),
     passwordFile: config.passwordFile === undefined ? undefined : resolve(config.passwordFile),
     dataDir: resolve(config.dataDir),

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { resourceFeatures } from '@agora/sdk';
 import { loadConfig } from '../src/config.js';
 
 const deployment = {
@@ -47,6 +48,18 @@ describe('agent configuration', () => {
     expect(config.ask.token).toBe('0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0');
     expect(config.chain).toEqual({ confirmations: 0, pollIntervalMs: 1000, reorgDepth: 64, logBatchBlocks: 2000 });
     expect(config.http).toEqual({ host: '127.0.0.1', port: 0 });
+  });
+
+  it('registers a storage agent as offering storage: the flag, and its largest file as disk', async () => {
+    const compute = await loadConfig(await configFile(valid));
+    expect(compute.provider.resources).toMatchObject({ features: 0, storageGiB: 0 });
+    const storage = await loadConfig(
+      await configFile({
+        ...valid,
+        storage: { pricePerGiBPeriod: '100', maxCollateralPerGiB: '1000', maxBytes: String(3n << 30n) },
+      }),
+    );
+    expect(storage.provider.resources).toMatchObject({ features: resourceFeatures.storage, storageGiB: 3 });
   });
 
   it('names every wrong field and what it accepts', async () => {
