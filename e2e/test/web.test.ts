@@ -9,7 +9,10 @@ import { type DevNetwork, startDevNetwork } from '@agora/cli';
 import { examplePath } from '@agora/examples';
 import { createLogger } from '@agora/service';
 import type { Browser, Page } from 'playwright-core';
-import { type Hex, createWalletClient, http } from 'viem';
+import { agoraChain, createAgoraClient, testStablecoinAbi } from '@agora/sdk';
+import { anvilDevKeys } from '@agora/sdk/dev';
+import { createPublicClient, createWalletClient, http } from 'viem';
+import type { Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agora } from '../src/agora-cli.js';
@@ -149,12 +152,12 @@ describe('the dashboard in Chromium', () => {
     await shot('provider-reviewed');
   }, 90_000);
 
-  it('signs with an injected wallet', async () => {
-    // The wallet extension is outside our system: a stand-in that signs with a dev provider's key and passes every
+  it('buys a task and reviews it with an injected wallet', async () => {
+    // The wallet extension is outside our system: a stand-in that signs with a key of its own and passes every
     // other request to the chain, as a real injected wallet does.
-    const key = dev.providerKeys[1] as Hex;
-    const account = privateKeyToAccount(key);
-    const signer = createWalletClient({ account, transport: http(dev.network.rpcUrl) });
+    const account = privateKeyToAccount(anvilDevKeys[9]);
+    const chain = agoraChain({ chainId: dev.network.chainId, rpcUrl: dev.network.rpcUrl });
+    const signer = createWalletClient({ account, chain, transport: http(dev.network.rpcUrl) });
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.exposeFunction('agoraWallet', async (method: string, params: unknown[]) => {
       if (method === 'eth_requestAccounts' || method === 'eth_accounts') return [account.address];
@@ -164,8 +167,8 @@ describe('the dashboard in Chromium', () => {
         return account.signTypedData(typed);
       }
       if (method === 'eth_sendTransaction') {
-        const [tx] = params as [{ to: Hex; data: Hex; gas?: Hex }];
-        return signer.sendTransaction({ chain: null, to: tx.to, data: tx.data });
+        const [tx] = params as [{ to: Hex; data: Hex }];
+        return signer.sendTransaction({ to: tx.to, data: tx.data });
       }
       const response = await fetch(dev.network.rpcUrl, {
         method: 'POST',
@@ -189,10 +192,38 @@ describe('the dashboard in Chromium', () => {
     await walletPage.goto(`${web}/#/submit`);
     await walletPage.getByLabel('account').selectOption('injected');
     await walletPage.getByText(`${account.address.slice(0, 6)}…`).waitFor({ timeout: 15_000 });
-    await walletPage.screenshot({ path: path.join(artifactsDir, 'injected-wallet.png'), fullPage: true });
-    // The provider holds no escrow: the matcher refuses its bid, and the page says why.
+    await walletPage.getByLabel('input').fill('paid for from a browser wallet\n');
+    // Nothing in escrow yet: the matcher refuses the bid, and the page says why.
     await walletPage.getByRole('button', { name: 'Sign and submit' }).click();
     await walletPage.getByText(/The matcher refused the bid/).waitFor({ timeout: 15_000 });
+    await walletPage.screenshot({ path: path.join(artifactsDir, 'injected-wallet-refused.png'), fullPage: true });
+
+    const buyer = createAgoraClient({
+      publicClient: createPublicClient({ chain, transport: http(dev.network.rpcUrl) }),
+      wallet: signer,
+      deployment: dev.deployment,
+    });
+    await buyer.publicClient.waitForTransactionReceipt({
+      hash: await signer.writeContract({
+        address: dev.network.token,
+        abi: testStablecoinAbi,
+        functionName: 'mint',
+        args: [account.address, 10_000_000_000n],
+      }),
+    });
+    // Enough for what the bid may lock: 10^8 fuel at 10 per unit, plus fees.
+    await buyer.deposit(dev.network.token, 10_000_000_000n);
+    await walletPage.getByRole('button', { name: 'Sign and submit' }).click();
+    await walletPage.waitForURL(/#\/tasks\/0x[0-9a-f]{64}$/, { timeout: 30_000 });
+    await walletPage.locator('.badge', { hasText: 'finalized' }).waitFor({ timeout: 60_000 });
+    await walletPage.getByLabel('review text').fill('Bought and reviewed from a browser wallet.');
+    await walletPage.getByRole('button', { name: 'Post review' }).click();
+    await walletPage.getByText('Review recorded').waitFor({ timeout: 30_000 });
+    await walletPage.screenshot({ path: path.join(artifactsDir, 'injected-wallet-reviewed.png'), fullPage: true });
+    const taskId = walletPage.url().split('/').at(-1);
+    const task = await agora(['task', 'get', taskId, '--network', dev.file], env);
+    expect(task.json).toMatchObject({ status: 'finalized' });
+    expect((task.json.providers as string[]).length).toBe(1);
     await context.close();
-  }, 60_000);
+  }, 120_000);
 });
