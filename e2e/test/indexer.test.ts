@@ -115,8 +115,12 @@ describe('indexer and API on a local network', () => {
     );
     expect(submitted.code, submitted.stderr).toBe(0);
     r3TaskId = submitted.json.taskId as Hex;
+    // On PGlite (one connection shared by indexing and the API) a read can land between the statements that write
+    // one block, so wait for the settlement in both the row and the timeline.
     const task = await poll('the settled task', `/tasks/${r3TaskId}`, (body) =>
-      body.status === 'finalized' ? body : undefined,
+      body.status === 'finalized' && (body.timeline as Json[]).some((step) => step.kind === 'settled')
+        ? body
+        : undefined,
     );
     const kinds = (task.timeline as Json[]).map((step) => step.kind);
     expect(kinds.slice(0, 4)).toEqual(['matched', 'committed', 'committed', 'committed']);
@@ -187,7 +191,7 @@ describe('indexer and API on a local network', () => {
     expect(put.code, JSON.stringify(put.json)).toBe(0);
     dealId = String(put.json.dealId);
     const finished = await poll('the deal finished', `/deals/${dealId}`, (body) =>
-      body.status === 'finished' ? body : undefined,
+      body.status === 'finished' && (body.steps as Json[]).some((step) => step.kind === 'finished') ? body : undefined,
     );
     const steps = finished.steps as Json[];
     expect(steps[0]).toMatchObject({ kind: 'opened' });
