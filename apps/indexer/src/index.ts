@@ -1,7 +1,13 @@
 // Indexing functions: every event of the registry, both markets and the review contract into the tables of
 // ponder.schema.ts. Ponder calls them in chain order and undoes their writes on a reorg.
 import { decodeTaskRecord } from '@agora/sdk/orders';
-import { type ReviewSums, addReview, objectiveScore, reviewScoreFromSums } from '@agora/sdk/reputation';
+import {
+  type ReviewSums,
+  addReview,
+  objectiveScore,
+  providerOutcome,
+  reviewScoreFromSums,
+} from '@agora/sdk/reputation';
 import { decodeResources } from '@agora/sdk/resources';
 import { ponder } from 'ponder:registry';
 import { deal, dealStep, marketMinute, provider, review, task, taskStep } from 'ponder:schema';
@@ -212,11 +218,11 @@ ponder.on('ComputeMarket:TaskSettled', async ({ event, context }) => {
     ...placeOf(event),
   });
   for (const [index, address] of settled.providers.entries()) {
-    const bit = 1n << BigInt(index);
+    const outcome = providerOutcome(index, paidMask, slashedMask);
     await updateRecord(context.db, address, (row) =>
-      paidMask & bit
+      outcome === 'paid'
         ? { tasksPaid: row.tasksPaid + 1 }
-        : slashedMask & bit
+        : outcome === 'slashed'
           ? { tasksSlashed: row.tasksSlashed + 1 }
           : { tasksFailed: row.tasksFailed + 1 },
     );

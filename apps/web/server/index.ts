@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type RunningGateway, listen } from '@agora/content';
 import { AgoraError, errorCodes } from '@agora/errors';
 import { type ExampleName, readExample, usefulApps } from '@agora/examples';
-import { type SettledOutput, fetchSettledOutput } from '@agora/runtime';
+import { type SettledOutput, fetchSettledOutput, providerEndpoints } from '@agora/runtime';
 import type { Deployment } from '@agora/sdk/deployment';
 import { Hono } from 'hono';
 import { proxy } from 'hono/proxy';
@@ -66,12 +66,7 @@ export function createWebApp(options: WebOptions): Hono {
     if (task.status !== 'finalized' || !task.providers || !task.resultHash) {
       throw new AgoraError(errorCodes.TASK_STATE_INVALID, `Task ${taskId} has no settled result.`);
     }
-    const listed = (await (await fetch(`${options.matcherUrl}/providers`)).json().catch(() => ({}))) as Record<
-      string,
-      string
-    >;
-    const endpoints = new Map(Object.entries(listed).map(([address, url]) => [address.toLowerCase(), url]));
-    for (const agent of options.agents ?? []) endpoints.set(agent.address.toLowerCase(), agent.url);
+    const endpoints = await providerEndpoints(options.matcherUrl, options.agents);
     const fetched = fetchSettledOutput({
       taskId: taskId as Hex,
       providers: task.providers,

@@ -71,7 +71,7 @@ export async function reviewSubjectOf(network: NetworkFile, agora: AgoraClient, 
     const providerIndex = providerIndexOf(request.provider, view.task.providers, `task ${taskId}`);
     provider = view.task.providers[providerIndex]!;
     const textCid = await upload(network.gatewayUrl, text);
-    receiptPromise = agora.reviewTask(taskId, { providerIndex, rating: request.rating, textCid });
+    receiptPromise = agora.reviewTask(view, { providerIndex, rating: request.rating, textCid });
   } else {
     const dealId = BigInt(request.subject);
     const { deal, slots } = await readDeal(agora.publicClient, agora.deployment.contracts.storageMarket, dealId);

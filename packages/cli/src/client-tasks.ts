@@ -2,7 +2,7 @@
 // matcher, follow the task on chain, and fetch the result from the providers, checking it against the chain.
 import { parseCid } from '@agora/content';
 import { AgoraError, errorCodes } from '@agora/errors';
-import { type SettledOutput, fetchSettledOutput, prepareApp } from '@agora/runtime';
+import { type SettledOutput, fetchSettledOutput, prepareApp, providerEndpoints } from '@agora/runtime';
 import {
   type AgoraClient,
   type Bid,
@@ -191,20 +191,6 @@ export async function waitForTask(
 
 export type TaskResult = SettledOutput;
 
-/** Where the task's providers serve results: the matcher's endpoint list, and a dev network's agents. */
-export async function providerEndpoints(network: NetworkFile): Promise<Map<string, string>> {
-  const { body } = await matcherCall(network, '/providers');
-  const endpoints = new Map(
-    Object.entries(z.record(z.string(), z.string()).catch({}).parse(body)).map(([address, url]) => [
-      address.toLowerCase(),
-      url,
-    ]),
-  );
-  for (const agent of network.agents)
-    if (!endpoints.has(agent.address.toLowerCase())) endpoints.set(agent.address.toLowerCase(), agent.url);
-  return endpoints;
-}
-
 /** Fetches the output of a settled task from its providers and checks it against the settlement. */
 export async function fetchResult(network: NetworkFile, view: TaskView): Promise<TaskResult> {
   const settled = view.settlement;
@@ -213,7 +199,7 @@ export async function fetchResult(network: NetworkFile, view: TaskView): Promise
     taskId: view.taskId,
     providers: view.task.providers,
     resultHash: settled.resultHash,
-    endpoints: await providerEndpoints(network),
+    endpoints: await providerEndpoints(network.matcherUrl, network.agents),
   });
 }
 

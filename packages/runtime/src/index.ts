@@ -29,4 +29,4 @@ export {
   type TaskOutcome,
 } from './result.js';
 export { allowedWasiFunctions } from './wasi-imports.js';
-export { type SettledOutput, fetchSettledOutput } from './settled-output.js';
+export { type SettledOutput, fetchSettledOutput, providerEndpoints } from './settled-output.js';

@@ -18,6 +18,28 @@ const provenanceSchema = z.object({
     .nullable(),
 });
 
+/**
+ * Where providers serve results, by lower-case address: the endpoints a matcher lists (`GET /providers`), and
+ * known agents for those it does not list. A matcher that does not answer lists none.
+ */
+export async function providerEndpoints(
+  matcherUrl: string,
+  agents: readonly { address: string; url: string }[] = [],
+): Promise<Map<string, string>> {
+  const listed = await fetch(`${matcherUrl}/providers`, { signal: AbortSignal.timeout(10_000) })
+    .then((response) => response.json() as Promise<unknown>)
+    .catch((): unknown => ({}));
+  const endpoints = new Map(
+    Object.entries(z.record(z.string(), z.string()).catch({}).parse(listed)).map(([address, url]) => [
+      address.toLowerCase(),
+      url,
+    ]),
+  );
+  for (const agent of agents)
+    if (!endpoints.has(agent.address.toLowerCase())) endpoints.set(agent.address.toLowerCase(), agent.url);
+  return endpoints;
+}
+
 export type SettledOutput = {
   output: Uint8Array;
   outputCid: string;

@@ -15,7 +15,6 @@ import {
   type WalletClient,
   erc20Abi,
   parseEventLogs,
-  toHex,
 } from 'viem';
 
 import { toAgoraError } from './contract-errors.js';
@@ -29,7 +28,7 @@ import {
 } from './generated/contracts.js';
 import { type Ask, type Bid, type Task, askTypes, bidTypes, computeMarketDomain, decodeTaskRecord } from './orders.js';
 import { type Resources, encodeResources } from './resources.js';
-import { laterTasksInLane, reviewSubject } from './review-actions.js';
+import { reviewTaskArgs } from './review-actions.js';
 import type { StorageAsk, StorageBid } from './storage-orders.js';
 
 export type AgoraWallet = WalletClient<Transport, Chain, Account>;
@@ -424,8 +423,10 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
      * Reviews provider `providerIndex` of a settled task the wallet paid for: 1 to 5 stars and the CID of the
      * text. Spends the task's one review right.
      */
-    reviewTask: async (taskId: Hex, review: { providerIndex: number; rating: number; textCid: Hex }) => {
-      const view = await readTask(taskId);
+    reviewTask: async (task: Hex | TaskView, review: { providerIndex: number; rating: number; textCid: Hex }) => {
+      // A caller that has read the task already passes it, so its four log queries are not made twice.
+      const view = typeof task === 'string' ? await readTask(task) : task;
+      const taskId = typeof task === 'string' ? task : task.taskId;
       if (!view) throw new AgoraError(errorCodes.TASK_NOT_FOUND, `No task ${taskId} on this network.`);
       if (view.settlement?.status !== 'finalized') {
         throw new AgoraError(
@@ -433,23 +434,11 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
           `Task ${taskId} is ${view.settlement ? 'failed' : 'not settled yet'}; only a finalized task can be reviewed.`,
         );
       }
-      const later = await read('review', () =>
-        laterTasksInLane(publicClient, market, view.record, view.matchedAt.blockNumber),
+      const { record, matchedAt, settlement } = view;
+      const args = await read('review', () =>
+        reviewTaskArgs(publicClient, market, { ...settlement, record, matchedBlock: matchedAt.blockNumber }, review),
       );
-      return write({
-        address: reviews,
-        abi: reviewsAbi,
-        functionName: 'reviewTask',
-        args: [
-          view.record,
-          view.settlement.paidMask,
-          view.settlement.charged,
-          later,
-          BigInt(review.providerIndex),
-          review.rating,
-          review.textCid,
-        ],
-      });
+      return write({ address: reviews, abi: reviewsAbi, functionName: 'reviewTask', args });
     },
     /** Reviews the provider of slot `slotIndex` of a finished deal the wallet paid for. */
     reviewDeal: (dealId: bigint, review: { slotIndex: number; rating: number; textCid: Hex }) =>
@@ -462,16 +451,6 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
     /** The reviewed provider's one answer to a review. */
     respondToReview: (reviewId: Hex, responseCid: Hex) =>
       write({ address: reviews, abi: reviewsAbi, functionName: 'respond', args: [reviewId, responseCid] }),
-    /** The id of the review of a task or a deal. */
-    reviewIdOf: (subject: keyof typeof reviewSubject, id: Hex | bigint) =>
-      read('review id', () =>
-        publicClient.readContract({
-          address: reviews,
-          abi: reviewsAbi,
-          functionName: 'reviewIdOf',
-          args: [reviewSubject[subject], typeof id === 'bigint' ? toHex(id, { size: 32 }) : id],
-        }),
-      ),
     /** A review as stored; `client` is the zero address when there is none. */
     review: (reviewId: Hex) =>
       read('review', () =>

@@ -109,6 +109,12 @@ export type ProviderActivity = {
   storageMisses: number;
 };
 
+/** What a settled task meant for its provider at `index`: paid, slashed, or neither (the task failed). */
+export function providerOutcome(index: number, paidMask: bigint, slashedMask: bigint): 'paid' | 'slashed' | 'failed' {
+  const bit = 1n << BigInt(index);
+  return paidMask & bit ? 'paid' : slashedMask & bit ? 'slashed' : 'failed';
+}
+
 export type ObjectiveScore = ProviderActivity & {
   /** Share of its obligations met (paid tasks and proofs over all), null with none. */
   reliability: number | null;

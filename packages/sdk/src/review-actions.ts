@@ -6,7 +6,7 @@ import type { Address, Hex, PublicClient } from 'viem';
 import type { Deployment } from './deploy.js';
 import { computeMarketAbi, reviewsAbi, storageMarketAbi } from './generated/contracts.js';
 import { decodeTaskRecord } from './orders.js';
-import type { ProviderActivity } from './reputation.js';
+import { type ProviderActivity, providerOutcome } from './reputation.js';
 
 /** `IReviews.Subject`. */
 export const reviewSubject = { task: 0, deal: 1 } as const;
@@ -67,6 +67,28 @@ export async function laterTasksInLane(
 }
 
 /**
+ * The arguments of `Reviews.reviewTask` for a settled task: its record and settlement as `TaskSettled` gave them,
+ * the lane's later tasks read from the chain, and the review.
+ */
+export async function reviewTaskArgs(
+  publicClient: PublicClient,
+  market: Address,
+  task: { record: Hex; paidMask: bigint; charged: bigint; matchedBlock: bigint },
+  review: { providerIndex: number; rating: number; textCid: Hex },
+) {
+  const later = await laterTasksInLane(publicClient, market, task.record, task.matchedBlock);
+  return [
+    task.record,
+    task.paidMask,
+    task.charged,
+    later,
+    BigInt(review.providerIndex),
+    review.rating,
+    review.textCid,
+  ] as const;
+}
+
+/**
  * A provider's record from the markets' events since the deployment: tasks paid, slashed and failed, storage
  * proofs made and missed. Reads every task's settlement, so on a long-lived network ask the indexer instead.
  */
@@ -122,9 +144,9 @@ export async function readProviderActivity(
   for (const { args } of settled) {
     const index = (providersOf.get(args.taskId) ?? []).findIndex((address) => address.toLowerCase() === me);
     if (index < 0) continue;
-    const bit = 1n << BigInt(index);
-    if (args.paidMask & bit) activity.tasksPaid += 1;
-    else if (args.slashedMask & bit) activity.tasksSlashed += 1;
+    const outcome = providerOutcome(index, args.paidMask, args.slashedMask);
+    if (outcome === 'paid') activity.tasksPaid += 1;
+    else if (outcome === 'slashed') activity.tasksSlashed += 1;
     else activity.tasksFailed += 1;
   }
   return activity;

@@ -5,7 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { reviewsAbi } from '@agora/sdk/contracts';
 import { toAgoraError } from '@agora/sdk/contract-errors';
-import { laterTasksInLane } from '@agora/sdk/review-actions';
+import { reviewTaskArgs } from '@agora/sdk/review-actions';
 import { type TaskDetail, useApi } from '../api';
 import { AddressLink, Badge, Card, Failed, Loading } from '../components';
 import type { WebConfig } from '../config';
@@ -31,25 +31,22 @@ function ReviewForm({ task, config }: { task: TaskDetail; config: WebConfig }) {
     try {
       const publicClient = publicClientOf(config);
       const textCid = await putText(text);
-      const later = await laterTasksInLane(
+      const args = await reviewTaskArgs(
         publicClient,
         config.contracts.computeMarket,
-        task.record as Hex,
-        BigInt(task.matchedBlock),
+        {
+          record: task.record as Hex,
+          paidMask: BigInt(task.paidMask ?? 0),
+          charged: BigInt(task.charged ?? 0),
+          matchedBlock: BigInt(task.matchedBlock),
+        },
+        { providerIndex: provider, rating, textCid },
       );
       const hash = await signer.writeContract({
         address: config.contracts.reviews,
         abi: reviewsAbi,
         functionName: 'reviewTask',
-        args: [
-          task.record as Hex,
-          BigInt(task.paidMask ?? 0),
-          BigInt(task.charged ?? 0),
-          later,
-          BigInt(provider),
-          rating,
-          textCid,
-        ],
+        args,
       });
       const receipt = await publicClient.waitForTransactionReceipt({ hash });
       if (receipt.status !== 'success') throw new Error(`The review transaction ${hash} reverted.`);
