@@ -9,6 +9,7 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 import {Escrow} from "./Escrow.sol";
 import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
+import {OrderCalldataLib} from "./libraries/OrderCalldataLib.sol";
 import {OrderHashLib} from "./libraries/OrderHashLib.sol";
 import {TaskRecordLib} from "./libraries/TaskRecordLib.sol";
 import {TaskStateLib} from "./libraries/TaskStateLib.sol";
@@ -54,24 +55,18 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     }
 
     /// @inheritdoc IComputeMarket
-    function matchOrders(
-        Bid calldata bid,
-        bytes calldata bidSignature,
-        Ask[] calldata asks,
-        bytes[] calldata askSignatures
-    ) external returns (bytes32 taskId) {
-        bytes32 digest = _hashTypedDataV4(OrderHashLib.hashBid(bid));
-        _requireSignature(bid.client, digest, bidSignature);
-        return _match(bid, asks, askSignatures, msg.sender);
+    function matchOrders(bytes calldata orders) external returns (bytes32 taskId) {
+        return _match(orders, msg.sender);
     }
 
     /// @inheritdoc IComputeMarket
-    function fill(Bid calldata bid, Ask[] calldata asks, bytes[] calldata askSignatures)
-        external
-        returns (bytes32 taskId)
-    {
-        if (msg.sender != bid.client) revert ComputeNotClient(msg.sender, bid.client);
-        return _match(bid, asks, askSignatures, address(0));
+    function fill(bytes calldata orders) external returns (bytes32 taskId) {
+        address client;
+        assembly ("memory-safe") {
+            client := shr(96, calldataload(orders.offset))
+        }
+        if (msg.sender != client) revert ComputeNotClient(msg.sender, client);
+        return _match(orders, address(0));
     }
 
     /// @inheritdoc IComputeMarket
@@ -270,62 +265,133 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         return _params;
     }
 
-    function _match(Bid calldata bid, Ask[] calldata asks, bytes[] calldata askSignatures, address matcher)
-        private
-        returns (bytes32 taskId)
-    {
-        if (block.timestamp > bid.deadline) revert ComputeBidExpired(bid.deadline);
-        uint256 replicas = bid.replicas;
-        if (
-            replicas == 0 || replicas > MAX_REPLICAS || bid.quorum > replicas
-                || uint256(bid.quorum) * 2 <= replicas
-        ) {
-            revert ComputeInvalidReplicas(bid.replicas, bid.quorum);
+    function _match(bytes calldata orders, address matcher) private returns (bytes32 taskId) {
+        if (orders.length < OrderCalldataLib.BID_HEAD_LENGTH) revert ComputeOrdersMalformed();
+        uint256 bid;
+        assembly ("memory-safe") {
+            bid := orders.offset
         }
-        if (bid.mode != uint8(VerificationMode.Replicated)) revert ComputeModeUnsupported(bid.mode);
+        address[] memory providers = new address[](_checkBid(bid));
+        bytes23 previous = _checkLane(bid);
+        uint256 price = _checkOrders(orders, matcher, providers);
+        MarketParams memory params_ = _params;
+        registry.requireEligible(providers, params_.minStake);
+        return _announce(bid, _openTask(bid, previous, providers, price, matcher, params_));
+    }
+
+    /// @dev Checks that the orders hold one bid and exactly one ask per replica, then the bid's signature, then
+    /// takes the asks; returns the task's price.
+    function _checkOrders(bytes calldata orders, address matcher, address[] memory providers)
+        private
+        returns (uint256 price)
+    {
+        uint256 bid;
+        uint256 end;
+        assembly ("memory-safe") {
+            bid := orders.offset
+            end := add(orders.offset, orders.length)
+        }
+        (,,,, uint256 cidsEnd) = OrderCalldataLib.cids(bid);
+        (,, uint256 asks) = OrderCalldataLib.signature(cidsEnd);
+        _requireAskCount(asks, end, providers.length);
+        _verifyBid(bid, matcher);
+        return _takeAsks(bid, asks, providers);
+    }
+
+    /// @dev Walks the asks by their lengths: reverts unless exactly `replicas` of them end where the orders do.
+    /// Bounded: each ask is at least `ASK_HEAD_LENGTH` bytes of calldata.
+    function _requireAskCount(uint256 ask, uint256 end, uint256 replicas) private pure {
+        uint256 count;
+        while (ask < end) {
+            (,, ask) = OrderCalldataLib.signature(ask + OrderCalldataLib.ASK_HEAD_LENGTH);
+            ++count;
+        }
+        if (ask != end) revert ComputeOrdersMalformed();
+        // Cannot truncate: `_checkBid` bounds replicas by MAX_REPLICAS.
+        if (count != replicas) revert ComputeAskCountMismatch(count, uint8(replicas));
+    }
+
+    /// @dev Reverts unless the bid's nonce is usable in its lane now; returns the lane's head.
+    function _checkLane(uint256 bid) private view returns (bytes23) {
+        address client = OrderCalldataLib.client(bid);
+        uint64 nonce = OrderCalldataLib.nonce(bid);
+        uint256 lane = _lanes[client][TaskStateLib.laneOf(nonce)];
+        if (TaskStateLib.seqOf(nonce) < lane.floor()) revert ComputeNonceUsed(client, nonce);
+        if (lane.status() == TaskStatus.Matched) revert ComputeLaneBusy(client, TaskStateLib.laneOf(nonce));
+        return lane.head();
+    }
+
+    /// @dev Announces the matched task with its record and the bid's content.
+    function _announce(uint256 bid, bytes memory record) private returns (bytes32 taskId) {
+        taskId = taskIdOf(OrderCalldataLib.client(bid), OrderCalldataLib.nonce(bid));
+        (bytes calldata appCid, bytes calldata inputCid) = _cids(bid);
+        emit TaskMatched(
+            taskId,
+            OrderCalldataLib.client(bid),
+            record,
+            appCid,
+            inputCid,
+            OrderCalldataLib.encryptionKey(bid)
+        );
+    }
+
+    function _cids(uint256 bid) private pure returns (bytes calldata appCid, bytes calldata inputCid) {
+        (uint256 appOffset, uint256 appLength, uint256 inputOffset, uint256 inputLength,) =
+            OrderCalldataLib.cids(bid);
+        return (_slice(appOffset, appLength), _slice(inputOffset, inputLength));
+    }
+
+    /// @dev Checks the bid's own terms; returns its replica count.
+    function _checkBid(uint256 bid) private view returns (uint256 replicas) {
+        uint64 deadline = OrderCalldataLib.deadline(bid);
+        if (block.timestamp > deadline) revert ComputeBidExpired(deadline);
+        replicas = OrderCalldataLib.replicas(bid);
+        uint256 quorum = OrderCalldataLib.quorum(bid);
+        if (replicas == 0 || replicas > MAX_REPLICAS || quorum > replicas || quorum * 2 <= replicas) {
+            revert ComputeInvalidReplicas(uint8(replicas), uint8(quorum));
+        }
+        uint8 mode = OrderCalldataLib.mode(bid);
+        if (mode != uint8(VerificationMode.Replicated)) revert ComputeModeUnsupported(mode);
         if (
-            bid.maxFuel == 0 || bid.appCid.length == 0 || bid.inputCid.length == 0
-                || TaskStateLib.seqOf(bid.nonce) == type(uint32).max
+            OrderCalldataLib.maxFuel(bid) == 0
+                || TaskStateLib.seqOf(OrderCalldataLib.nonce(bid)) == type(uint32).max
         ) {
             revert ComputeInvalidBid();
         }
-        if (asks.length != replicas || askSignatures.length != replicas) {
-            revert ComputeAskCountMismatch(asks.length, bid.replicas);
-        }
-        uint256 lane = _lanes[bid.client][TaskStateLib.laneOf(bid.nonce)];
-        if (TaskStateLib.seqOf(bid.nonce) < lane.floor()) revert ComputeNonceUsed(bid.client, bid.nonce);
-        if (lane.status() == TaskStatus.Matched) {
-            revert ComputeLaneBusy(bid.client, TaskStateLib.laneOf(bid.nonce));
-        }
-
-        address[] memory providers = new address[](replicas);
-        uint256 price = _takeAsks(bid, asks, askSignatures, providers);
-        MarketParams memory params_ = _params;
-        registry.requireEligible(providers, params_.minStake);
-        taskId = taskIdOf(bid.client, bid.nonce);
-        _openTask(taskId, bid, lane.head(), providers, price, matcher, params_);
     }
 
-    /// @dev Locks the client's escrow, stores the record's hash in the lane and announces the record.
+    /// @dev Checks the bid's CIDs, and its signature unless the client sends the fill itself.
+    function _verifyBid(uint256 bid, address matcher) private view {
+        (uint256 appCid, uint256 appCidLength, uint256 inputCid, uint256 inputCidLength, uint256 end) =
+            OrderCalldataLib.cids(bid);
+        if (appCidLength == 0 || inputCidLength == 0) revert ComputeInvalidBid();
+        if (matcher == address(0)) return;
+        bytes32 digest = _hashTypedDataV4(
+            OrderCalldataLib.bidStructHash(bid, appCid, appCidLength, inputCid, inputCidLength)
+        );
+        (uint256 signature, uint256 signatureLength,) = OrderCalldataLib.signature(end);
+        _requireSignature(OrderCalldataLib.client(bid), digest, _slice(signature, signatureLength));
+    }
+
+    /// @dev Locks the client's escrow and stores the record's hash in the lane; returns the record.
     function _openTask(
-        bytes32 taskId,
-        Bid calldata bid,
+        uint256 bid,
         bytes23 previous,
         address[] memory providers,
         uint256 price,
         address matcher,
         MarketParams memory params_
-    ) private {
+    ) private returns (bytes memory record) {
         uint64 commitDeadline = uint64(block.timestamp) + params_.commitWindow;
         Task memory task = Task({
-            client: bid.client,
-            nonce: bid.nonce,
-            token: bid.token,
+            client: OrderCalldataLib.client(bid),
+            nonce: OrderCalldataLib.nonce(bid),
+            token: OrderCalldataLib.token(bid),
             matcher: matcher,
             // Cannot truncate: `_takeAsks` bounds every price by type(uint128).max.
             pricePerFuel: uint128(price),
-            maxFuel: bid.maxFuel,
-            quorum: bid.quorum,
+            maxFuel: OrderCalldataLib.maxFuel(bid),
+            quorum: OrderCalldataLib.quorum(bid),
             protocolFeeBps: params_.protocolFeeBps,
             matcherFeeBps: matcher == address(0) ? 0 : params_.matcherFeeBps,
             commitDeadline: commitDeadline,
@@ -338,51 +404,68 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
             task.client,
             lockAmount(price, task.maxFuel, providers.length, task.protocolFeeBps, task.matcherFeeBps)
         );
-        _announce(taskId, bid, TaskRecordLib.encode(task));
-    }
-
-    /// @dev Stores the record's hash as the lane's head and emits the record.
-    function _announce(bytes32 taskId, Bid calldata bid, bytes memory record) private {
-        uint256 seq = TaskStateLib.seqOf(bid.nonce);
+        record = TaskRecordLib.encode(task);
+        uint256 seq = TaskStateLib.seqOf(task.nonce);
         // The floor moves past this sequence: a bid's nonce is used once.
-        _lanes[bid.client][TaskStateLib.laneOf(bid.nonce)] =
+        _lanes[task.client][TaskStateLib.laneOf(task.nonce)] =
             TaskStateLib.packLane(TaskStatus.Matched, seq, seq + 1, TaskRecordLib.hash(record));
-        emit TaskMatched(taskId, bid.client, record, bid.appCid, bid.inputCid, bid.encryptionKey);
     }
 
     /// @dev Checks each ask against the bid, counts its fill, and returns the task's price: the highest ask,
     /// so every replica is paid at least what it asked and the client at most what it bid.
-    function _takeAsks(
-        Bid calldata bid,
-        Ask[] calldata asks,
-        bytes[] calldata askSignatures,
-        address[] memory providers
-    ) private returns (uint256 price) {
-        uint256 modeBit = 1 << bid.mode;
-        uint256 maxPrice = bid.maxPricePerFuel;
+    function _takeAsks(uint256 bid, uint256 ask, address[] memory providers) private returns (uint256 price) {
+        uint256 maxPrice = OrderCalldataLib.maxPricePerFuel(bid);
         if (maxPrice > type(uint128).max) maxPrice = type(uint128).max;
-        for (uint256 i = 0; i < asks.length; ++i) {
-            Ask calldata ask = asks[i];
-            address provider = ask.provider;
-            if (block.timestamp > ask.expiry) revert ComputeAskExpired(provider, ask.expiry);
-            if (ask.token != bid.token) revert ComputeTokenMismatch(provider, ask.token, bid.token);
-            if (ask.pricePerFuel > maxPrice) {
-                revert ComputePriceTooHigh(provider, ask.pricePerFuel, maxPrice);
-            }
-            if (ask.modes & modeBit == 0) revert ComputeModeNotAccepted(provider, bid.mode);
-            for (uint256 j = 0; j < i; ++j) {
-                if (providers[j] == provider) revert ComputeDuplicateProvider(provider);
-            }
-            bytes32 digest = _hashTypedDataV4(OrderHashLib.hashAsk(ask));
-            _requireSignature(provider, digest, askSignatures[i]);
-            uint256 fills = _askFills[provider][ask.nonce];
-            if (fills >= ask.volume) revert ComputeAskExhausted(provider, ask.nonce);
-            // Cannot overflow: fills < volume <= type(uint32).max.
-            unchecked {
-                _askFills[provider][ask.nonce] = fills + 1;
-            }
-            providers[i] = provider;
-            if (ask.pricePerFuel > price) price = ask.pricePerFuel;
+        for (uint256 i = 0; i < providers.length; ++i) {
+            uint256 askPrice;
+            (askPrice, ask) = _takeAsk(bid, ask, maxPrice, providers, i);
+            if (askPrice > price) price = askPrice;
+        }
+    }
+
+    /// @dev Checks ask `i` against the bid and counts its fill; returns its price and where the next ask starts.
+    function _takeAsk(uint256 bid, uint256 ask, uint256 maxPrice, address[] memory providers, uint256 i)
+        private
+        returns (uint256 askPrice, uint256 next)
+    {
+        address provider = OrderCalldataLib.askProvider(ask);
+        uint64 expiry = OrderCalldataLib.askExpiry(ask);
+        if (block.timestamp > expiry) revert ComputeAskExpired(provider, expiry);
+        askPrice = OrderCalldataLib.askPricePerFuel(ask);
+        if (askPrice > maxPrice) revert ComputePriceTooHigh(provider, askPrice, maxPrice);
+        uint8 mode = OrderCalldataLib.mode(bid);
+        if (OrderCalldataLib.askModes(ask) & (1 << mode) == 0) revert ComputeModeNotAccepted(provider, mode);
+        for (uint256 j = 0; j < i; ++j) {
+            if (providers[j] == provider) revert ComputeDuplicateProvider(provider);
+        }
+        providers[i] = provider;
+        next = _requireAskSignature(bid, ask, provider);
+        uint64 askNonce = OrderCalldataLib.askNonce(ask);
+        uint256 fills = _askFills[provider][askNonce];
+        if (fills >= OrderCalldataLib.askVolume(ask)) revert ComputeAskExhausted(provider, askNonce);
+        // Cannot overflow: fills < volume <= type(uint32).max.
+        unchecked {
+            _askFills[provider][askNonce] = fills + 1;
+        }
+    }
+
+    /// @dev Reverts unless `provider` signed the ask (in the bid's token); returns where the next ask starts.
+    function _requireAskSignature(uint256 bid, uint256 ask, address provider)
+        private
+        view
+        returns (uint256 next)
+    {
+        bytes32 digest = _hashTypedDataV4(OrderCalldataLib.askStructHash(ask, OrderCalldataLib.token(bid)));
+        (uint256 offset, uint256 length, uint256 end) =
+            OrderCalldataLib.signature(ask + OrderCalldataLib.ASK_HEAD_LENGTH);
+        _requireSignature(provider, digest, _slice(offset, length));
+        return end;
+    }
+
+    function _slice(uint256 offset, uint256 length) private pure returns (bytes calldata slice) {
+        assembly ("memory-safe") {
+            slice.offset := offset
+            slice.length := length
         }
     }
 

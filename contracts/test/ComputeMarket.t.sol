@@ -6,6 +6,7 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IComputeMarket} from "../src/interfaces/IComputeMarket.sol";
 import {IEscrow} from "../src/interfaces/IEscrow.sol";
 import {IProviderRegistry} from "../src/interfaces/IProviderRegistry.sol";
+import {OrderCalldataLib} from "../src/libraries/OrderCalldataLib.sol";
 import {Ask, Bid, Task, TaskStatus} from "../src/types/Orders.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
 
@@ -41,7 +42,7 @@ contract ComputeMarketTest is MarketFixture {
             market.taskIdOf(client, bid.nonce), client, _record(task), APP_CID, INPUT_CID, bytes32(0)
         );
         vm.prank(matcher);
-        market.matchOrders(bid, bidSignature, asks, signatures);
+        market.matchOrders(_orders(bid, bidSignature, asks, signatures));
     }
 
     function test_matchOrders_pricesAtTheHighestAsk() public {
@@ -56,7 +57,7 @@ contract ComputeMarketTest is MarketFixture {
         }
         bytes memory bidSignature = _signBid(bid);
         vm.prank(matcher);
-        market.matchOrders(bid, bidSignature, asks, signatures);
+        market.matchOrders(_orders(bid, bidSignature, asks, signatures));
         assertEq(_locked(client), market.lockAmount(4, MAX_FUEL, 2, PROTOCOL_FEE_BPS, MATCHER_FEE_BPS));
     }
 
@@ -67,7 +68,7 @@ contract ComputeMarketTest is MarketFixture {
         vm.warp(bid.deadline + 1);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeBidExpired.selector, bid.deadline));
         vm.prank(matcher);
-        market.matchOrders(bid, bidSignature, asks, signatures);
+        market.matchOrders(_orders(bid, bidSignature, asks, signatures));
     }
 
     function test_matchOrders_revertsWhen_bidSignedByAnotherKey() public {
@@ -76,7 +77,7 @@ contract ComputeMarketTest is MarketFixture {
         bytes memory forged = _sign(providerKeys[4], market.hashBid(bid));
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeInvalidSignature.selector, client));
         vm.prank(matcher);
-        market.matchOrders(bid, forged, asks, signatures);
+        market.matchOrders(_orders(bid, forged, asks, signatures));
     }
 
     function test_matchOrders_revertsWhen_bidSignedForAnotherChain() public {
@@ -86,7 +87,7 @@ contract ComputeMarketTest is MarketFixture {
         vm.chainId(block.chainid + 1);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeInvalidSignature.selector, client));
         vm.prank(matcher);
-        market.matchOrders(bid, bidSignature, asks, signatures);
+        market.matchOrders(_orders(bid, bidSignature, asks, signatures));
     }
 
     function test_matchOrders_revertsWhen_bidReplayed() public {
@@ -94,10 +95,10 @@ contract ComputeMarketTest is MarketFixture {
         (Ask[] memory asks, bytes[] memory signatures) = _asksFor(1);
         bytes memory bidSignature = _signBid(bid);
         vm.prank(matcher);
-        market.matchOrders(bid, bidSignature, asks, signatures);
+        market.matchOrders(_orders(bid, bidSignature, asks, signatures));
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNonceUsed.selector, client, bid.nonce));
         vm.prank(matcher);
-        market.matchOrders(bid, bidSignature, asks, signatures);
+        market.matchOrders(_orders(bid, bidSignature, asks, signatures));
     }
 
     function test_matchOrders_revertsWhen_sameNonceSignedTwice() public {
@@ -105,12 +106,12 @@ contract ComputeMarketTest is MarketFixture {
         (Ask[] memory asks, bytes[] memory signatures) = _asksFor(1);
         bytes memory bidSignature = _signBid(bid);
         vm.prank(matcher);
-        market.matchOrders(bid, bidSignature, asks, signatures);
+        market.matchOrders(_orders(bid, bidSignature, asks, signatures));
         bid.maxFuel = MAX_FUEL / 2;
         bidSignature = _signBid(bid);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNonceUsed.selector, client, bid.nonce));
         vm.prank(matcher);
-        market.matchOrders(bid, bidSignature, asks, signatures);
+        market.matchOrders(_orders(bid, bidSignature, asks, signatures));
     }
 
     function test_matchOrders_revertsWhen_replicasOrQuorumInvalid() public {
@@ -124,7 +125,7 @@ contract ComputeMarketTest is MarketFixture {
                 )
             );
             vm.prank(matcher);
-            market.matchOrders(bid, bidSignature, new Ask[](0), new bytes[](0));
+            market.matchOrders(_orders(bid, bidSignature, new Ask[](0), new bytes[](0)));
         }
     }
 
@@ -134,7 +135,7 @@ contract ComputeMarketTest is MarketFixture {
         bytes memory bidSignature = _signBid(bid);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeModeUnsupported.selector, 1));
         vm.prank(matcher);
-        market.matchOrders(bid, bidSignature, new Ask[](0), new bytes[](0));
+        market.matchOrders(_orders(bid, bidSignature, new Ask[](0), new bytes[](0)));
     }
 
     function test_matchOrders_revertsWhen_bidEmpty() public {
@@ -143,7 +144,7 @@ contract ComputeMarketTest is MarketFixture {
         bytes memory bidSignature = _signBid(bid);
         vm.expectRevert(IComputeMarket.ComputeInvalidBid.selector);
         vm.prank(matcher);
-        market.matchOrders(bid, bidSignature, new Ask[](1), new bytes[](1));
+        market.matchOrders(_orders(bid, bidSignature, new Ask[](1), new bytes[](1)));
     }
 
     function test_matchOrders_revertsWhen_askCountDiffersFromReplicas() public {
@@ -152,7 +153,51 @@ contract ComputeMarketTest is MarketFixture {
         bytes memory bidSignature = _signBid(bid);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeAskCountMismatch.selector, 2, 3));
         vm.prank(matcher);
-        market.matchOrders(bid, bidSignature, asks, signatures);
+        market.matchOrders(_orders(bid, bidSignature, asks, signatures));
+    }
+
+    function test_matchOrders_revertsWhen_askExtra() public {
+        Bid memory bid = _bid(1, 1);
+        (Ask[] memory asks, bytes[] memory signatures) = _asksFor(2);
+        bytes memory bidSignature = _signBid(bid);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeAskCountMismatch.selector, 2, 1));
+        vm.prank(matcher);
+        market.matchOrders(_orders(bid, bidSignature, asks, signatures));
+    }
+
+    function test_matchOrders_revertsWhen_ordersMalformed() public {
+        Bid memory bid = _bid(1, 1);
+        (Ask[] memory asks, bytes[] memory signatures) = _asksFor(1);
+        bytes memory orders = _orders(bid, _signBid(bid), asks, signatures);
+        bytes[3] memory malformed = [
+            bytes.concat(orders, hex"00"),
+            _truncate(orders, orders.length - 1),
+            _truncate(orders, OrderCalldataLib.BID_HEAD_LENGTH - 1)
+        ];
+        for (uint256 i = 0; i < malformed.length; ++i) {
+            vm.expectRevert(IComputeMarket.ComputeOrdersMalformed.selector);
+            vm.prank(matcher);
+            market.matchOrders(malformed[i]);
+        }
+    }
+
+    /// @dev Orders cut anywhere past the bid's fixed terms never match: a shape error, never another task.
+    function testFuzz_matchOrders_revertsWhen_truncated(uint256 length) public {
+        Bid memory bid = _bid(3, 2);
+        (Ask[] memory asks, bytes[] memory signatures) = _asksFor(3);
+        bytes memory orders = _orders(bid, _signBid(bid), asks, signatures);
+        length = bound(length, 0, orders.length - 1);
+        vm.prank(matcher);
+        (bool ok, bytes memory reason) =
+            address(market).call(abi.encodeCall(market.matchOrders, (_truncate(orders, length))));
+        assertFalse(ok);
+        bytes4 selector = bytes4(reason);
+        assertTrue(
+            selector == IComputeMarket.ComputeOrdersMalformed.selector
+                || selector == IComputeMarket.ComputeAskCountMismatch.selector
+        );
+        assertEq(uint8(market.taskStatus(client, bid.nonce)), uint8(TaskStatus.None));
+        assertEq(_locked(client), 0);
     }
 
     function test_matchOrders_revertsWhen_askInvalid() public {
@@ -166,10 +211,10 @@ contract ComputeMarketTest is MarketFixture {
                     IComputeMarket.ComputeAskExpired.selector, ask.provider, ask.expiry
                 );
             } else if (kind == 1) {
+                // Packed orders carry the bid's token only: an ask signed for another token is another digest.
                 ask.token = address(agora);
-                expected = abi.encodeWithSelector(
-                    IComputeMarket.ComputeTokenMismatch.selector, ask.provider, address(agora), address(usd)
-                );
+                expected =
+                    abi.encodeWithSelector(IComputeMarket.ComputeInvalidSignature.selector, ask.provider);
             } else if (kind == 2) {
                 ask.pricePerFuel = PRICE + 1;
                 expected = abi.encodeWithSelector(
@@ -196,7 +241,7 @@ contract ComputeMarketTest is MarketFixture {
             bytes memory bidSignature = _signBid(bid);
             vm.expectRevert(expected);
             vm.prank(matcher);
-            market.matchOrders(bid, bidSignature, asks, signatures);
+            market.matchOrders(_orders(bid, bidSignature, asks, signatures));
         }
     }
 
@@ -215,7 +260,7 @@ contract ComputeMarketTest is MarketFixture {
             abi.encodeWithSelector(IComputeMarket.ComputeDuplicateProvider.selector, providers[0])
         );
         vm.prank(matcher);
-        market.matchOrders(bid, bidSignature, asks, signatures);
+        market.matchOrders(_orders(bid, bidSignature, asks, signatures));
     }
 
     function test_matchOrders_revertsWhen_askVolumeUsedUp() public {
@@ -228,14 +273,14 @@ contract ComputeMarketTest is MarketFixture {
         Bid memory first = _bid(1, 1);
         bytes memory firstSignature = _signBid(first);
         vm.prank(matcher);
-        market.matchOrders(first, firstSignature, asks, signatures);
+        market.matchOrders(_orders(first, firstSignature, asks, signatures));
         Bid memory second = _bid(1, 1);
         bytes memory secondSignature = _signBid(second);
         vm.expectRevert(
             abi.encodeWithSelector(IComputeMarket.ComputeAskExhausted.selector, providers[0], ask.nonce)
         );
         vm.prank(matcher);
-        market.matchOrders(second, secondSignature, asks, signatures);
+        market.matchOrders(_orders(second, secondSignature, asks, signatures));
     }
 
     function test_matchOrders_revertsWhen_clientUnderfunded() public {
@@ -250,7 +295,7 @@ contract ComputeMarketTest is MarketFixture {
             )
         );
         vm.prank(matcher);
-        market.matchOrders(bid, bidSignature, asks, signatures);
+        market.matchOrders(_orders(bid, bidSignature, asks, signatures));
     }
 
     function test_matchOrders_revertsWhen_providerIneligible() public {
@@ -266,7 +311,14 @@ contract ComputeMarketTest is MarketFixture {
             )
         );
         vm.prank(matcher);
-        market.matchOrders(bid, bidSignature, asks, signatures);
+        market.matchOrders(_orders(bid, bidSignature, asks, signatures));
+    }
+
+    function _truncate(bytes memory data, uint256 length) private pure returns (bytes memory cut) {
+        cut = new bytes(length);
+        for (uint256 i = 0; i < length; ++i) {
+            cut[i] = data[i];
+        }
     }
 
     function test_fill_byClientWithoutMatcherFee() public {
@@ -274,7 +326,7 @@ contract ComputeMarketTest is MarketFixture {
         (Ask[] memory asks, bytes[] memory signatures) = _asksFor(1);
         Task memory task = _taskFor(bid, address(0));
         vm.prank(client);
-        assertEq(market.fill(bid, asks, signatures), market.taskIdOf(client, bid.nonce));
+        assertEq(market.fill(_orders(bid, "", asks, signatures)), market.taskIdOf(client, bid.nonce));
         assertEq(_locked(client), _lockFor(1, false));
         vm.prank(providers[0]);
         market.submitResult(_record(task), RESULT, FUEL);
@@ -288,7 +340,7 @@ contract ComputeMarketTest is MarketFixture {
         (Ask[] memory asks, bytes[] memory signatures) = _asksFor(1);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotClient.selector, matcher, client));
         vm.prank(matcher);
-        market.fill(bid, asks, signatures);
+        market.fill(_orders(bid, "", asks, signatures));
     }
 
     // ---------------------------------------------------------------- single replica
@@ -604,7 +656,7 @@ contract ComputeMarketTest is MarketFixture {
         assertFalse(market.isNonceUsable(client, bid.nonce));
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNonceUsed.selector, client, bid.nonce));
         vm.prank(matcher);
-        market.matchOrders(bid, bidSignature, asks, signatures);
+        market.matchOrders(_orders(bid, bidSignature, asks, signatures));
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNonceUsed.selector, client, bid.nonce));
         vm.prank(client);
         market.cancelBid(bid.nonce);
@@ -627,11 +679,11 @@ contract ComputeMarketTest is MarketFixture {
             abi.encodeWithSelector(IComputeMarket.ComputeNonceUsed.selector, client, pending.nonce)
         );
         vm.prank(matcher);
-        market.matchOrders(pending, pendingSignature, asks, signatures);
+        market.matchOrders(_orders(pending, pendingSignature, asks, signatures));
         assertTrue(market.isNonceUsable(client, later.nonce));
         bytes memory laterSignature = _signBid(later);
         vm.prank(matcher);
-        market.matchOrders(later, laterSignature, asks, signatures);
+        market.matchOrders(_orders(later, laterSignature, asks, signatures));
         assertEq(uint8(market.taskStatus(client, later.nonce)), uint8(TaskStatus.Matched));
         assertEq(uint8(_status(open)), uint8(TaskStatus.Retired));
     }
@@ -647,7 +699,7 @@ contract ComputeMarketTest is MarketFixture {
         assertFalse(market.isNonceUsable(client, second.nonce));
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeLaneBusy.selector, client, uint32(3)));
         vm.prank(matcher);
-        market.matchOrders(second, bidSignature, asks, signatures);
+        market.matchOrders(_orders(second, bidSignature, asks, signatures));
 
         vm.prank(providers[0]);
         market.submitResult(_record(first), RESULT, FUEL);
@@ -655,7 +707,7 @@ contract ComputeMarketTest is MarketFixture {
         Task memory expected = _taskFor(second, matcher);
         assertEq(expected.previous, settledHead);
         vm.prank(matcher);
-        market.matchOrders(second, bidSignature, asks, signatures);
+        market.matchOrders(_orders(second, bidSignature, asks, signatures));
         assertEq(market.laneState(client, 3).head, bytes23(keccak256(_record(expected))));
 
         // The old record no longer opens anything; the new one settles.
@@ -686,14 +738,14 @@ contract ComputeMarketTest is MarketFixture {
         bytes memory signature = _signBid(stale);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNonceUsed.selector, client, stale.nonce));
         vm.prank(matcher);
-        market.matchOrders(stale, signature, asks, signatures);
+        market.matchOrders(_orders(stale, signature, asks, signatures));
 
         Bid memory last = _bid(1, 1);
         last.nonce = (uint64(4) << 32) | type(uint32).max;
         signature = _signBid(last);
         vm.expectRevert(IComputeMarket.ComputeInvalidBid.selector);
         vm.prank(matcher);
-        market.matchOrders(last, signature, asks, signatures);
+        market.matchOrders(_orders(last, signature, asks, signatures));
     }
 
     function test_lane_replicaWordsOfAnEarlierTaskDoNotCount() public {
@@ -736,7 +788,7 @@ contract ComputeMarketTest is MarketFixture {
             abi.encodeWithSelector(IComputeMarket.ComputeAskExhausted.selector, providers[0], asks[0].nonce)
         );
         vm.prank(matcher);
-        market.matchOrders(bid, bidSignature, asks, signatures);
+        market.matchOrders(_orders(bid, bidSignature, asks, signatures));
     }
 
     // ---------------------------------------------------------------- review right

@@ -34,6 +34,7 @@ import {
   decodeResources,
   decodeTaskRecord,
   deployAgora,
+  encodeOrders,
   encodeTaskRecord,
   nonceOf,
   taskIdOf,
@@ -216,7 +217,7 @@ export async function matchSigned(
       address: network.market,
       abi: computeMarketAbi,
       functionName: 'matchOrders',
-      args: [bid, signature, asks.map((a) => a.ask), asks.map((a) => a.signature)],
+      args: [encodeOrders(bid, signature, asks)],
     }),
   );
   const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
@@ -296,7 +297,7 @@ export function simulateMatch(network: Network, bid: Bid, bidSignature: Hex, ask
     address: network.market,
     abi: computeMarketAbi,
     functionName: 'matchOrders',
-    args: [bid, bidSignature, asks.map((a) => a.ask), asks.map((a) => a.signature)],
+    args: [encodeOrders(bid, bidSignature, asks)],
   });
 }
 

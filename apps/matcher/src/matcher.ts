@@ -15,6 +15,7 @@ import {
   createAgoraClient,
   createOrderHasher,
   decodeResources,
+  encodeOrders,
   explainContractError,
   laneOf,
   lockAmount,
@@ -84,7 +85,6 @@ const askFaults = new Set([
   'ComputeAskExpired',
   'ComputeAskExhausted',
   'ComputeModeNotAccepted',
-  'ComputeTokenMismatch',
   'ComputePriceTooHigh',
   'RegistryJailed',
   'RegistryInsufficientStake',
@@ -309,7 +309,13 @@ export async function startMatcher(
         address: market,
         abi: computeMarketAbi,
         functionName: 'matchOrders',
-        args: [bid.bid, bid.signed.signature, match.asks.map((a) => a.ask), match.asks.map((a) => a.signed.signature)],
+        args: [
+          encodeOrders(
+            bid.bid,
+            bid.signed.signature,
+            match.asks.map((a) => a.signed),
+          ),
+        ],
       });
     } catch (error) {
       await failed(match, error);

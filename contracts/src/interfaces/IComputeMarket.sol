@@ -51,11 +51,11 @@ interface IComputeMarket is IEscrow {
     error ComputeAskCountMismatch(uint256 asks, uint8 replicas);
     error ComputeModeUnsupported(uint8 mode);
     error ComputeModeNotAccepted(address provider, uint8 mode);
-    error ComputeTokenMismatch(address provider, address askToken, address bidToken);
     error ComputePriceTooHigh(address provider, uint256 askPrice, uint256 maxPrice);
     error ComputeDuplicateProvider(address provider);
     error ComputeAskExhausted(address provider, uint64 nonce);
     error ComputeInvalidBid();
+    error ComputeOrdersMalformed();
     error ComputeNotClient(address caller, address client);
     error ComputeUnknownTask(bytes32 taskId);
     error ComputeRecordMismatch(bytes32 taskId);
@@ -109,20 +109,16 @@ interface IComputeMarket is IEscrow {
     event MarketParamsUpdated(MarketParams params);
     event ReviewModuleUpdated(address module);
 
-    /// @notice Matches `bid` with one ask per replica and locks the client's escrow; the caller is the matcher
-    /// and earns the matcher fee.
+    /// @notice Matches a signed bid with one signed ask per replica and locks the client's escrow; the caller is
+    /// the matcher and earns the matcher fee.
+    /// @param orders The bid and its asks, each with its signature, packed as `OrderCalldataLib` lays out (the
+    /// SDK's `encodeOrders`); they are signed as the EIP-712 `Bid` and `Ask` of `Orders.sol`.
     /// @return taskId `keccak256(abi.encode(bid.client, bid.nonce))`.
-    function matchOrders(
-        Bid calldata bid,
-        bytes calldata bidSignature,
-        Ask[] calldata asks,
-        bytes[] calldata askSignatures
-    ) external returns (bytes32 taskId);
+    function matchOrders(bytes calldata orders) external returns (bytes32 taskId);
 
-    /// @notice The client fills asks directly, without a matcher (no matcher fee, no bid signature).
-    function fill(Bid calldata bid, Ask[] calldata asks, bytes[] calldata askSignatures)
-        external
-        returns (bytes32 taskId);
+    /// @notice The client fills asks directly, without a matcher (no matcher fee; the bid's signature may be
+    /// empty, it is not checked). `orders` as in `matchOrders`.
+    function fill(bytes calldata orders) external returns (bytes32 taskId);
 
     /// @notice Single-replica fast path: the provider submits its result and the task settles at once.
     function submitResult(bytes calldata record, bytes32 resultHash, uint64 fuelUsed) external;

@@ -9,6 +9,7 @@ import {ComputeMarket} from "../../src/ComputeMarket.sol";
 import {TestStablecoin} from "../../src/dev/TestStablecoin.sol";
 import {TaskRecordLib} from "../../src/libraries/TaskRecordLib.sol";
 import {Ask, Bid, Task, TaskStatus} from "../../src/types/Orders.sol";
+import {OrderCalldata} from "../utils/OrderCalldata.sol";
 
 /// @notice Drives the market through random but valid sequences and keeps ghost books to compare against.
 contract MarketHandler is CommonBase, StdCheats, StdUtils {
@@ -100,7 +101,9 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
         bytes23 previous = market.laneState(client, lane).head;
         vm.prank(matcher);
-        try market.matchOrders(bid, bidSignature, asks, signatures) returns (bytes32 taskId) {
+        try market.matchOrders(OrderCalldata.encode(bid, bidSignature, asks, signatures)) returns (
+            bytes32 taskId
+        ) {
             ++timesMatched[taskId];
             _track(taskId, bid, previous, fuelSeed, lyingSeed);
             matchedBids.push(bid);
@@ -168,7 +171,11 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         (Ask[] memory asks, bytes[] memory signatures) = _asks(bid.replicas);
         ++replayAttempts;
         vm.prank(matcher);
-        try market.matchOrders(bid, matchedBidSignatures[index], asks, signatures) returns (bytes32 taskId) {
+        try market.matchOrders(
+            OrderCalldata.encode(bid, matchedBidSignatures[index], asks, signatures)
+        ) returns (
+            bytes32 taskId
+        ) {
             ++timesMatched[taskId];
         } catch {}
     }

@@ -11,6 +11,7 @@ import {IComputeMarket} from "../../src/interfaces/IComputeMarket.sol";
 import {IProviderRegistry} from "../../src/interfaces/IProviderRegistry.sol";
 import {TaskRecordLib} from "../../src/libraries/TaskRecordLib.sol";
 import {Ask, Bid, Task, TaskStatus} from "../../src/types/Orders.sol";
+import {OrderCalldata} from "./OrderCalldata.sol";
 
 /// @notice Deploys the real contracts and gives tests funded, staked, signing actors.
 abstract contract MarketFixture is Test {
@@ -193,7 +194,17 @@ abstract contract MarketFixture is Test {
         bytes memory bidSignature = _signBid(bid);
         task = _taskFor(bid, matcher);
         vm.prank(matcher);
-        taskId = market.matchOrders(bid, bidSignature, asks, signatures);
+        taskId = market.matchOrders(_orders(bid, bidSignature, asks, signatures));
+    }
+
+    /// @dev The packed orders `matchOrders` and `fill` take.
+    function _orders(
+        Bid memory bid,
+        bytes memory bidSignature,
+        Ask[] memory asks,
+        bytes[] memory askSignatures
+    ) internal pure returns (bytes memory) {
+        return OrderCalldata.encode(bid, bidSignature, asks, askSignatures);
     }
 
     function _commitment(bytes32 taskId, address provider, bytes32 resultHash, uint64 fuelUsed, bytes32 salt)

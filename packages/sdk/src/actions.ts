@@ -26,7 +26,16 @@ import {
   reviewsAbi,
   storageMarketAbi,
 } from './generated/contracts.js';
-import { type Ask, type Bid, type Task, askTypes, bidTypes, computeMarketDomain, decodeTaskRecord } from './orders.js';
+import {
+  type Ask,
+  type Bid,
+  type Task,
+  askTypes,
+  bidTypes,
+  computeMarketDomain,
+  decodeTaskRecord,
+  encodeOrders,
+} from './orders.js';
 import { type Resources, encodeResources } from './resources.js';
 import { reviewTaskArgs } from './review-actions.js';
 import type { StorageAsk, StorageBid } from './storage-orders.js';
@@ -324,7 +333,7 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
           address: market,
           abi: computeMarketAbi,
           functionName: 'matchOrders',
-          args: [bid, signature, asks.map((a) => a.ask), asks.map((a) => a.signature)],
+          args: [encodeOrders(bid, signature, asks)],
         }),
       ),
     /** The client takes asks directly, without a matcher (and without its fee). */
@@ -334,7 +343,7 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
           address: market,
           abi: computeMarketAbi,
           functionName: 'fill',
-          args: [bid, asks.map((a) => a.ask), asks.map((a) => a.signature)],
+          args: [encodeOrders(bid, '0x', asks)],
         }),
       ),
     cancelBid: (nonce: bigint) =>

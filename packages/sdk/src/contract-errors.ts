@@ -96,10 +96,10 @@ const explanations: Record<string, Explained> = {
     errorCodes.ORDER_INVALID,
     ([provider, mode]) => `Provider ${text(provider)} does not accept verification mode ${text(mode)}.`,
   ],
-  ComputeTokenMismatch: [
+  ComputeOrdersMalformed: [
     errorCodes.ORDER_INVALID,
-    ([provider, askToken, bidToken]) =>
-      `Provider ${text(provider)} is paid in ${text(askToken)}, the bid pays in ${text(bidToken)}.`,
+    () =>
+      "The orders are not packed as the market reads them: one bid, its signature, then one ask with its signature per replica, nothing after (encode them with the SDK's encodeOrders).",
   ],
   ComputePriceTooHigh: [
     errorCodes.ORDER_INVALID,

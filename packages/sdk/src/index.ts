@@ -8,6 +8,7 @@ export {
   commitmentOf,
   computeMarketDomain,
   decodeTaskRecord,
+  encodeOrders,
   encodeTaskRecord,
   laneOf,
   lockAmount,

@@ -3,6 +3,7 @@ import {
   type Address,
   type Hex,
   encodeAbiParameters,
+  concat,
   encodePacked,
   getAddress,
   hexToBigInt,
@@ -75,6 +76,65 @@ export type Bid = {
   nonce: bigint;
   encryptionKey: Hex;
 };
+
+/**
+ * The orders `matchOrders` and `fill` take, packed as `OrderCalldataLib` lays them out: the bid, its signature, then
+ * one ask per replica with its signature. They are signed as the EIP-712 `Bid` and `Ask` above; only the wire form
+ * is packed (no padding, no offsets), which is about half the calldata of their ABI encoding. An ask carries no
+ * token of its own on the wire: the contract checks its signature with the bid's token, so asks in another token
+ * are refused here, with the reason, before they would fail there as a bad signature. `fill` sends no bid
+ * signature (`'0x'`).
+ */
+export function encodeOrders(bid: Bid, bidSignature: Hex, asks: readonly { ask: Ask; signature: Hex }[]): Hex {
+  const cid = (name: string, value: Hex) => {
+    const length = size(value);
+    if (length === 0 || length > 255) {
+      throw new AgoraError('AGORA_INVALID_ARGUMENT', `the bid's ${name} must be 1 to 255 bytes; got ${length}`);
+    }
+    return encodePacked(['uint8', 'bytes'], [length, value]);
+  };
+  const signed = (signature: Hex) => {
+    const length = size(signature);
+    if (length > 0xffff) throw new AgoraError('AGORA_INVALID_ARGUMENT', `a signature of ${length} bytes is too long`);
+    return encodePacked(['uint16', 'bytes'], [length, signature]);
+  };
+  const parts: Hex[] = [
+    encodePacked(
+      ['address', 'address', 'uint64', 'uint256', 'uint8', 'uint8', 'uint8', 'uint64', 'uint64', 'bytes32'],
+      [
+        bid.client,
+        bid.token,
+        bid.maxFuel,
+        bid.maxPricePerFuel,
+        bid.replicas,
+        bid.quorum,
+        bid.mode,
+        bid.deadline,
+        bid.nonce,
+        bid.encryptionKey,
+      ],
+    ),
+    cid('app CID', bid.appCid),
+    cid('input CID', bid.inputCid),
+    signed(bidSignature),
+  ];
+  for (const { ask, signature } of asks) {
+    if (getAddress(ask.token) !== getAddress(bid.token)) {
+      throw new AgoraError(
+        'AGORA_ORDER_INVALID',
+        `Provider ${ask.provider} is paid in ${ask.token}, the bid pays in ${bid.token}.`,
+      );
+    }
+    parts.push(
+      encodePacked(
+        ['address', 'uint256', 'uint256', 'uint32', 'uint32', 'uint64', 'uint64'],
+        [ask.provider, ask.pricePerFuel, ask.resources, ask.modes, ask.volume, ask.expiry, ask.nonce],
+      ),
+      signed(signature),
+    );
+  }
+  return concat(parts);
+}
 
 /**
  * The terms of a matched task. On chain it travels packed (`encodeTaskRecord`): `TaskMatched` emits the record and

@@ -1,7 +1,17 @@
 import { type Hex, getAddress } from 'viem';
 import { describe, expect, it } from 'vitest';
 
-import { AgoraError, type Task, decodeTaskRecord, encodeTaskRecord, laneOf, nonceOf } from '../src/index.js';
+import {
+  AgoraError,
+  type Ask,
+  type Bid,
+  type Task,
+  decodeTaskRecord,
+  encodeOrders,
+  encodeTaskRecord,
+  laneOf,
+  nonceOf,
+} from '../src/index.js';
 
 const task: Task = {
   client: getAddress('0x70997970c51812dc3a010c7d01b50e0d17dc79c8'),
@@ -34,6 +44,53 @@ describe('task records', () => {
     const truncated = encodeTaskRecord(task).slice(0, -2) as Hex;
     expect(() => decodeTaskRecord(truncated)).toThrow(AgoraError);
     expect(() => decodeTaskRecord(truncated)).toThrow(/136 bytes plus 20 per provider; got 195 bytes/);
+  });
+});
+
+describe('packed orders', () => {
+  const bid: Bid = {
+    client: task.client,
+    token: task.token,
+    appCid: `0x01551220${'11'.repeat(32)}`,
+    inputCid: `0x01551220${'22'.repeat(32)}`,
+    maxFuel: 1_000_000n,
+    maxPricePerFuel: 3n,
+    replicas: 1,
+    quorum: 1,
+    mode: 0,
+    deadline: 1_800_000_000n,
+    nonce: nonceOf(7, 42),
+    encryptionKey: `0x${'00'.repeat(32)}`,
+  };
+  const ask: Ask = {
+    provider: task.providers[0]!,
+    token: task.token,
+    pricePerFuel: 2n,
+    resources: 5n,
+    modes: 1,
+    volume: 10,
+    expiry: 1_800_000_100n,
+    nonce: 9n,
+  };
+  const signature: Hex = `0x${'cd'.repeat(65)}`;
+
+  it('lays out the bid, its signature, then each ask and its signature, with nothing between', () => {
+    const orders = encodeOrders(bid, signature, [{ ask, signature }]);
+    const bytes = (orders.length - 2) / 2;
+    // bid head 131, two 36-byte CIDs with a length byte each, a 65-byte signature with a 2-byte length; ask 108 + 2 + 65.
+    expect(bytes).toBe(131 + 37 + 37 + 67 + 108 + 67);
+    expect(orders.slice(2, 42)).toBe(bid.client.slice(2).toLowerCase());
+    const askAt = 2 + 2 * (131 + 37 + 37 + 67);
+    expect(orders.slice(askAt, askAt + 40)).toBe(ask.provider.slice(2).toLowerCase());
+    // A fill carries no bid signature: a zero length.
+    expect((encodeOrders(bid, '0x', [{ ask, signature }]).length - 2) / 2).toBe(bytes - 65);
+  });
+
+  it('refuses an ask paid in another token, and a CID the layout cannot hold, saying why', () => {
+    const other = { ...ask, token: task.matcher };
+    expect(() => encodeOrders(bid, signature, [{ ask: other, signature }])).toThrow(/is paid in .*, the bid pays in/);
+    const longCid: Hex = `0x${'aa'.repeat(256)}`;
+    expect(() => encodeOrders({ ...bid, appCid: longCid }, signature, [])).toThrow(/app CID must be 1 to 255 bytes/);
   });
 });
 
