@@ -1,7 +1,15 @@
-import { keccak256, parseEventLogs, toHex } from 'viem';
+import { keccak256, parseEventLogs, toHex, zeroAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { computeMarketAbi, encodeTaskRecord, lockAmount, nonceOf, providerRegistryAbi, taskStatus } from '@agora/sdk';
+import {
+  computeMarketAbi,
+  createAgoraClient,
+  encodeTaskRecord,
+  lockAmount,
+  nonceOf,
+  providerRegistryAbi,
+  taskStatus,
+} from '@agora/sdk';
 
 import {
   type Network,
@@ -107,6 +115,25 @@ describe('compute market on anvil', () => {
     const before = (await escrowBalance(network, provider)).free;
     await submitResult(network, task, resultHash, fuelUsed);
     expect((await escrowBalance(network, provider)).free).toBe(before + fuelUsed * task.pricePerFuel);
+  });
+
+  it('lets a client fill an ask itself through the SDK: no matcher, no matcher fee, no bid signature', async () => {
+    const { bid } = await signedBid(network, { replicas: 1, quorum: 1, nonce: nonceOf(77, 1) });
+    const asks = [await signedAsk(network, network.providers[0]!, { nonce: 6n })];
+    const agora = createAgoraClient({
+      publicClient: network.publicClient,
+      wallet: network.client,
+      deployment: network.deployment,
+    });
+    const { task } = await agora.fill(bid, asks);
+    expect(task).toMatchObject({
+      client: bid.client,
+      nonce: bid.nonce,
+      matcherFeeBps: 0,
+      providers: [asks[0]!.ask.provider],
+    });
+    expect(task.matcher).toBe(zeroAddress);
+    expect(await readTaskStatus(network, bid.client, bid.nonce)).toBe(taskStatus.matched);
   });
 
   it('refuses a replayed bid with the contract error', async () => {
