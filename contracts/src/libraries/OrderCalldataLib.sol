@@ -20,6 +20,24 @@ library OrderCalldataLib {
     uint256 internal constant BID_HEAD_LENGTH = 131;
     uint256 internal constant ASK_HEAD_LENGTH = 108;
 
+    // Field offsets in a bid; its CIDs follow its head.
+    uint256 private constant BID_TOKEN = 20;
+    uint256 private constant BID_MAX_FUEL = 40;
+    uint256 private constant BID_MAX_PRICE = 48;
+    uint256 private constant BID_REPLICAS = 80;
+    uint256 private constant BID_QUORUM = 81;
+    uint256 private constant BID_MODE = 82;
+    uint256 private constant BID_DEADLINE = 83;
+    uint256 private constant BID_NONCE = 91;
+    uint256 private constant BID_ENCRYPTION_KEY = 99;
+    // Field offsets in an ask.
+    uint256 private constant ASK_PRICE = 20;
+    uint256 private constant ASK_RESOURCES = 52;
+    uint256 private constant ASK_MODES = 84;
+    uint256 private constant ASK_VOLUME = 88;
+    uint256 private constant ASK_EXPIRY = 92;
+    uint256 private constant ASK_NONCE = 100;
+
     function client(uint256 bid) internal pure returns (address value) {
         assembly ("memory-safe") {
             value := shr(96, calldataload(bid))
@@ -28,55 +46,55 @@ library OrderCalldataLib {
 
     function token(uint256 bid) internal pure returns (address value) {
         assembly ("memory-safe") {
-            value := shr(96, calldataload(add(bid, 20)))
+            value := shr(96, calldataload(add(bid, BID_TOKEN)))
         }
     }
 
     function maxFuel(uint256 bid) internal pure returns (uint64 value) {
         assembly ("memory-safe") {
-            value := shr(192, calldataload(add(bid, 40)))
+            value := shr(192, calldataload(add(bid, BID_MAX_FUEL)))
         }
     }
 
     function maxPricePerFuel(uint256 bid) internal pure returns (uint256 value) {
         assembly ("memory-safe") {
-            value := calldataload(add(bid, 48))
+            value := calldataload(add(bid, BID_MAX_PRICE))
         }
     }
 
     function replicas(uint256 bid) internal pure returns (uint8 value) {
         assembly ("memory-safe") {
-            value := shr(248, calldataload(add(bid, 80)))
+            value := shr(248, calldataload(add(bid, BID_REPLICAS)))
         }
     }
 
     function quorum(uint256 bid) internal pure returns (uint8 value) {
         assembly ("memory-safe") {
-            value := shr(248, calldataload(add(bid, 81)))
+            value := shr(248, calldataload(add(bid, BID_QUORUM)))
         }
     }
 
     function mode(uint256 bid) internal pure returns (uint8 value) {
         assembly ("memory-safe") {
-            value := shr(248, calldataload(add(bid, 82)))
+            value := shr(248, calldataload(add(bid, BID_MODE)))
         }
     }
 
     function deadline(uint256 bid) internal pure returns (uint64 value) {
         assembly ("memory-safe") {
-            value := shr(192, calldataload(add(bid, 83)))
+            value := shr(192, calldataload(add(bid, BID_DEADLINE)))
         }
     }
 
     function nonce(uint256 bid) internal pure returns (uint64 value) {
         assembly ("memory-safe") {
-            value := shr(192, calldataload(add(bid, 91)))
+            value := shr(192, calldataload(add(bid, BID_NONCE)))
         }
     }
 
     function encryptionKey(uint256 bid) internal pure returns (bytes32 value) {
         assembly ("memory-safe") {
-            value := calldataload(add(bid, 99))
+            value := calldataload(add(bid, BID_ENCRYPTION_KEY))
         }
     }
 
@@ -87,8 +105,8 @@ library OrderCalldataLib {
         returns (uint256 appCid, uint256 appCidLength, uint256 inputCid, uint256 inputCidLength, uint256 end)
     {
         assembly ("memory-safe") {
-            appCidLength := shr(248, calldataload(add(bid, 131)))
-            appCid := add(bid, 132)
+            appCidLength := shr(248, calldataload(add(bid, BID_HEAD_LENGTH)))
+            appCid := add(bid, add(BID_HEAD_LENGTH, 1))
             inputCidLength := shr(248, calldataload(add(appCid, appCidLength)))
             inputCid := add(add(appCid, appCidLength), 1)
             end := add(inputCid, inputCidLength)
@@ -112,17 +130,17 @@ library OrderCalldataLib {
             let inputHash := keccak256(ptr, inputCidLength)
             mstore(ptr, typeHash)
             mstore(add(ptr, 0x20), shr(96, calldataload(bid)))
-            mstore(add(ptr, 0x40), shr(96, calldataload(add(bid, 20))))
+            mstore(add(ptr, 0x40), shr(96, calldataload(add(bid, BID_TOKEN))))
             mstore(add(ptr, 0x60), appHash)
             mstore(add(ptr, 0x80), inputHash)
-            mstore(add(ptr, 0xa0), shr(192, calldataload(add(bid, 40))))
-            mstore(add(ptr, 0xc0), calldataload(add(bid, 48)))
-            mstore(add(ptr, 0xe0), shr(248, calldataload(add(bid, 80))))
-            mstore(add(ptr, 0x100), shr(248, calldataload(add(bid, 81))))
-            mstore(add(ptr, 0x120), shr(248, calldataload(add(bid, 82))))
-            mstore(add(ptr, 0x140), shr(192, calldataload(add(bid, 83))))
-            mstore(add(ptr, 0x160), shr(192, calldataload(add(bid, 91))))
-            mstore(add(ptr, 0x180), calldataload(add(bid, 99)))
+            mstore(add(ptr, 0xa0), shr(192, calldataload(add(bid, BID_MAX_FUEL))))
+            mstore(add(ptr, 0xc0), calldataload(add(bid, BID_MAX_PRICE)))
+            mstore(add(ptr, 0xe0), shr(248, calldataload(add(bid, BID_REPLICAS))))
+            mstore(add(ptr, 0x100), shr(248, calldataload(add(bid, BID_QUORUM))))
+            mstore(add(ptr, 0x120), shr(248, calldataload(add(bid, BID_MODE))))
+            mstore(add(ptr, 0x140), shr(192, calldataload(add(bid, BID_DEADLINE))))
+            mstore(add(ptr, 0x160), shr(192, calldataload(add(bid, BID_NONCE))))
+            mstore(add(ptr, 0x180), calldataload(add(bid, BID_ENCRYPTION_KEY)))
             structHash := keccak256(ptr, 0x1a0)
         }
     }
@@ -144,31 +162,31 @@ library OrderCalldataLib {
 
     function askPricePerFuel(uint256 ask) internal pure returns (uint256 value) {
         assembly ("memory-safe") {
-            value := calldataload(add(ask, 20))
+            value := calldataload(add(ask, ASK_PRICE))
         }
     }
 
     function askModes(uint256 ask) internal pure returns (uint32 value) {
         assembly ("memory-safe") {
-            value := shr(224, calldataload(add(ask, 84)))
+            value := shr(224, calldataload(add(ask, ASK_MODES)))
         }
     }
 
     function askVolume(uint256 ask) internal pure returns (uint32 value) {
         assembly ("memory-safe") {
-            value := shr(224, calldataload(add(ask, 88)))
+            value := shr(224, calldataload(add(ask, ASK_VOLUME)))
         }
     }
 
     function askExpiry(uint256 ask) internal pure returns (uint64 value) {
         assembly ("memory-safe") {
-            value := shr(192, calldataload(add(ask, 92)))
+            value := shr(192, calldataload(add(ask, ASK_EXPIRY)))
         }
     }
 
     function askNonce(uint256 ask) internal pure returns (uint64 value) {
         assembly ("memory-safe") {
-            value := shr(192, calldataload(add(ask, 100)))
+            value := shr(192, calldataload(add(ask, ASK_NONCE)))
         }
     }
 
@@ -180,12 +198,12 @@ library OrderCalldataLib {
             mstore(ptr, typeHash)
             mstore(add(ptr, 0x20), shr(96, calldataload(ask)))
             mstore(add(ptr, 0x40), token_)
-            mstore(add(ptr, 0x60), calldataload(add(ask, 20)))
-            mstore(add(ptr, 0x80), calldataload(add(ask, 52)))
-            mstore(add(ptr, 0xa0), shr(224, calldataload(add(ask, 84))))
-            mstore(add(ptr, 0xc0), shr(224, calldataload(add(ask, 88))))
-            mstore(add(ptr, 0xe0), shr(192, calldataload(add(ask, 92))))
-            mstore(add(ptr, 0x100), shr(192, calldataload(add(ask, 100))))
+            mstore(add(ptr, 0x60), calldataload(add(ask, ASK_PRICE)))
+            mstore(add(ptr, 0x80), calldataload(add(ask, ASK_RESOURCES)))
+            mstore(add(ptr, 0xa0), shr(224, calldataload(add(ask, ASK_MODES))))
+            mstore(add(ptr, 0xc0), shr(224, calldataload(add(ask, ASK_VOLUME))))
+            mstore(add(ptr, 0xe0), shr(192, calldataload(add(ask, ASK_EXPIRY))))
+            mstore(add(ptr, 0x100), shr(192, calldataload(add(ask, ASK_NONCE))))
             structHash := keccak256(ptr, 0x120)
         }
     }
