@@ -78,15 +78,16 @@ describe('indexer and API on a local network', () => {
   }, 60_000);
 
   it('lists the registered providers with the resources and stake the chain holds', async () => {
-    const providers = await poll('three providers', '/providers?sort=stake', (body) => {
-      const list = body.providers as Json[];
-      return list.length === 3 ? list : undefined;
-    });
     const sdk = createAgoraClient({
       publicClient: createPublicClient({ transport: http(dev.network.rpcUrl) }),
       deployment: dev.deployment,
     });
-    for (const listed of providers) {
+    // A provider registers, then stakes, in two blocks: the list can show it before its stake is indexed.
+    const staked = await poll('three providers with their stake', '/providers?sort=stake', (body) => {
+      const list = body.providers as Json[];
+      return list.length === 3 && list.every((p) => p.bonded !== '0') ? list : undefined;
+    });
+    for (const listed of staked) {
       const onChain = await sdk.provider(listed.address as Hex);
       const resources = decodeResources(onChain.resources);
       expect(listed.bonded).toBe(onChain.bonded.toString());
@@ -101,7 +102,7 @@ describe('indexer and API on a local network', () => {
     }
     const bigMachines = await get(
       onPglite,
-      `/providers?minCpuCores=${(providers[0]!.resources as Json).cpuCores as number}`,
+      `/providers?minCpuCores=${(staked[0]!.resources as Json).cpuCores as number}`,
     );
     expect((bigMachines.body.providers as Json[]).length).toBeGreaterThan(0);
     const nowhere = await get(onPglite, '/providers?region=250');
