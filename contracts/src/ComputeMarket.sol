@@ -61,10 +61,8 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
 
     /// @inheritdoc IComputeMarket
     function fill(bytes calldata orders) external returns (bytes32 taskId) {
-        address client;
-        assembly ("memory-safe") {
-            client := shr(96, calldataload(orders.offset))
-        }
+        (uint256 bid,) = OrderCalldataLib.bounds(orders);
+        address client = OrderCalldataLib.client(bid);
         if (msg.sender != client) revert ComputeNotClient(msg.sender, client);
         return _match(orders, address(0));
     }
@@ -267,10 +265,7 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
 
     function _match(bytes calldata orders, address matcher) private returns (bytes32 taskId) {
         if (orders.length < OrderCalldataLib.BID_HEAD_LENGTH) revert ComputeOrdersMalformed();
-        uint256 bid;
-        assembly ("memory-safe") {
-            bid := orders.offset
-        }
+        (uint256 bid,) = OrderCalldataLib.bounds(orders);
         address[] memory providers = new address[](_checkBid(bid));
         bytes23 previous = _checkLane(bid);
         uint256 price = _checkOrders(orders, matcher, providers);
@@ -285,12 +280,7 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         private
         returns (uint256 price)
     {
-        uint256 bid;
-        uint256 end;
-        assembly ("memory-safe") {
-            bid := orders.offset
-            end := add(orders.offset, orders.length)
-        }
+        (uint256 bid, uint256 end) = OrderCalldataLib.bounds(orders);
         (,,,, uint256 cidsEnd) = OrderCalldataLib.cids(bid);
         (,, uint256 asks) = OrderCalldataLib.signature(cidsEnd);
         _requireAskCount(asks, end, providers.length);

@@ -38,6 +38,14 @@ library OrderCalldataLib {
     uint256 private constant ASK_EXPIRY = 92;
     uint256 private constant ASK_NONCE = 100;
 
+    /// @notice Where the orders start (their bid) and end, as absolute calldata positions.
+    function bounds(bytes calldata orders) internal pure returns (uint256 bid, uint256 end) {
+        assembly ("memory-safe") {
+            bid := orders.offset
+            end := add(orders.offset, orders.length)
+        }
+    }
+
     function client(uint256 bid) internal pure returns (address value) {
         assembly ("memory-safe") {
             value := shr(96, calldataload(bid))
