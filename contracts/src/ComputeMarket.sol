@@ -50,6 +50,7 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         Escrow(treasury_)
         EIP712("Agora Compute", "1")
     {
+        if (address(registry_).code.length == 0) revert ComputeRegistryNotContract(address(registry_));
         registry = registry_;
         _setParams(params_);
     }
@@ -270,8 +271,28 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         bytes23 previous = _checkLane(bid);
         uint256 price = _checkOrders(orders, matcher, providers);
         MarketParams memory params_ = _params;
-        registry.requireEligible(providers, params_.minStake);
+        _requireEligible(providers, params_.minStake);
         return _announce(bid, _openTask(bid, previous, providers, price, matcher, params_));
+    }
+
+    /// @dev `registry.requireEligible(providers, minStake)`, its revert passed on. Written out because the compiler's
+    /// call to a function that returns nothing first checks the registry has code, one more account access a match
+    /// pays; the constructor checks that once instead.
+    function _requireEligible(address[] memory providers, uint256 minStake) private view {
+        IProviderRegistry target = registry;
+        bytes4 selector = IProviderRegistry.requireEligible.selector;
+        assembly ("memory-safe") {
+            let data := mload(0x40)
+            let count := mload(providers)
+            mstore(data, selector)
+            mstore(add(data, 0x04), 0x40)
+            mstore(add(data, 0x24), minStake)
+            mcopy(add(data, 0x44), providers, mul(add(count, 1), 0x20))
+            if iszero(staticcall(gas(), target, data, add(0x64, mul(count, 0x20)), 0, 0)) {
+                returndatacopy(data, 0, returndatasize())
+                revert(data, returndatasize())
+            }
+        }
     }
 
     /// @dev Checks that the orders hold one bid and exactly one ask per replica, then the bid's signature, then
@@ -311,24 +332,11 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         return lane.head();
     }
 
-    /// @dev Announces the matched task with its record and the bid's content.
+    /// @dev Announces the matched task with its record and the bid's content, packed (see `TaskMatched`).
     function _announce(uint256 bid, bytes memory record) private returns (bytes32 taskId) {
-        taskId = taskIdOf(OrderCalldataLib.client(bid), OrderCalldataLib.nonce(bid));
-        (bytes calldata appCid, bytes calldata inputCid) = _cids(bid);
-        emit TaskMatched(
-            taskId,
-            OrderCalldataLib.client(bid),
-            record,
-            appCid,
-            inputCid,
-            OrderCalldataLib.encryptionKey(bid)
-        );
-    }
-
-    function _cids(uint256 bid) private pure returns (bytes calldata appCid, bytes calldata inputCid) {
-        (uint256 appOffset, uint256 appLength, uint256 inputOffset, uint256 inputLength,) =
-            OrderCalldataLib.cids(bid);
-        return (_slice(appOffset, appLength), _slice(inputOffset, inputLength));
+        address client = OrderCalldataLib.client(bid);
+        taskId = taskIdOf(client, OrderCalldataLib.nonce(bid));
+        emit TaskMatched(taskId, client, bytes.concat(OrderCalldataLib.content(bid), record));
     }
 
     /// @dev Checks the bid's own terms; returns its replica count.
@@ -535,7 +543,9 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
                 _credit(token, record.provider(_lowestBit(mask)), payment);
             }
         }
-        emit TaskSettled(taskId, status, resultHash, fuelUsed, paidMask, slashedMask, charged);
+        emit TaskSettled(
+            taskId, resultHash, TaskStateLib.packSettlement(status, fuelUsed, paidMask, slashedMask, charged)
+        );
         if (slashedMask != 0) registry.slash(taskId, _select(record, slashedMask));
     }
 

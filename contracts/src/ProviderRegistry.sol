@@ -153,7 +153,7 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
     }
 
     /// @inheritdoc IProviderRegistry
-    function requireEligible(address[] memory providers, uint256 minStake) external view {
+    function requireEligible(address[] calldata providers, uint256 minStake) external view {
         for (uint256 i = 0; i < providers.length; ++i) {
             Provider memory provider = _providers[providers[i]];
             if (provider.status != ProviderStatus.Active) {

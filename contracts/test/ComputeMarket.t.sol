@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
+import {ComputeMarket} from "../src/ComputeMarket.sol";
 import {IComputeMarket} from "../src/interfaces/IComputeMarket.sol";
 import {IEscrow} from "../src/interfaces/IEscrow.sol";
 import {IProviderRegistry} from "../src/interfaces/IProviderRegistry.sol";
@@ -34,12 +35,22 @@ contract ComputeMarketTest is MarketFixture {
 
     function test_matchOrders_emitsTheRecord() public {
         Bid memory bid = _bid(1, 1);
+        bid.encryptionKey = keccak256("the client's public key");
         (Ask[] memory asks, bytes[] memory signatures) = _asksFor(1);
         Task memory task = _taskFor(bid, matcher);
         bytes memory bidSignature = _signBid(bid);
         vm.expectEmit(address(market));
         emit IComputeMarket.TaskMatched(
-            market.taskIdOf(client, bid.nonce), client, _record(task), APP_CID, INPUT_CID, bytes32(0)
+            market.taskIdOf(client, bid.nonce),
+            client,
+            abi.encodePacked(
+                bid.encryptionKey,
+                uint8(APP_CID.length),
+                APP_CID,
+                uint8(INPUT_CID.length),
+                INPUT_CID,
+                _record(task)
+            )
         );
         vm.prank(matcher);
         market.matchOrders(_orders(bid, bidSignature, asks, signatures));
@@ -348,7 +359,9 @@ contract ComputeMarketTest is MarketFixture {
     function test_submitResult_paysProviderFeesAndRefundsClient() public {
         (bytes32 taskId, Task memory task) = _matchTask(1, 1);
         vm.expectEmit(address(market));
-        emit IComputeMarket.TaskSettled(taskId, TaskStatus.Finalized, RESULT, FUEL, 1, 0, _charged(1, FUEL));
+        emit IComputeMarket.TaskSettled(
+            taskId, RESULT, _settlement(TaskStatus.Finalized, FUEL, 1, 0, _charged(1, FUEL))
+        );
         vm.prank(providers[0]);
         market.submitResult(_record(task), RESULT, FUEL);
 
@@ -464,7 +477,9 @@ contract ComputeMarketTest is MarketFixture {
         _reveal(task, 1, WRONG, FUEL);
         // The liar revealed last and cannot name the agreed result; anyone settles with it at once.
         vm.expectEmit(address(market));
-        emit IComputeMarket.TaskSettled(taskId, TaskStatus.Finalized, RESULT, FUEL, 5, 2, _charged(2, FUEL));
+        emit IComputeMarket.TaskSettled(
+            taskId, RESULT, _settlement(TaskStatus.Finalized, FUEL, 5, 2, _charged(2, FUEL))
+        );
         market.finalize(_record(task), RESULT);
 
         assertEq(_free(providers[0]), FUEL * PRICE);
@@ -866,6 +881,33 @@ contract ComputeMarketTest is MarketFixture {
 
     // ---------------------------------------------------------------- parameters
 
+    function test_constructor_revertsWhenTheRegistryHasNoCode() public {
+        // The market calls the registry without the compiler's code check, so a registry without code would
+        // pass every eligibility check; the constructor refuses one.
+        address notARegistry = makeAddr("not a registry");
+        IComputeMarket.MarketParams memory params = market.params();
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeRegistryNotContract.selector, notARegistry)
+        );
+        new ComputeMarket(IProviderRegistry(notARegistry), owner, treasury, params);
+    }
+
+    function test_matchOrders_checksEveryProviderWithTheRegistry() public {
+        // The market encodes the registry call itself: the last of three providers must reach the registry too.
+        vm.prank(owner);
+        registry.jail(providers[2], uint40(block.timestamp + 1 days));
+        Bid memory bid = _bid(3, 2);
+        (Ask[] memory asks, bytes[] memory signatures) = _asksFor(3);
+        bytes memory orders = _orders(bid, _signBid(bid), asks, signatures);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IProviderRegistry.RegistryJailed.selector, providers[2], uint40(block.timestamp + 1 days)
+            )
+        );
+        vm.prank(matcher);
+        market.matchOrders(orders);
+    }
+
     function test_setParams_boundsAndOwner() public {
         IComputeMarket.MarketParams memory params = IComputeMarket.MarketParams({
             protocolFeeBps: 200,
@@ -939,6 +981,18 @@ contract ComputeMarketTest is MarketFixture {
     function _charged(uint256 paid, uint64 fuel) internal pure returns (uint256) {
         uint256 cost = uint256(fuel) * PRICE * paid;
         return cost + cost * PROTOCOL_FEE_BPS / 10_000 + cost * MATCHER_FEE_BPS / 10_000;
+    }
+
+    /// @dev `TaskSettled.settlement` as its documentation lays it out.
+    function _settlement(
+        TaskStatus status,
+        uint64 fuel,
+        uint256 paidMask,
+        uint256 slashedMask,
+        uint256 charged
+    ) internal pure returns (uint256) {
+        return uint256(status) * 2 ** 224 + uint256(fuel) * 2 ** 160 + paidMask * 2 ** 144 + slashedMask * 2
+            ** 128 + charged;
     }
 
     function _assertConserved() internal view {

@@ -32,7 +32,7 @@ import {
   computeMarketDomain,
   createAgoraClient,
   decodeResources,
-  decodeTaskRecord,
+  decodeTaskMatched,
   deployAgora,
   encodeOrders,
   encodeTaskRecord,
@@ -222,8 +222,8 @@ export async function matchSigned(
   );
   const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
   if (!matched) throw new Error('matchOrders emitted no TaskMatched');
-  const { taskId, record } = matched.args;
-  return { taskId, task: decodeTaskRecord(record), record, receipt };
+  const { task, record } = decodeTaskMatched(matched.args.terms);
+  return { taskId: matched.args.taskId, task, record, receipt };
 }
 
 export function providerWallet(network: Network, address: Address): Wallet {

@@ -9,6 +9,7 @@ import { describeResult, executeModule, prepareApp } from '@agora/runtime';
 import {
   type Ask,
   computeMarketAbi,
+  decodeSettlement,
   lockAmount,
   nonceOf,
   providerRegistryAbi,
@@ -60,7 +61,7 @@ async function settlementOf(network: Network, taskId: Hex) {
       fromBlock: 0n,
       strict: true,
     });
-    return settled?.args;
+    return settled && { resultHash: settled.args.resultHash, ...decodeSettlement(settled.args.settlement) };
   });
 }
 

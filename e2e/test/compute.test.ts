@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   computeMarketAbi,
+  decodeSettlement,
   createAgoraClient,
   encodeTaskRecord,
   lockAmount,
@@ -53,10 +54,9 @@ describe('compute market on anvil', () => {
     for (let i = 0; i < 3; i++) receipts.push(await revealResult(network, task, i, resultHash, fuelUsed));
 
     const [settled] = parseEventLogs({ abi: computeMarketAbi, logs: receipts[2]!.logs, eventName: 'TaskSettled' });
-    expect(settled?.args).toMatchObject({
-      taskId,
+    expect(settled?.args).toMatchObject({ taskId, resultHash });
+    expect(decodeSettlement(settled!.args.settlement)).toMatchObject({
       status: taskStatus.finalized,
-      resultHash,
       fuelUsed,
       paidMask: 7n,
       slashedMask: 0n,
@@ -94,7 +94,11 @@ describe('compute market on anvil', () => {
     expect(parseEventLogs({ abi: computeMarketAbi, logs: settling.logs, eventName: 'TaskSettled' })).toHaveLength(0);
     const last = await revealResult(network, task, 2, resultHash, fuelUsed);
     const [settled] = parseEventLogs({ abi: computeMarketAbi, logs: last.logs, eventName: 'TaskSettled' });
-    expect(settled?.args).toMatchObject({ status: taskStatus.finalized, paidMask: 5n, slashedMask: 2n });
+    expect(decodeSettlement(settled!.args.settlement)).toMatchObject({
+      status: taskStatus.finalized,
+      paidMask: 5n,
+      slashedMask: 2n,
+    });
 
     const payment = fuelUsed * task.pricePerFuel;
     expect((await escrowBalance(network, task.providers[0]!)).free).toBe(earned[0]! + payment);

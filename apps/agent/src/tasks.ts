@@ -4,7 +4,7 @@
 // recognised by its revert, and the salt needed to reveal it was on disk before it was sent.
 import { randomBytes } from 'node:crypto';
 import { AgoraError, errorCodes } from '@agora/errors';
-import { type Task, commitmentOf, computeMarketAbi, decodeTaskRecord, taskStatus } from '@agora/sdk';
+import { type Task, commitmentOf, computeMarketAbi, decodeSettlement, decodeTaskRecord, taskStatus } from '@agora/sdk';
 import { type Address, type Hex, bytesToHex, zeroHash } from 'viem';
 import { type AgentState, type TrackedTask, historyLimit } from './agent-state.js';
 import { type AgentChain, revertName } from './chain.js';
@@ -80,10 +80,11 @@ export function createTaskManager(options: {
 
   const settle = async (task: TrackedTask, terms: Task, status: number) => {
     const [settled] = await chain.publicClient.getContractEvents({ ...ofTask(task), eventName: 'TaskSettled' });
+    const outcome = settled && decodeSettlement(settled.args.settlement);
     const bit = 1n << BigInt(task.index);
-    const paid = settled ? (settled.args.paidMask & bit) !== 0n : false;
-    const slashed = settled ? (settled.args.slashedMask & bit) !== 0n : false;
-    const payment = paid && settled ? settled.args.fuelUsed * terms.pricePerFuel : 0n;
+    const paid = outcome ? (outcome.paidMask & bit) !== 0n : false;
+    const slashed = outcome ? (outcome.slashedMask & bit) !== 0n : false;
+    const payment = paid && outcome ? outcome.fuelUsed * terms.pricePerFuel : 0n;
     const settlement = {
       status: status === taskStatus.finalized ? 'finalized' : status === taskStatus.failed ? 'failed' : 'retired',
       paid,

@@ -3,7 +3,7 @@
 // the chain no longer has that hash (a reorg replaced it) the watcher steps back `reorgDepth` blocks and reads
 // them again. Reading twice is harmless: assignments are keyed by task id, and a task re-matched with other terms
 // replaces the old one.
-import { computeMarketAbi } from '@agora/sdk';
+import { computeMarketAbi, decodeTaskMatched } from '@agora/sdk';
 import type { Address } from 'viem';
 import type { AgentState } from './agent-state.js';
 import type { AgentChain } from './chain.js';
@@ -66,11 +66,12 @@ export function createAssignmentWatcher(options: {
         });
         for (const log of logs) {
           seen.add(log.args.taskId);
+          const { record, appCid, inputCid } = decodeTaskMatched(log.args.terms);
           await tasks.assign({
             taskId: log.args.taskId,
-            record: log.args.record,
-            appCid: log.args.appCid,
-            inputCid: log.args.inputCid,
+            record,
+            appCid,
+            inputCid,
             matchedBlock: Number(log.blockNumber),
           });
         }

@@ -1,6 +1,6 @@
 // Indexing functions: every event of the registry, both markets and the review contract into the tables of
 // ponder.schema.ts. Ponder calls them in chain order and undoes their writes on a reorg.
-import { decodeTaskRecord } from '@agora/sdk/orders';
+import { decodeSettlement, decodeTaskMatched } from '@agora/sdk/orders';
 import {
   type ReviewSums,
   addReview,
@@ -142,10 +142,10 @@ ponder.on('ProviderRegistry:ProviderLeft', async ({ event, context }) => {
 });
 
 ponder.on('ComputeMarket:TaskMatched', async ({ event, context }) => {
-  const terms = decodeTaskRecord(event.args.record);
+  const { task: terms, record, appCid, inputCid } = decodeTaskMatched(event.args.terms);
   await context.db.insert(task).values({
     taskId: event.args.taskId,
-    record: event.args.record,
+    record,
     client: terms.client,
     nonce: terms.nonce,
     token: terms.token,
@@ -154,8 +154,8 @@ ponder.on('ComputeMarket:TaskMatched', async ({ event, context }) => {
     maxFuel: terms.maxFuel,
     quorum: terms.quorum,
     providers: [...terms.providers],
-    appCid: event.args.appCid,
-    inputCid: event.args.inputCid,
+    appCid,
+    inputCid,
     status: 'matched',
     matchedBlock: event.block.number,
     matchedAt: event.block.timestamp,
@@ -198,7 +198,8 @@ ponder.on('ComputeMarket:ResultRevealed', async ({ event, context }) => {
 });
 
 ponder.on('ComputeMarket:TaskSettled', async ({ event, context }) => {
-  const { taskId, status, resultHash, fuelUsed, paidMask, slashedMask, charged } = event.args;
+  const { taskId, resultHash } = event.args;
+  const { status, fuelUsed, paidMask, slashedMask, charged } = decodeSettlement(event.args.settlement);
   const finalized = status === finalizedStatus;
   const settled = await context.db.update(task, { taskId }).set({
     status: finalized ? 'finalized' : 'failed',

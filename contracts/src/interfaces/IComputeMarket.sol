@@ -74,35 +74,26 @@ interface IComputeMarket is IEscrow {
     error ComputeNotReviewable(bytes32 taskId);
     error ComputeAlreadyReviewed(bytes32 taskId);
     error ComputeUnauthorizedReviewModule(address caller);
+    error ComputeRegistryNotContract(address registry);
     error ComputeParamOutOfBounds(bytes32 param, uint256 value, uint256 min, uint256 max);
 
-    /// @notice A bid was matched; `record` is the packed task record every later call passes back (the matcher and
-    /// the providers are in it).
-    event TaskMatched(
-        bytes32 indexed taskId,
-        address indexed client,
-        bytes record,
-        bytes appCid,
-        bytes inputCid,
-        bytes32 encryptionKey
-    );
+    /// @notice A bid was matched. `terms` is packed, not ABI-encoded (a match costs ~1.3k gas less): first the bid's
+    /// content as the packed orders carry it, its 32-byte encryption key (zero when none) and its app CID and input
+    /// CID, each after a one-byte length; then, to the end, the task's record (`TaskRecordLib`, the bytes every
+    /// later call passes back; the matcher and the providers are in it). The SDK's `decodeTaskMatched` reads it.
+    event TaskMatched(bytes32 indexed taskId, address indexed client, bytes terms);
     event ResultCommitted(bytes32 indexed taskId, address indexed provider, bytes32 commitment);
     event ResultRevealed(
         bytes32 indexed taskId, address indexed provider, bytes32 resultHash, uint64 fuelUsed
     );
-    /// @notice A task reached a final state. `paidMask`/`slashedMask` index into the record's providers.
-    /// `resultHash` is the agreed result: the runtime's `agora.result.v1` hash of the outcome, the exit code and the
-    /// SHA-256 of the output (see packages/runtime/src/result.ts); zero when failed.
-    /// `charged`: what the client paid in all (providers and fees); the rest of its lock was refunded.
-    event TaskSettled(
-        bytes32 indexed taskId,
-        TaskStatus status,
-        bytes32 resultHash,
-        uint64 fuelUsed,
-        uint256 paidMask,
-        uint256 slashedMask,
-        uint256 charged
-    );
+    /// @notice A task reached a final state. `resultHash` is the agreed result: the runtime's `agora.result.v1` hash
+    /// of the outcome, the exit code and the SHA-256 of the output (see packages/runtime/src/result.ts); zero when
+    /// failed. `settlement` packs the rest into one word (two words of log data instead of six, ~1k gas less; the SDK's
+    /// `decodeSettlement` reads it; `TaskStateLib.packSettlement` writes it): from the top, the status (bits
+    /// 224-231), the fuel used (160-223), `paidMask` and `slashedMask` (144-159 and 128-143, indexing into the
+    /// record's providers), and `charged` (0-127), what the client paid in all (providers and fees); the rest of its
+    /// lock was refunded.
+    event TaskSettled(bytes32 indexed taskId, bytes32 resultHash, uint256 settlement);
     event BidCancelled(address indexed client, uint64 nonce, bytes32 indexed taskId);
     event AskCancelled(address indexed provider, uint64 nonce);
     event ReviewRightConsumed(bytes32 indexed taskId, address indexed client);

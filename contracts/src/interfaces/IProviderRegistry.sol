@@ -88,7 +88,7 @@ interface IProviderRegistry {
 
     /// @notice Reverts unless every provider is active, not jailed and bonded at least `minStake`. Each market
     /// sets its own minimum (a storage deal may want more at stake than a compute task) and passes it here.
-    function requireEligible(address[] memory providers, uint256 minStake) external view;
+    function requireEligible(address[] calldata providers, uint256 minStake) external view;
 
     /// @notice The provider's stake and status.
     function providerOf(address provider) external view returns (Provider memory);

@@ -106,6 +106,16 @@ library OrderCalldataLib {
         }
     }
 
+    /// @notice The bid's content as it is packed: its encryption key, then its app and input CIDs, each after a
+    /// one-byte length.
+    function content(uint256 bid) internal pure returns (bytes calldata value) {
+        (,,,, uint256 end) = cids(bid);
+        assembly ("memory-safe") {
+            value.offset := add(bid, BID_ENCRYPTION_KEY)
+            value.length := sub(end, value.offset)
+        }
+    }
+
     /// @notice The bid's app and input CIDs (offset and length of each) and where its signature starts.
     function cids(uint256 bid)
         internal

@@ -50,6 +50,19 @@ library TaskStateLib {
         return (lane & ~(uint256(type(uint32).max) << 40)) | (floor_ << 40);
     }
 
+    /// @notice The one-word settlement `TaskSettled` carries. Fits: masks index at most MAX_REPLICAS (16)
+    /// providers, and `charged` is part of an escrow balance, which the escrow caps at type(uint128).max.
+    function packSettlement(
+        TaskStatus status_,
+        uint64 fuelUsed,
+        uint256 paidMask,
+        uint256 slashedMask,
+        uint256 charged
+    ) internal pure returns (uint256) {
+        return (uint256(status_) << 224) | (uint256(fuelUsed) << 160) | (paidMask << 144)
+            | (slashedMask << 128) | charged;
+    }
+
     /// @notice The head after a task settles: binds its record to the outcome, who was paid and what the client
     /// was charged, which is what its review right is weighed by.
     function settlementHead(bytes23 recordHash, TaskStatus status_, uint256 paidMask, uint256 charged)

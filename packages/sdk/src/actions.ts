@@ -33,7 +33,8 @@ import {
   askTypes,
   bidTypes,
   computeMarketDomain,
-  decodeTaskRecord,
+  decodeSettlement,
+  decodeTaskMatched,
   encodeOrders,
 } from './orders.js';
 import { type Resources, encodeResources } from './resources.js';
@@ -201,13 +202,15 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
       ]),
     );
     // A lane reuses its storage, but a task id names one bid (client, nonce): the first settlement after the match is it.
-    const settlement = settled[0];
+    const settledLog = settled[0];
+    const settlement = settledLog && decodeSettlement(settledLog.args.settlement);
+    const { task, record, appCid, inputCid } = decodeTaskMatched(matched.args.terms);
     return {
       taskId,
-      task: decodeTaskRecord(matched.args.record),
-      record: matched.args.record,
-      appCid: matched.args.appCid,
-      inputCid: matched.args.inputCid,
+      task,
+      record,
+      appCid,
+      inputCid,
       matchedAt: { blockNumber: matched.blockNumber, transactionHash: matched.transactionHash },
       commits: commits.map((log) => ({ provider: log.args.provider, blockNumber: log.blockNumber })),
       reveals: reveals.map((log) => ({
@@ -216,18 +219,19 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
         fuelUsed: log.args.fuelUsed,
         blockNumber: log.blockNumber,
       })),
-      settlement: settlement
-        ? {
-            status: settlement.args.status === settledStatus.finalized ? 'finalized' : 'failed',
-            resultHash: settlement.args.resultHash,
-            fuelUsed: settlement.args.fuelUsed,
-            paidMask: settlement.args.paidMask,
-            slashedMask: settlement.args.slashedMask,
-            charged: settlement.args.charged,
-            blockNumber: settlement.blockNumber,
-            transactionHash: settlement.transactionHash,
-          }
-        : null,
+      settlement:
+        settledLog && settlement
+          ? {
+              status: settlement.status === settledStatus.finalized ? 'finalized' : 'failed',
+              resultHash: settledLog.args.resultHash,
+              fuelUsed: settlement.fuelUsed,
+              paidMask: settlement.paidMask,
+              slashedMask: settlement.slashedMask,
+              charged: settlement.charged,
+              blockNumber: settledLog.blockNumber,
+              transactionHash: settledLog.transactionHash,
+            }
+          : null,
     };
   }
 
@@ -561,6 +565,6 @@ export function gasWithHeadroom(estimate: bigint): bigint {
 function taskOf(receipt: TransactionReceipt) {
   const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
   if (!matched) throw new AgoraError(errorCodes.TRANSACTION_REVERTED, `${receipt.transactionHash} matched no task.`);
-  const task = decodeTaskRecord(matched.args.record);
-  return { taskId: matched.args.taskId, task, record: matched.args.record, receipt };
+  const { task, record } = decodeTaskMatched(matched.args.terms);
+  return { taskId: matched.args.taskId, task, record, receipt };
 }

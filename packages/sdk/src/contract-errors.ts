@@ -172,6 +172,11 @@ const explanations: Record<string, Explained> = {
     errorCodes.NOT_AUTHORIZED,
     ([caller]) => `${text(caller)} is not the review module.`,
   ],
+  ComputeRegistryNotContract: [
+    errorCodes.INVALID_ARGUMENT,
+    ([registry]) =>
+      `The provider registry ${text(registry)} has no code; deploy the registry first and pass its address.`,
+  ],
   ComputeParamOutOfBounds: [
     errorCodes.INVALID_ARGUMENT,
     ([, value, min, max]) => `Parameter value ${text(value)} is outside ${text(min)}..${text(max)}.`,

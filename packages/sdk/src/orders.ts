@@ -223,6 +223,68 @@ export function decodeTaskRecord(record: Hex): Task {
   };
 }
 
+/** What `TaskMatched.terms` carries: the bid's content, then the task's record. */
+export type MatchedTerms = {
+  /** The packed record every later call passes back. */
+  record: Hex;
+  task: Task;
+  appCid: Hex;
+  inputCid: Hex;
+  /** Zero when the bid named none. */
+  encryptionKey: Hex;
+};
+
+/**
+ * Reads `TaskMatched.terms`: the 32-byte encryption key, the app CID and the input CID (each after a one-byte
+ * length), then the record to the end. Throws AGORA_INVALID_ARGUMENT when the bytes are not laid out so.
+ */
+export function decodeTaskMatched(terms: Hex): MatchedTerms {
+  const length = size(terms);
+  const lengthAt = (at: number) => {
+    if (at >= length) {
+      throw new AgoraError('AGORA_INVALID_ARGUMENT', `TaskMatched terms end at byte ${length}, inside the bid's CIDs`);
+    }
+    return Number(hexToBigInt(slice(terms, at, at + 1)));
+  };
+  const appCidLength = lengthAt(32);
+  const inputCidAt = 33 + appCidLength;
+  const inputCidLength = lengthAt(inputCidAt);
+  const recordAt = inputCidAt + 1 + inputCidLength;
+  const record = recordAt < length ? slice(terms, recordAt) : '0x';
+  return {
+    record,
+    task: decodeTaskRecord(record),
+    appCid: slice(terms, 33, inputCidAt),
+    inputCid: slice(terms, inputCidAt + 1, recordAt),
+    encryptionKey: slice(terms, 0, 32),
+  };
+}
+
+/** `TaskSettled.settlement`, unpacked. */
+export type Settlement = {
+  /** `taskStatus.finalized` or `taskStatus.failed`. */
+  status: number;
+  fuelUsed: bigint;
+  /** Bit i: provider i of the record was paid. */
+  paidMask: bigint;
+  /** Bit i: provider i of the record was slashed. */
+  slashedMask: bigint;
+  /** What the client paid in all (providers and fees); the rest of its lock was refunded. */
+  charged: bigint;
+};
+
+/** Unpacks `TaskSettled.settlement` (status in bits 224-231, fuel 160-223, masks 144-159 and 128-143, charged 0-127). */
+export function decodeSettlement(settlement: bigint): Settlement {
+  const bits = (from: bigint, width: bigint) => (settlement >> from) & ((1n << width) - 1n);
+  return {
+    status: Number(bits(224n, 8n)),
+    fuelUsed: bits(160n, 64n),
+    paidMask: bits(144n, 16n),
+    slashedMask: bits(128n, 16n),
+    charged: bits(0n, 128n),
+  };
+}
+
 /** The 184-bit record hash the market keeps as the lane's head while the task is open. */
 export function taskRecordHash(record: Hex): Hex {
   return slice(keccak256(record), 0, 23);

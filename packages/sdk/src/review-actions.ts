@@ -5,7 +5,7 @@ import type { Address, Hex, PublicClient } from 'viem';
 
 import type { Deployment } from './deploy.js';
 import { computeMarketAbi, reviewsAbi, storageMarketAbi } from './generated/contracts.js';
-import { decodeTaskRecord } from './orders.js';
+import { decodeSettlement, decodeTaskMatched, decodeTaskRecord } from './orders.js';
 import { type ProviderActivity, providerOutcome } from './reputation.js';
 
 /** `IReviews.Subject`. */
@@ -37,11 +37,10 @@ export async function laterTasksInLane(
     fromBlock,
   });
   const later = matched
-    .map((log) => ({
-      taskId: log.args.taskId,
-      record: log.args.record,
-      nonce: decodeTaskRecord(log.args.record).nonce,
-    }))
+    .map((log) => {
+      const { record: laterRecord, task: later } = decodeTaskMatched(log.args.terms);
+      return { taskId: log.args.taskId, record: laterRecord, nonce: later.nonce };
+    })
     .filter(({ nonce }) => nonce >> 32n === lane && nonce > task.nonce)
     .sort((a, b) => (a.nonce < b.nonce ? -1 : 1));
   if (later.length === 0) return [];
@@ -54,13 +53,14 @@ export async function laterTasksInLane(
     fromBlock,
   });
   return later.map(({ taskId, record: laterRecord }) => {
-    const settlement = settled.find((log) => log.args.taskId === taskId);
+    const log = settled.find(({ args }) => args.taskId === taskId);
+    const settlement = log && decodeSettlement(log.args.settlement);
     return settlement
       ? {
           record: laterRecord,
-          status: settlement.args.status,
-          paidMask: settlement.args.paidMask,
-          charged: settlement.args.charged,
+          status: settlement.status,
+          paidMask: settlement.paidMask,
+          charged: settlement.charged,
         }
       : { record: laterRecord, status: matchedStatus, paidMask: 0n, charged: 0n };
   });
@@ -132,7 +132,9 @@ export async function readProviderActivity(
       fromBlock,
     }),
   ]);
-  const providersOf = new Map(matched.map((log) => [log.args.taskId, decodeTaskRecord(log.args.record).providers]));
+  const providersOf = new Map(
+    matched.map((log) => [log.args.taskId, decodeTaskMatched(log.args.terms).task.providers]),
+  );
   const activity: ProviderActivity = {
     tasksPaid: 0,
     tasksSlashed: 0,
@@ -144,7 +146,8 @@ export async function readProviderActivity(
   for (const { args } of settled) {
     const index = (providersOf.get(args.taskId) ?? []).findIndex((address) => address.toLowerCase() === me);
     if (index < 0) continue;
-    const outcome = providerOutcome(index, args.paidMask, args.slashedMask);
+    const { paidMask, slashedMask } = decodeSettlement(args.settlement);
+    const outcome = providerOutcome(index, paidMask, slashedMask);
     if (outcome === 'paid') activity.tasksPaid += 1;
     else if (outcome === 'slashed') activity.tasksSlashed += 1;
     else activity.tasksFailed += 1;

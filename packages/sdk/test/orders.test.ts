@@ -6,6 +6,8 @@ import {
   type Ask,
   type Bid,
   type Task,
+  decodeSettlement,
+  decodeTaskMatched,
   decodeTaskRecord,
   encodeOrders,
   encodeTaskRecord,
@@ -44,6 +46,39 @@ describe('task records', () => {
     const truncated = encodeTaskRecord(task).slice(0, -2) as Hex;
     expect(() => decodeTaskRecord(truncated)).toThrow(AgoraError);
     expect(() => decodeTaskRecord(truncated)).toThrow(/136 bytes plus 20 per provider; got 195 bytes/);
+  });
+});
+
+describe('market events', () => {
+  const appCid: Hex = `0x0155${'11'.repeat(34)}`;
+  const inputCid: Hex = `0x0155${'22'.repeat(4)}`;
+  const key: Hex = `0x${'0e'.repeat(32)}`;
+  const terms: Hex = `${key}24${appCid.slice(2)}06${inputCid.slice(2)}${encodeTaskRecord(task).slice(2)}`;
+
+  it('reads TaskMatched terms: the encryption key, both CIDs after their lengths, then the record', () => {
+    expect(decodeTaskMatched(terms)).toEqual({
+      encryptionKey: key,
+      appCid,
+      inputCid,
+      record: encodeTaskRecord(task),
+      task,
+    });
+  });
+
+  it('refuses TaskMatched terms cut inside the CIDs or the record, saying where', () => {
+    expect(() => decodeTaskMatched(terms.slice(0, 2 + 2 * 40) as Hex)).toThrow(/inside the bid's CIDs/);
+    expect(() => decodeTaskMatched(terms.slice(0, -2) as Hex)).toThrow(/136 bytes plus 20 per provider/);
+  });
+
+  it('unpacks TaskSettled.settlement from the top: status, fuel, paid and slashed masks, charged', () => {
+    const word = (3n << 224n) | (1234n << 160n) | (0b101n << 144n) | (0b010n << 128n) | (2n ** 100n + 7n);
+    expect(decodeSettlement(word)).toEqual({
+      status: 3,
+      fuelUsed: 1234n,
+      paidMask: 0b101n,
+      slashedMask: 0b010n,
+      charged: 2n ** 100n + 7n,
+    });
   });
 });
 
