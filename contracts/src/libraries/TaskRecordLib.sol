@@ -15,28 +15,26 @@ library TaskRecordLib {
 
     /// @notice The packed record of `task`.
     function encode(Task memory task) internal pure returns (bytes memory record) {
-        bytes memory head = abi.encodePacked(
-            task.client,
-            task.nonce,
-            task.token,
-            task.matcher,
-            task.pricePerFuel,
-            task.maxFuel,
-            task.quorum,
-            task.protocolFeeBps,
-            task.matcherFeeBps,
-            task.commitDeadline,
-            task.revealDeadline,
-            task.previous
-        );
         address[] memory providers = task.providers;
         record = new bytes(HEAD_LENGTH + PROVIDER_LENGTH * providers.length);
+        // Each field is stored left-aligned at its offset, in order, so every store's trailing bytes are
+        // overwritten by the next field; the providers' last store leaves the padding after the record zero.
+        // Task fields are clean (the compiler masks what it writes into a memory struct).
         assembly ("memory-safe") {
             let out := add(record, 0x20)
-            mcopy(out, add(head, 0x20), HEAD_LENGTH)
+            mstore(out, shl(96, mload(task)))
+            mstore(add(out, 20), shl(192, mload(add(task, 0x20))))
+            mstore(add(out, 28), shl(96, mload(add(task, 0x40))))
+            mstore(add(out, 48), shl(96, mload(add(task, 0x60))))
+            mstore(add(out, 68), shl(128, mload(add(task, 0x80))))
+            mstore(add(out, 84), shl(192, mload(add(task, 0xa0))))
+            mstore(add(out, 92), shl(248, mload(add(task, 0xc0))))
+            mstore(add(out, 93), shl(240, mload(add(task, 0xe0))))
+            mstore(add(out, 95), shl(240, mload(add(task, 0x100))))
+            mstore(add(out, 97), shl(192, mload(add(task, 0x120))))
+            mstore(add(out, 105), shl(192, mload(add(task, 0x140))))
+            mstore(add(out, 113), mload(add(task, 0x160)))
             out := add(out, HEAD_LENGTH)
-            // Each store writes an address and 12 zero bytes that the next one overwrites, so the padding
-            // after the last address stays zero.
             for { let i := 0 } lt(i, mload(providers)) { i := add(i, 1) } {
                 mstore(
                     add(out, mul(i, PROVIDER_LENGTH)),
