@@ -1,7 +1,7 @@
 // Provider agents against a real anvil with the real contracts, real WASM and real content: the whole path from a
 // matched bid to paid providers and a refunded client.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { type Agent, type SignedAsk, fromStoredAsk, signedAskSchema } from '@agora/agent';
 import { readExample } from '@agora/examples';
@@ -154,6 +154,13 @@ describe('provider agents on anvil', () => {
   let content: ClientContent;
   let files: AgentFiles[];
   let agents: Agent[];
+  // Every agent's temporary directory (config, keystore, state), removed after the suite.
+  const agentDirs: string[] = [];
+  const newAgentFiles = async (...args: Parameters<typeof writeAgentFiles>) => {
+    const written = await writeAgentFiles(...args);
+    agentDirs.push(written.dir);
+    return written;
+  };
 
   beforeAll(async () => {
     network = await startNetwork({ providerCount: 5 });
@@ -161,7 +168,7 @@ describe('provider agents on anvil', () => {
     files = await Promise.all(
       network.providers
         .slice(0, 3)
-        .map((provider) => writeAgentFiles(network, provider, { contentSources: [content.gateway.url] })),
+        .map((provider) => newAgentFiles(network, provider, { contentSources: [content.gateway.url] })),
     );
     agents = [];
     for (const file of files) agents.push(await startProviderAgent(file));
@@ -171,6 +178,7 @@ describe('provider agents on anvil', () => {
     await Promise.all((agents ?? []).map((agent) => agent.stop()));
     await content?.close();
     await network?.stop();
+    await Promise.all(agentDirs.map((dir) => rm(dir, { recursive: true, force: true })));
   });
 
   it('three honest agents run a task, agree, are paid for the fuel used and withdraw it; the client gets the rest back', async () => {
@@ -346,7 +354,7 @@ describe('provider agents on anvil', () => {
   it('an agent killed with SIGKILL while running and again after committing finishes the task on restart and is paid', async () => {
     const provider = network.providers[4]!;
     // A slow poll keeps the killed agent from revealing between its commit and the kill.
-    const killedFiles = await writeAgentFiles(network, provider, {
+    const killedFiles = await newAgentFiles(network, provider, {
       contentSources: [content.gateway.url],
       pollIntervalMs: 2_000,
     });
@@ -415,7 +423,7 @@ describe('provider agents on anvil', () => {
   it('an agent that sees a match undone by a reorg drops that task and takes the one the new chain holds', async () => {
     const testClient = createTestClient({ mode: 'anvil', transport: http(network.anvil.rpcUrl) });
     // Polled by hand, so the reorg lands between two polls.
-    const files = await writeAgentFiles(network, network.providers[4]!, {
+    const files = await newAgentFiles(network, network.providers[4]!, {
       contentSources: [content.gateway.url],
       pollIntervalMs: 60_000,
     });
