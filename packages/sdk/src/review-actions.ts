@@ -38,8 +38,8 @@ export async function laterTasksInLane(
   });
   const later = matched
     .map((log) => {
-      const { record: laterRecord, task: later } = decodeTaskMatched(log.args.terms);
-      return { taskId: log.args.taskId, record: laterRecord, nonce: later.nonce };
+      const matchedTerms = decodeTaskMatched(log.args.terms);
+      return { taskId: log.args.taskId, record: matchedTerms.record, nonce: matchedTerms.task.nonce };
     })
     .filter(({ nonce }) => nonce >> 32n === lane && nonce > task.nonce)
     .sort((a, b) => (a.nonce < b.nonce ? -1 : 1));
