@@ -1,6 +1,8 @@
 // Gas of a whole task lifecycle, measured from real transaction receipts on anvil (base cost, calldata and
-// refunds included), in steady state: every account, fee pot, ask counter, lane and replica word has been written by an earlier
-// task, as on a live market. The first-ever task of a fresh client and fresh providers is reported too.
+// refunds included), in steady state: every account, fee pot, lane and replica word has been written by an earlier task,
+// and each provider is matched with the standing ask it was matched with before (an agent keeps one), as on a live
+// market. The first-ever task of a fresh client and fresh providers is reported too, and a match with a provider's
+// new ask (its previous ask's count moves to a slot of its own).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,6 +97,8 @@ try {
   const firstR3 = await lifecycleR3();
   const r1 = await lifecycleR1();
   const r3 = await lifecycleR3();
+  const newAsk = await matchTask(network, { replicas: 1, quorum: 1, nonce: nextNonce(1_000) }, { nonce: 2n });
+  await submitResult(network, newAsk.task, resultHash, fuelUsed);
   const total = (steps: { match: number; submitResult?: number; commits?: number[]; reveals?: number[] }) =>
     steps.match +
     (steps.submitResult ?? 0) +
@@ -112,6 +116,7 @@ try {
     'compute.lifecycle.r3': total(r3),
     'compute.lifecycle.r1.firstTask': total(firstR1),
     'compute.lifecycle.r3.firstTask': total(firstR3),
+    'compute.match.r1.newAsk': Number(newAsk.receipt.gasUsed),
     'storage.proof.depth20': depth20.proof,
     'storage.proof.depth30': depth30.proof,
     'storage.deal.open': depth20.open,
@@ -124,7 +129,7 @@ try {
       'storage.proof.depth30': 65_000,
     },
     notes:
-      'Sum of gasUsed over real transactions on anvil (cancun). r1 = matchOrders + submitResult; r3 = matchOrders + 3 commits + 3 reveals, the last reveal finalizing. Steady state: accounts, fee pot, ask fill counters, the client lane and its replica words already written by an earlier task, as for any client that reuses its lanes. firstTask: a fresh client, fresh providers, fresh asks and a fresh lane. storage.proof.depthN: one prove transaction (a 64-byte segment and N siblings) of a deal over 2^N segments, in its second period; anvil runs a post-Prague fork, so calldata pays at least the EIP-7623 floor. storage.deal.open: matchDeal with one replica (and .r2 with two), client and providers with escrow balances already written.',
+      'Sum of gasUsed over real transactions on anvil (cancun). r1 = matchOrders + submitResult; r3 = matchOrders + 3 commits + 3 reveals, the last reveal finalizing. Steady state: accounts, fee pot, the client lane and its replica words already written by an earlier task, as for any client that reuses its lanes, and each provider matched with the same standing ask as before (its hot ask, counted in the provider word). firstTask: a fresh client, fresh providers, fresh asks and a fresh lane. compute.match.r1.newAsk: a matchOrders whose provider signed a new ask while its previous one was hot (the old count moves to a slot of its own). storage.proof.depthN: one prove transaction (a 64-byte segment and N siblings) of a deal over 2^N segments, in its second period; anvil runs a post-Prague fork, so calldata pays at least the EIP-7623 floor. storage.deal.open: matchDeal with one replica (and .r2 with two), client and providers with escrow balances already written.',
   };
   mkdirSync(dirname(resultsFile), { recursive: true });
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);

@@ -8,9 +8,11 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 
 import {Escrow} from "./Escrow.sol";
 import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
+import {IProviderMirror} from "./interfaces/IProviderMirror.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {OrderCalldataLib} from "./libraries/OrderCalldataLib.sol";
 import {OrderHashLib} from "./libraries/OrderHashLib.sol";
+import {ProviderWordLib} from "./libraries/ProviderWordLib.sol";
 import {TaskRecordLib} from "./libraries/TaskRecordLib.sol";
 import {TaskStateLib} from "./libraries/TaskStateLib.sol";
 import {Ask, Bid, Task, TaskStatus, VerificationMode} from "./types/Orders.sol";
@@ -24,6 +26,7 @@ import {Ask, Bid, Task, TaskStatus, VerificationMode} from "./types/Orders.sol";
 contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     using TaskStateLib for uint256;
     using TaskRecordLib for bytes;
+    using ProviderWordLib for uint256;
 
     uint256 public constant MAX_REPLICAS = 16;
     uint16 public constant MAX_PROTOCOL_FEE_BPS = 1000;
@@ -42,7 +45,10 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
 
     mapping(address client => mapping(uint32 lane => uint256)) internal _lanes;
     mapping(address client => mapping(uint32 lane => mapping(uint256 index => uint256))) internal _replicas;
+    /// @notice Fills of asks that are not their provider's hot ask (see `ProviderWordLib`).
     mapping(address provider => mapping(uint64 nonce => uint256)) internal _askFills;
+    /// @notice Each provider's standing, mirrored from the registry, and its hot ask (see `ProviderWordLib`).
+    mapping(address provider => uint256) internal _providerWords;
     mapping(bytes32 taskId => bool) internal _reviewRightsConsumed;
 
     constructor(IProviderRegistry registry_, address owner_, address treasury_, MarketParams memory params_)
@@ -155,6 +161,8 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     /// @inheritdoc IComputeMarket
     function cancelAsk(uint64 nonce) external {
         _askFills[msg.sender][nonce] = type(uint256).max;
+        uint256 word = _providerWords[msg.sender];
+        if (word.isHotAsk(nonce)) _providerWords[msg.sender] = word.withoutHotAsk();
         emit AskCancelled(msg.sender, nonce);
     }
 
@@ -186,6 +194,17 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         if (_reviewRightsConsumed[taskId]) revert ComputeAlreadyReviewed(taskId);
         _reviewRightsConsumed[taskId] = true;
         emit ReviewRightConsumed(taskId, client);
+    }
+
+    /// @inheritdoc IProviderMirror
+    function onProviderChanged(
+        address provider,
+        uint96 bonded,
+        uint40 jailedUntil,
+        IProviderRegistry.ProviderStatus status
+    ) external {
+        if (msg.sender != address(registry)) revert ComputeNotRegistry(msg.sender);
+        _providerWords[provider] = _providerWords[provider].withStanding(bonded, jailedUntil, status);
     }
 
     /// @notice Sets the market parameters, each within its hard bounds.
@@ -234,7 +253,18 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
 
     /// @inheritdoc IComputeMarket
     function askFills(address provider, uint64 nonce) external view returns (uint256) {
-        return _askFills[provider][nonce];
+        uint256 word = _providerWords[provider];
+        return word.isHotAsk(nonce) ? word.hotAskFills() : _askFills[provider][nonce];
+    }
+
+    /// @inheritdoc IComputeMarket
+    function standingOf(address provider)
+        external
+        view
+        returns (uint96 bonded, uint40 jailedUntil, IProviderRegistry.ProviderStatus status)
+    {
+        uint256 word = _providerWords[provider];
+        return (word.bonded(), word.jailedUntil(), word.providerStatus());
     }
 
     /// @inheritdoc IComputeMarket
@@ -269,44 +299,25 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         (uint256 bid,) = OrderCalldataLib.bounds(orders);
         address[] memory providers = new address[](_checkBid(bid));
         bytes23 previous = _checkLane(bid);
-        uint256 price = _checkOrders(orders, matcher, providers);
         MarketParams memory params_ = _params;
-        _requireEligible(providers, params_.minStake);
+        uint256 price = _checkOrders(orders, matcher, providers, params_.minStake);
         return _announce(bid, _openTask(bid, previous, providers, price, matcher, params_));
-    }
-
-    /// @dev `registry.requireEligible(providers, minStake)`, its revert passed on. Written out because the compiler's
-    /// call to a function that returns nothing first checks the registry has code, one more account access a match
-    /// pays; the constructor checks that once instead.
-    function _requireEligible(address[] memory providers, uint256 minStake) private view {
-        IProviderRegistry target = registry;
-        bytes4 selector = IProviderRegistry.requireEligible.selector;
-        assembly ("memory-safe") {
-            let data := mload(0x40)
-            let count := mload(providers)
-            mstore(data, selector)
-            mstore(add(data, 0x04), 0x40)
-            mstore(add(data, 0x24), minStake)
-            mcopy(add(data, 0x44), providers, mul(add(count, 1), 0x20))
-            if iszero(staticcall(gas(), target, data, add(0x64, mul(count, 0x20)), 0, 0)) {
-                returndatacopy(data, 0, returndatasize())
-                revert(data, returndatasize())
-            }
-        }
     }
 
     /// @dev Checks that the orders hold one bid and exactly one ask per replica, then the bid's signature, then
     /// takes the asks; returns the task's price.
-    function _checkOrders(bytes calldata orders, address matcher, address[] memory providers)
-        private
-        returns (uint256 price)
-    {
+    function _checkOrders(
+        bytes calldata orders,
+        address matcher,
+        address[] memory providers,
+        uint256 minStake
+    ) private returns (uint256 price) {
         (uint256 bid, uint256 end) = OrderCalldataLib.bounds(orders);
         (,,,, uint256 cidsEnd) = OrderCalldataLib.cids(bid);
         (,, uint256 asks) = OrderCalldataLib.signature(cidsEnd);
         _requireAskCount(asks, end, providers.length);
         _verifyBid(bid, matcher);
-        return _takeAsks(bid, asks, providers);
+        return _takeAsks(bid, asks, providers, minStake);
     }
 
     /// @dev Walks the asks by their lengths: reverts unless exactly `replicas` of them end where the orders do.
@@ -409,21 +420,26 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
             TaskStateLib.packLane(TaskStatus.Matched, seq, seq + 1, TaskRecordLib.hash(record));
     }
 
-    /// @dev Checks each ask against the bid, counts its fill, and returns the task's price: the highest ask,
-    /// so every replica is paid at least what it asked and the client at most what it bid.
-    function _takeAsks(uint256 bid, uint256 ask, address[] memory providers) private returns (uint256 price) {
+    /// @dev Checks each ask against the bid and its provider's standing, counts its fill, and returns the task's
+    /// price: the highest ask, so every replica is paid at least what it asked and the client at most what it bid.
+    function _takeAsks(uint256 bid, uint256 ask, address[] memory providers, uint256 minStake)
+        private
+        returns (uint256 price)
+    {
         uint256 maxPrice = OrderCalldataLib.maxPricePerFuel(bid);
         if (maxPrice > type(uint128).max) maxPrice = type(uint128).max;
         for (uint256 i = 0; i < providers.length; ++i) {
-            uint256 askPrice;
-            (askPrice, ask) = _takeAsk(bid, ask, maxPrice, providers, i);
+            (uint256 askPrice, uint256 next) = _takeAsk(bid, ask, maxPrice, providers, i);
+            _countFill(providers[i], ask, minStake);
             if (askPrice > price) price = askPrice;
+            ask = next;
         }
     }
 
-    /// @dev Checks ask `i` against the bid and counts its fill; returns its price and where the next ask starts.
+    /// @dev Checks ask `i` against the bid; returns its price and where the next ask starts.
     function _takeAsk(uint256 bid, uint256 ask, uint256 maxPrice, address[] memory providers, uint256 i)
         private
+        view
         returns (uint256 askPrice, uint256 next)
     {
         address provider = OrderCalldataLib.askProvider(ask);
@@ -438,12 +454,34 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         }
         providers[i] = provider;
         next = _requireAskSignature(bid, ask, provider);
+    }
+
+    /// @dev Reverts unless the provider is active, not jailed and bonded at least `minStake` (as the registry would,
+    /// with its errors), then counts one fill of its ask, which becomes the provider's hot ask.
+    function _countFill(address provider, uint256 ask, uint256 minStake) private {
+        uint256 word = _providerWords[provider];
+        IProviderRegistry.ProviderStatus status = word.providerStatus();
+        if (status != IProviderRegistry.ProviderStatus.Active) {
+            if (status == IProviderRegistry.ProviderStatus.Left) {
+                revert IProviderRegistry.RegistryProviderLeft(provider);
+            }
+            revert IProviderRegistry.RegistryNotRegistered(provider);
+        }
+        if (word.jailedUntil() > block.timestamp) {
+            revert IProviderRegistry.RegistryJailed(provider, word.jailedUntil());
+        }
+        if (word.bonded() < minStake) {
+            revert IProviderRegistry.RegistryInsufficientStake(provider, word.bonded(), minStake);
+        }
         uint64 askNonce = OrderCalldataLib.askNonce(ask);
-        uint256 fills = _askFills[provider][askNonce];
+        bool hot = word.isHotAsk(askNonce);
+        uint256 fills = hot ? word.hotAskFills() : _askFills[provider][askNonce];
         if (fills >= OrderCalldataLib.askVolume(ask)) revert ComputeAskExhausted(provider, askNonce);
-        // Cannot overflow: fills < volume <= type(uint32).max.
+        // The ask that was hot keeps its count in its own slot from now on.
+        if (!hot && word.hasHotAsk()) _askFills[provider][word.hotAskNonce()] = word.hotAskFills();
+        // Cannot truncate: fills < volume <= type(uint32).max.
         unchecked {
-            _askFills[provider][askNonce] = fills + 1;
+            _providerWords[provider] = word.withHotAsk(askNonce, uint32(fills + 1));
         }
     }
 

@@ -6,6 +6,7 @@ import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 
+import {IProviderMirror} from "./interfaces/IProviderMirror.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {ResourcesLib} from "./libraries/ResourcesLib.sol";
 
@@ -22,6 +23,8 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
     uint32 public constant MIN_UNBONDING_PERIOD = 3 days;
     uint32 public constant MAX_UNBONDING_PERIOD = 60 days;
     uint32 public constant MAX_JAIL_DURATION = 90 days;
+    /// @notice Bounds the calls every change of a provider's standing makes.
+    uint256 public constant MAX_MIRRORS = 4;
 
     IERC20 public immutable stakeToken;
     address public treasury;
@@ -32,6 +35,7 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
     mapping(address provider => uint256) internal _resources;
     mapping(address provider => bytes) internal _metadataCids;
     mapping(address module => bool) public isSlasher;
+    address[] internal _mirrors;
 
     modifier onlyRegistered() {
         ProviderStatus status = _providers[msg.sender].status;
@@ -54,6 +58,7 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
         }
         _setProfile(resources, metadataCid);
         _providers[msg.sender].status = ProviderStatus.Active;
+        _publish(msg.sender);
         emit ProviderRegistered(msg.sender, resources, metadataCid);
     }
 
@@ -71,6 +76,7 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
         uint256 bonded = uint256(provider.bonded) + amount;
         if (bonded > type(uint96).max) revert RegistryStakeOverflow();
         provider.bonded = uint96(bonded);
+        _publish(msg.sender);
         stakeToken.safeTransferFrom(msg.sender, address(this), amount);
         emit Staked(msg.sender, amount, bonded);
     }
@@ -79,6 +85,7 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
     function requestUnbond(uint96 amount) external onlyRegistered {
         if (amount == 0) revert RegistryZeroAmount();
         _unbond(msg.sender, amount);
+        _publish(msg.sender);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -100,6 +107,7 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
         provider.status = ProviderStatus.Left;
         uint96 bonded = provider.bonded;
         if (bonded != 0) _unbond(msg.sender, bonded);
+        _publish(msg.sender);
         emit ProviderLeft(msg.sender, provider.unbonding, _unbondingReadyAt[msg.sender]);
     }
 
@@ -120,6 +128,7 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
                 provider.unbonding = current.unbonding - uint96(amount - fromBonded);
             }
             if (jailedUntil > current.jailedUntil) provider.jailedUntil = jailedUntil;
+            _publish(providers[i]);
             total += amount;
             emit ProviderSlashed(providers[i], taskId, amount, jailedUntil);
         }
@@ -132,7 +141,35 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
         uint256 latest = block.timestamp + MAX_JAIL_DURATION;
         if (until > latest) revert RegistryParamOutOfBounds("jailUntil", until, block.timestamp, latest);
         _providers[provider].jailedUntil = until;
+        _publish(provider);
         emit ProviderJailed(provider, until);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function sync(address provider) external {
+        if (_providers[provider].status == ProviderStatus.None) revert RegistryNotRegistered(provider);
+        _publish(provider);
+    }
+
+    /// @notice Adds or removes a market that mirrors providers' standing. Add a market before it goes live (or
+    /// `sync` the providers registered before it); remove it only once it matches no more: a removed mirror keeps
+    /// the standing it last heard of.
+    function setMirror(address mirror, bool added) external onlyOwner {
+        if (mirror == address(0)) revert RegistryZeroAddress();
+        uint256 count = _mirrors.length;
+        for (uint256 i = 0; i < count; ++i) {
+            if (_mirrors[i] != mirror) continue;
+            if (!added) {
+                _mirrors[i] = _mirrors[count - 1];
+                _mirrors.pop();
+                emit MirrorUpdated(mirror, false);
+            }
+            return;
+        }
+        if (!added) return;
+        if (count == MAX_MIRRORS) revert RegistryTooManyMirrors(MAX_MIRRORS);
+        _mirrors.push(mirror);
+        emit MirrorUpdated(mirror, true);
     }
 
     /// @notice Allows or revokes a market module's right to slash.
@@ -170,6 +207,11 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
     }
 
     /// @inheritdoc IProviderRegistry
+    function mirrors() external view returns (address[] memory) {
+        return _mirrors;
+    }
+
+    /// @inheritdoc IProviderRegistry
     function providerOf(address provider) external view returns (Provider memory) {
         return _providers[provider];
     }
@@ -187,6 +229,18 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
     /// @notice The current parameters.
     function params() external view returns (RegistryParams memory) {
         return _params;
+    }
+
+    /// @dev Tells every mirror the provider's standing as it now is. Called after every change of a provider's
+    /// status, bonded stake or jail term, before any token moves.
+    function _publish(address account) private {
+        uint256 count = _mirrors.length;
+        if (count == 0) return;
+        Provider memory provider = _providers[account];
+        for (uint256 i = 0; i < count; ++i) {
+            IProviderMirror(_mirrors[i])
+                .onProviderChanged(account, provider.bonded, provider.jailedUntil, provider.status);
+        }
     }
 
     function _unbond(address account, uint96 amount) private {

@@ -3,6 +3,8 @@ pragma solidity 0.8.28;
 
 import {Ask, Bid, TaskStatus} from "../types/Orders.sol";
 import {IEscrow} from "./IEscrow.sol";
+import {IProviderMirror} from "./IProviderMirror.sol";
+import {IProviderRegistry} from "./IProviderRegistry.sol";
 
 /// @title Compute market: signed orders in, verified results out.
 /// @notice A matcher (or the client itself) matches a client's signed bid with one signed ask per replica;
@@ -14,7 +16,7 @@ import {IEscrow} from "./IEscrow.sol";
 /// Every deadline has a path anyone can call, so no task stays open and no money stays locked.
 /// A task's terms live in its packed record (`TaskRecordLib`), emitted in `TaskMatched` and passed back to every
 /// later call; the market keeps only its hash, in the word of the client's lane (`TaskStateLib`).
-interface IComputeMarket is IEscrow {
+interface IComputeMarket is IEscrow, IProviderMirror {
     /// @notice Governance-owned parameters, each with hard bounds (see `MAX_*`/`MIN_*`).
     struct MarketParams {
         uint16 protocolFeeBps;
@@ -75,6 +77,7 @@ interface IComputeMarket is IEscrow {
     error ComputeAlreadyReviewed(bytes32 taskId);
     error ComputeUnauthorizedReviewModule(address caller);
     error ComputeRegistryNotContract(address registry);
+    error ComputeNotRegistry(address caller);
     error ComputeParamOutOfBounds(bytes32 param, uint256 value, uint256 min, uint256 max);
 
     /// @notice A bid was matched. `terms` is packed, not ABI-encoded (a match costs ~1.3k gas less): first the bid's
@@ -164,8 +167,16 @@ interface IComputeMarket is IEscrow {
     /// @notice Whether the review right of a task has been spent.
     function isReviewRightConsumed(bytes32 taskId) external view returns (bool);
 
-    /// @notice How many times the ask (provider, nonce) has been filled.
+    /// @notice How many times the ask (provider, nonce) has been filled (type(uint256).max once cancelled).
     function askFills(address provider, uint64 nonce) external view returns (uint256);
+
+    /// @notice The provider's standing as this market last heard it from the registry (see `IProviderMirror`):
+    /// what a match checks. Equals the registry's `providerOf` for every provider registered since the market
+    /// became a mirror.
+    function standingOf(address provider)
+        external
+        view
+        returns (uint96 bonded, uint40 jailedUntil, IProviderRegistry.ProviderStatus status);
 
     /// @notice The EIP-712 digest a client signs for `bid`.
     function hashBid(Bid calldata bid) external view returns (bytes32);

@@ -42,6 +42,7 @@ interface IProviderRegistry {
     error RegistryUnauthorizedSlasher(address caller);
     error RegistryParamOutOfBounds(bytes32 param, uint256 value, uint256 min, uint256 max);
     error RegistryZeroAddress();
+    error RegistryTooManyMirrors(uint256 max);
 
     event ProviderRegistered(address indexed provider, uint256 resources, bytes metadataCid);
     event ProviderProfileUpdated(address indexed provider, uint256 resources, bytes metadataCid);
@@ -54,6 +55,7 @@ interface IProviderRegistry {
     event ProviderJailed(address indexed provider, uint40 jailedUntil);
     event ProviderLeft(address indexed provider, uint256 unbonding, uint40 readyAt);
     event SlasherUpdated(address indexed module, bool allowed);
+    event MirrorUpdated(address indexed mirror, bool added);
     event RegistryParamsUpdated(RegistryParams params);
     event RegistryTreasuryUpdated(address treasury);
 
@@ -89,6 +91,13 @@ interface IProviderRegistry {
     /// @notice Reverts unless every provider is active, not jailed and bonded at least `minStake`. Each market
     /// sets its own minimum (a storage deal may want more at stake than a compute task) and passes it here.
     function requireEligible(address[] calldata providers, uint256 minStake) external view;
+
+    /// @notice Sends the provider's current standing to every mirror. Anyone may call it; it is needed only for
+    /// providers that registered before a mirror was added (until then that market does not see them at all).
+    function sync(address provider) external;
+
+    /// @notice The markets told of every change in a provider's standing (see `IProviderMirror`).
+    function mirrors() external view returns (address[] memory);
 
     /// @notice The provider's stake and status.
     function providerOf(address provider) external view returns (Provider memory);

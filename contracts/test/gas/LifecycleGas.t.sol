@@ -4,8 +4,9 @@ pragma solidity 0.8.28;
 import {Task} from "../../src/types/Orders.sol";
 import {MarketFixture} from "../utils/MarketFixture.sol";
 
-/// @notice Gas of each lifecycle step in steady state (accounts, ask counters, the client's lane and its replica
-/// words already written once, as on a live market), committed as snapshots so a change in gas shows in review.
+/// @notice Gas of each lifecycle step in steady state (accounts, the client's lane and its replica words already
+/// written once, and each provider matched before with the same standing ask, as an agent keeps one), committed as
+/// snapshots so a change in gas shows in review.
 /// End-to-end figures including the 21,000 base and calldata come from `npm run bench:gas` on anvil.
 contract LifecycleGasTest is MarketFixture {
     bytes32 internal constant RESULT = keccak256("result");
@@ -18,6 +19,7 @@ contract LifecycleGasTest is MarketFixture {
         (, Task memory task) = _matchTask(1, 1);
         vm.prank(providers[0]);
         market.submitResult(_record(task), RESULT, 1000);
+        nextAskNonce[providers[0]] = 0;
         bidLane = R3_LANE;
         (, task) = _matchTask(3, 2);
         for (uint256 i = 0; i < 3; ++i) {

@@ -55,6 +55,29 @@ contract ComputeMarketInvariantTest is MarketFixture {
         }
     }
 
+    /// @notice The market's copy of each provider's standing equals the registry's, slashes and jail terms included.
+    function invariant_standingMirrored() public view {
+        for (uint256 i = 0; i < handler.providerCount(); ++i) {
+            address provider = handler.providerAt(i);
+            IProviderRegistry.Provider memory expected = registry.providerOf(provider);
+            (uint96 bonded, uint40 jailedUntil, IProviderRegistry.ProviderStatus status) =
+                market.standingOf(provider);
+            assertEq(bonded, expected.bonded);
+            assertEq(jailedUntil, expected.jailedUntil);
+            assertEq(uint8(status), uint8(expected.status));
+        }
+    }
+
+    /// @notice Every fill of an ask is counted once, whichever of its provider's asks is the hot one.
+    function invariant_askFillsCounted() public view {
+        for (uint256 i = 0; i < handler.providerCount(); ++i) {
+            address provider = handler.providerAt(i);
+            for (uint64 nonce = 1; nonce <= 2; ++nonce) {
+                assertEq(market.askFills(provider, nonce), handler.expectedFills(provider, nonce));
+            }
+        }
+    }
+
     /// @notice A bid nonce is used once, however often it is replayed.
     function invariant_nonceUsedOnce() public view {
         for (uint256 i = 0; i < handler.taskCount(); ++i) {

@@ -40,6 +40,8 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     mapping(bytes32 => uint256) public timesMatched;
     /// @dev The status each task was seen to settle with (the lane forgets it once reused).
     mapping(bytes32 => TaskStatus) public settledStatus;
+    /// @dev Fills of each provider's asks (two nonces, so the hot ask switches back and forth).
+    mapping(address provider => mapping(uint64 nonce => uint256)) public expectedFills;
     uint256 public replayAttempts;
     uint256 public withdrawn;
 
@@ -79,7 +81,13 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         withdrawn += amount;
     }
 
-    function matchTask(uint256 replicasSeed, uint256 fuelSeed, uint256 lyingSeed, uint256 laneSeed) external {
+    function matchTask(
+        uint256 replicasSeed,
+        uint256 fuelSeed,
+        uint256 lyingSeed,
+        uint256 laneSeed,
+        bool secondAsk
+    ) external {
         uint32 lane = uint32(bound(laneSeed, 1, LANES));
         uint8 replicas = uint8(bound(replicasSeed, 1, 3));
         if (replicas == 2) replicas = 3;
@@ -97,14 +105,14 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
             nonce: (uint64(lane) << 32) | ++nextSeq[lane],
             encryptionKey: bytes32(0)
         });
-        (Ask[] memory asks, bytes[] memory signatures) = _asks(replicas);
+        uint64 askNonce = secondAsk ? 2 : 1;
         bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
         bytes23 previous = market.laneState(client, lane).head;
+        bytes memory orders = _orders(bid, bidSignature, askNonce);
         vm.prank(matcher);
-        try market.matchOrders(OrderCalldata.encode(bid, bidSignature, asks, signatures)) returns (
-            bytes32 taskId
-        ) {
+        try market.matchOrders(orders) returns (bytes32 taskId) {
             ++timesMatched[taskId];
+            _countFills(replicas, askNonce);
             _track(taskId, bid, previous, fuelSeed, lyingSeed);
             matchedBids.push(bid);
             matchedBidSignatures.push(bidSignature);
@@ -146,7 +154,26 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         );
     }
 
-    function _asks(uint8 replicas) internal view returns (Ask[] memory asks, bytes[] memory signatures) {
+    function _orders(Bid memory bid, bytes memory bidSignature, uint64 askNonce)
+        internal
+        view
+        returns (bytes memory)
+    {
+        (Ask[] memory asks, bytes[] memory signatures) = _asks(bid.replicas, askNonce);
+        return OrderCalldata.encode(bid, bidSignature, asks, signatures);
+    }
+
+    function _countFills(uint8 replicas, uint64 askNonce) internal {
+        for (uint256 i = 0; i < replicas; ++i) {
+            ++expectedFills[providers[i]][askNonce];
+        }
+    }
+
+    function _asks(uint8 replicas, uint64 nonce)
+        internal
+        view
+        returns (Ask[] memory asks, bytes[] memory signatures)
+    {
         asks = new Ask[](replicas);
         signatures = new bytes[](replicas);
         for (uint256 i = 0; i < replicas; ++i) {
@@ -158,7 +185,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
                 modes: 1,
                 volume: type(uint32).max,
                 expiry: uint64(block.timestamp + 1 hours),
-                nonce: 1
+                nonce: nonce
             });
             signatures[i] = _sign(providerKeys[i], market.hashAsk(asks[i]));
         }
@@ -168,7 +195,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         if (matchedBids.length == 0) return;
         index = bound(index, 0, matchedBids.length - 1);
         Bid memory bid = matchedBids[index];
-        (Ask[] memory asks, bytes[] memory signatures) = _asks(bid.replicas);
+        (Ask[] memory asks, bytes[] memory signatures) = _asks(bid.replicas, 1);
         ++replayAttempts;
         vm.prank(matcher);
         try market.matchOrders(

@@ -79,6 +79,7 @@ abstract contract MarketFixture is Test {
         );
         vm.startPrank(owner);
         registry.setSlasher(address(market), true);
+        registry.setMirror(address(market), true);
         market.setTokenAllowed(address(usd), true);
         vm.stopPrank();
 

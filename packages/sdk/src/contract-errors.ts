@@ -172,6 +172,10 @@ const explanations: Record<string, Explained> = {
     errorCodes.NOT_AUTHORIZED,
     ([caller]) => `${text(caller)} is not the review module.`,
   ],
+  ComputeNotRegistry: [
+    errorCodes.NOT_AUTHORIZED,
+    ([caller]) => `Only the provider registry reports providers' standing to the market, not ${text(caller)}.`,
+  ],
   ComputeRegistryNotContract: [
     errorCodes.INVALID_ARGUMENT,
     ([registry]) =>
@@ -234,6 +238,10 @@ const explanations: Record<string, Explained> = {
     ([, value, min, max]) => `Parameter value ${text(value)} is outside ${text(min)}..${text(max)}.`,
   ],
   RegistryZeroAddress: [errorCodes.INVALID_ARGUMENT, () => 'The address must not be zero.'],
+  RegistryTooManyMirrors: [
+    errorCodes.INVALID_ARGUMENT,
+    ([max]) => `The registry already tells ${text(max)} markets of providers' standing; remove a retired one first.`,
+  ],
   StorageBidExpired: [
     errorCodes.ORDER_EXPIRED,
     ([deadline]) => `The storage bid expired at ${at(deadline)}; sign a new one with a later deadline.`,

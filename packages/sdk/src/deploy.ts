@@ -223,6 +223,16 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
       args: [market.address, true],
     }),
   );
+  // Before any provider registers: the market checks providers' standing from its mirror of the registry.
+  await send(
+    "letting the market mirror providers' standing",
+    walletClient.writeContract({
+      address: registry.address,
+      abi: providerRegistryAbi,
+      functionName: 'setMirror',
+      args: [market.address, true],
+    }),
+  );
   const paymentTokens = [...config.paymentTokens, ...(devToken ? [devToken.address] : [])];
   for (const paymentToken of paymentTokens) {
     await send(
