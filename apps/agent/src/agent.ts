@@ -154,12 +154,20 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
       logger,
     });
 
-    // A wake (a matcher's hint, `stop`) cuts the sleep short, or, during a poll, makes the next one start at once.
+    // A wake (a matcher's hint, `stop`) cuts the sleep short, or, during a poll, makes the next one start at once;
+    // either way the next poll reads the chain in full even if no block came.
     let wakeRequested = false;
+    let forceNextPoll = false;
     let wakeSleeper: (() => void) | undefined;
     const wake = () => {
+      forceNextPoll = true;
       if (wakeSleeper) wakeSleeper();
       else wakeRequested = true;
+    };
+    const forced = () => {
+      const force = forceNextPoll;
+      forceNextPoll = false;
+      return force;
     };
     let storage: StorageRole | undefined;
     const http: RunningGateway = await listen(
@@ -249,22 +257,28 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
         logger.error({ err: error, where }, `${where} failed; retrying on the next poll`);
       }
     };
-    const pollOnce = async () => {
-      await guarded('watch', () => watcher.poll());
-      // One read of chain time per poll serves every task and the ask.
-      let now: bigint;
-      let latestBlock: bigint;
+    // The chain changes only with a new block, so a poll that finds the head where it was reads nothing more; open
+    // tasks and deals are still looked at every `quietPollMs` (a step that failed on a passing error is retried).
+    let lastHead: bigint | undefined;
+    let lastFullPollAt = 0;
+    const quietPollMs = 1_000;
+    const pollOnce = async (force: boolean) => {
+      let latest: { number: bigint; hash: Hex; parentHash: Hex; timestamp: bigint };
       try {
-        const latest = await chain.publicClient.getBlock({ blockTag: 'latest' });
-        now = latest.timestamp;
-        latestBlock = latest.number;
+        latest = await chain.publicClient.getBlock({ blockTag: 'latest' });
       } catch (error) {
         metrics.errors.inc({ where: 'watch' });
         logger.error({ err: error }, 'cannot read the latest block; retrying on the next poll');
         return;
       }
-      await guarded('task', () => tasks.advanceAll(now));
-      if (storage) await guarded('storage', () => storage.poll(latestBlock));
+      const now = latest.timestamp;
+      if (force || latest.number !== lastHead || Date.now() - lastFullPollAt >= quietPollMs) {
+        lastHead = latest.number;
+        lastFullPollAt = Date.now();
+        await guarded('watch', () => watcher.poll(latest));
+        await guarded('task', () => tasks.advanceAll(now));
+        if (storage) await guarded('storage', () => storage.poll(latest.number));
+      }
       // The ask needs a look (a chain read of its fills) once a second, not on every poll.
       if (Date.now() >= nextAskCheckAt) {
         nextAskCheckAt = Date.now() + 1_000;
@@ -279,13 +293,13 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
       }
     };
 
-    await pollOnce();
+    await pollOnce(true);
 
     let stopped = false;
     let current: Promise<void> = Promise.resolve();
     const loop = (async () => {
       while (!stopped) {
-        current = pollOnce();
+        current = pollOnce(forced());
         await current;
         if (stopped) break;
         if (wakeRequested) {
@@ -312,7 +326,7 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
       metrics,
       async pollNow() {
         await current;
-        current = pollOnce();
+        current = pollOnce(true);
         await current;
       },
       async stop() {

@@ -2,7 +2,7 @@
 // a time, each simulated first (a revert is reported with its custom error and costs no gas) and awaited to its
 // receipt, so the account's nonces never collide and every state change is known before the next one starts.
 import { AgoraError, errorCodes } from '@agora/errors';
-import { agoraChain, contractErrorOf, sendWrite } from '@agora/sdk';
+import { agoraChain, contractErrorOf, createSerialSender } from '@agora/sdk';
 import {
   type Abi,
   type Account,
@@ -71,13 +71,15 @@ export async function connectChain(options: {
     );
   }
 
+  // Writes go out one at a time through this queue, which is what the sender's local nonce count relies on.
+  const sender = createSerialSender(publicClient, walletClient);
   let queue: Promise<unknown> = Promise.resolve();
   const write: AgentChain['write'] = (request) => {
     const send = async () => {
       const functionName = String(request.functionName);
       let receipt: TransactionReceipt;
       try {
-        receipt = await sendWrite(publicClient, walletClient, request);
+        receipt = await sender.send(request);
       } catch (cause) {
         const reverted = contractErrorOf(cause);
         options.metrics.transactions.inc({ function: functionName, result: reverted ? 'reverted' : 'failed' });

@@ -181,8 +181,9 @@ export function createTaskManager(options: {
       })
       .finally(() => running.delete(task.taskId));
     running.set(task.taskId, tracked);
-    // The commit follows at once instead of on the next poll.
-    void tracked.then(() => step(task.taskId));
+    // The commit follows at once instead of on the next poll; chain time is what it was at the start of the run (the
+    // commit's own estimate sees the chain as it is).
+    void tracked.then(() => step(task.taskId, now));
   };
 
   /** What a write's revert means for this task, or rethrows when it means nothing expected. */
@@ -311,6 +312,12 @@ export function createTaskManager(options: {
     let task = state.read().tasks[taskId];
     if (!task) return;
     const terms = decodeTaskRecord(task.record);
+    // Running a task asks nothing of the chain, and a task settled meanwhile is noticed at the next step, which
+    // reads its status before anything is sent: a fresh assignment starts at once.
+    if (task.phase === 'assigned' && !running.has(taskId) && (fetchBackoff.get(taskId)?.at ?? 0) <= Date.now()) {
+      if (now > terms.commitDeadline) return abandon(task, 'the commit window closed before the task ran');
+      return execute(task, terms, now);
+    }
     const status = await chain.publicClient.readContract({
       address: market,
       abi: computeMarketAbi,

@@ -4,7 +4,7 @@
 // them again. Reading twice is harmless: assignments are keyed by task id, and a task re-matched with other terms
 // replaces the old one.
 import { computeMarketAbi, decodeTaskMatched } from '@agora/sdk';
-import type { Address } from 'viem';
+import type { Address, Hex } from 'viem';
 import type { AgentState } from './agent-state.js';
 import type { AgentChain } from './chain.js';
 import type { Logger } from '@agora/service';
@@ -13,8 +13,8 @@ import type { DurableState } from './state.js';
 import type { TaskManager } from './tasks.js';
 
 export type AssignmentWatcher = {
-  /** Processes every confirmed block not processed yet. */
-  poll(): Promise<void>;
+  /** Processes every confirmed block not processed yet, up to `latest` (the chain's head, read now when not given). */
+  poll(latest?: { number: bigint; hash: Hex; parentHash: Hex }): Promise<void>;
 };
 
 export function createAssignmentWatcher(options: {
@@ -33,25 +33,35 @@ export function createAssignmentWatcher(options: {
   const { publicClient } = chain;
 
   /** Where to read from, and whether that re-reads blocks a reorg replaced. */
-  const firstUnprocessed = async (): Promise<{ from: number; reorg: boolean }> => {
+  const firstUnprocessed = async (latest?: {
+    number: bigint;
+    parentHash: Hex;
+  }): Promise<{ from: number; reorg: boolean }> => {
     const cursor = state.read().cursor;
     if (!cursor) return { from: options.startBlock, reorg: false };
-    const block = await publicClient.getBlock({ blockNumber: BigInt(cursor.number) }).catch(() => undefined);
-    if (block?.hash === cursor.hash) return { from: cursor.number + 1, reorg: false };
+    // The head's parent hash settles the common case (the cursor is the block just below the head) without a read.
+    const hash =
+      latest && Number(latest.number) === cursor.number + 1
+        ? latest.parentHash
+        : (await publicClient.getBlock({ blockNumber: BigInt(cursor.number) }).catch(() => undefined))?.hash;
+    if (hash === cursor.hash) return { from: cursor.number + 1, reorg: false };
     const from = Math.max(options.startBlock, cursor.number - options.reorgDepth);
     metrics.reorgs.inc();
     logger.warn(
-      { block: cursor.number, expected: cursor.hash, found: block?.hash ?? null, rereadFrom: from },
+      { block: cursor.number, expected: cursor.hash, found: hash ?? null, rereadFrom: from },
       'reorg noticed',
     );
     return { from, reorg: true };
   };
 
   return {
-    async poll() {
-      const head = Number(await publicClient.getBlockNumber({ cacheTime: 0 }));
+    async poll(latest) {
+      const head = latest ? Number(latest.number) : Number(await publicClient.getBlockNumber({ cacheTime: 0 }));
       const target = head - options.confirmations;
-      const start = await firstUnprocessed();
+      // Nothing new: checking the cursor's hash again waits for the next block (a reorg that replaces blocks without
+      // adding one is noticed then).
+      if (target === state.read().cursor?.number) return;
+      const start = await firstUnprocessed(latest);
       const seen = new Set<string>();
       let from = start.from;
       while (from <= target) {
@@ -75,9 +85,12 @@ export function createAssignmentWatcher(options: {
             matchedBlock: Number(log.blockNumber),
           });
         }
-        const block = await publicClient.getBlock({ blockNumber: BigInt(to) });
+        const hash =
+          latest && Number(latest.number) === to
+            ? latest.hash
+            : (await publicClient.getBlock({ blockNumber: BigInt(to) })).hash;
         await state.update((draft) => {
-          draft.cursor = { number: to, hash: block.hash };
+          draft.cursor = { number: to, hash };
         });
         metrics.processedBlock.set(to);
         from = to + 1;

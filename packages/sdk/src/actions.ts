@@ -543,6 +543,62 @@ export async function sendWrite<
   return receiptOf(publicClient, hash);
 }
 
+/**
+ * Sends one account's writes one after another, asking the node for nothing but the gas estimate, the transaction
+ * and its receipt: the nonce is counted here after the first read, and fees are read at most once a second (with
+ * twice the base fee as the cap, so a few blocks of rising fees still fit). Any failure forgets both, so the next
+ * write reads them again. For a service that owns its key: nothing else may send from the account, and `send` must
+ * not be called again before the last call settled (the agent queues its writes).
+ */
+export function createSerialSender(publicClient: PublicClient, walletClient: AgoraWallet) {
+  let nonce: number | undefined;
+  let fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; readAt: number } | undefined;
+  const feeLifetimeMs = 1_000;
+  return {
+    async send<const abi extends Abi, name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(call: {
+      address: Address;
+      abi: abi;
+      functionName: name;
+      args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', name>;
+    }): Promise<TransactionReceipt> {
+      const account = walletClient.account;
+      try {
+        const [estimate, count, current] = await Promise.all([
+          publicClient.estimateContractGas({
+            ...(call as Parameters<typeof publicClient.estimateContractGas>[0]),
+            account,
+          }),
+          nonce ?? publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' }),
+          fees && Date.now() - fees.readAt < feeLifetimeMs
+            ? fees
+            : publicClient.estimateFeesPerGas().then((read) => ({
+                maxFeePerGas: read.maxFeePerGas,
+                maxPriorityFeePerGas: read.maxPriorityFeePerGas,
+                readAt: Date.now(),
+              })),
+        ]);
+        fees = current;
+        const request = {
+          ...call,
+          gas: gasWithHeadroom(estimate),
+          nonce: count,
+          maxFeePerGas: current.maxFeePerGas,
+          maxPriorityFeePerGas: current.maxPriorityFeePerGas,
+        };
+        const hash = await walletClient.writeContract(
+          request as unknown as Parameters<typeof walletClient.writeContract>[0],
+        );
+        nonce = count + 1;
+        return await receiptOf(publicClient, hash);
+      } catch (error) {
+        nonce = undefined;
+        fees = undefined;
+        throw error;
+      }
+    },
+  };
+}
+
 /** The receipt of `hash`: polled every 2 ms for 100 ms, then through viem's `waitForTransactionReceipt`. */
 export async function receiptOf(publicClient: PublicClient, hash: Hex): Promise<TransactionReceipt> {
   const until = Date.now() + 100;

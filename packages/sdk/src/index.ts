@@ -46,6 +46,7 @@ export {
   gasWithHeadroom,
   receiptOf,
   sendWrite,
+  createSerialSender,
   settledStatus,
 } from './actions.js';
 export {
