@@ -160,13 +160,7 @@ contract ProviderMirrorTest is MarketFixture {
         assertEq(market.askFills(providers[0], first.nonce), 3);
         assertEq(market.askFills(providers[0], second.nonce), 1);
 
-        Bid memory bid = _bid(1, 1);
-        bytes memory orders = _orders(bid, _signBid(bid), _one(first), _one(firstSignature));
-        vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.ComputeAskExhausted.selector, providers[0], first.nonce)
-        );
-        vm.prank(matcher);
-        market.matchOrders(orders);
+        _expectExhausted(first, firstSignature);
         _matchWith(second, secondSignature);
         assertEq(market.askFills(providers[0], second.nonce), 2);
     }
@@ -179,13 +173,7 @@ contract ProviderMirrorTest is MarketFixture {
         vm.prank(providers[0]);
         market.cancelAsk(ask.nonce);
         assertEq(market.askFills(providers[0], ask.nonce), type(uint256).max);
-        Bid memory bid = _bid(1, 1);
-        bytes memory orders = _orders(bid, _signBid(bid), _one(ask), _one(signature));
-        vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.ComputeAskExhausted.selector, providers[0], ask.nonce)
-        );
-        vm.prank(matcher);
-        market.matchOrders(orders);
+        _expectExhausted(ask, signature);
     }
 
     function testFuzz_askFills_matchTheCountOfMatches(uint256 seed) public {
@@ -238,6 +226,16 @@ contract ProviderMirrorTest is MarketFixture {
     function _matchWith(Ask memory ask, bytes memory signature) private {
         Bid memory bid = _bid(1, 1);
         bytes memory orders = _orders(bid, _signBid(bid), _one(ask), _one(signature));
+        vm.prank(matcher);
+        market.matchOrders(orders);
+    }
+
+    function _expectExhausted(Ask memory ask, bytes memory signature) private {
+        Bid memory bid = _bid(1, 1);
+        bytes memory orders = _orders(bid, _signBid(bid), _one(ask), _one(signature));
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeAskExhausted.selector, providers[0], ask.nonce)
+        );
         vm.prank(matcher);
         market.matchOrders(orders);
     }
