@@ -156,18 +156,11 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
 
     // A wake (a matcher's hint, `stop`) cuts the sleep short, or, during a poll, makes the next one start at once;
     // either way the next poll reads the chain in full even if no block came.
-    let wakeRequested = false;
     let forceNextPoll = false;
     let wakeSleeper: (() => void) | undefined;
     const wake = () => {
       forceNextPoll = true;
-      if (wakeSleeper) wakeSleeper();
-      else wakeRequested = true;
-    };
-    const forced = () => {
-      const force = forceNextPoll;
-      forceNextPoll = false;
-      return force;
+      wakeSleeper?.();
     };
     let storage: StorageRole | undefined;
     const http: RunningGateway = await listen(
@@ -299,13 +292,12 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
     let current: Promise<void> = Promise.resolve();
     const loop = (async () => {
       while (!stopped) {
-        current = pollOnce(forced());
+        const force = forceNextPoll;
+        forceNextPoll = false;
+        current = pollOnce(force);
         await current;
         if (stopped) break;
-        if (wakeRequested) {
-          wakeRequested = false;
-          continue;
-        }
+        if (forceNextPoll) continue;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, config.chain.pollIntervalMs);
           wakeSleeper = () => {

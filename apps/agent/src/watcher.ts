@@ -33,11 +33,10 @@ export function createAssignmentWatcher(options: {
   const { publicClient } = chain;
 
   /** Where to read from, and whether that re-reads blocks a reorg replaced. */
-  const firstUnprocessed = async (latest?: {
-    number: bigint;
-    parentHash: Hex;
-  }): Promise<{ from: number; reorg: boolean }> => {
-    const cursor = state.read().cursor;
+  const firstUnprocessed = async (
+    cursor: AgentState['cursor'],
+    latest?: { number: bigint; parentHash: Hex },
+  ): Promise<{ from: number; reorg: boolean }> => {
     if (!cursor) return { from: options.startBlock, reorg: false };
     // The head's parent hash settles the common case (the cursor is the block just below the head) without a read.
     const hash =
@@ -60,8 +59,9 @@ export function createAssignmentWatcher(options: {
       const target = head - options.confirmations;
       // Nothing new: checking the cursor's hash again waits for the next block (a reorg that replaces blocks without
       // adding one is noticed then).
-      if (target === state.read().cursor?.number) return;
-      const start = await firstUnprocessed(latest);
+      const cursor = state.read().cursor;
+      if (target === cursor?.number) return;
+      const start = await firstUnprocessed(cursor, latest);
       const seen = new Set<string>();
       let from = start.from;
       while (from <= target) {
