@@ -1,5 +1,6 @@
 // Builds what the tests run before any test file starts (each a no-op when up to date): the example WASM apps and
-// our WebAssembly builds of libsecp256k1 and of the storage tree's keccak; the dashboard (Vite) for the browser tests.
+// our WebAssembly build of libsecp256k1 and the storage tree's keccak (a native addon and WebAssembly); the dashboard
+// (Vite) for the browser tests.
 import { execFileSync } from 'node:child_process';
 
 export default function setup(): void {

@@ -10,7 +10,7 @@ import type { Logger } from '@agora/service';
 import {
   type StorageAsk,
   type StoredTree,
-  buildMerkleTree,
+  buildStoredTree,
   dealStatus,
   proveStoredSegment,
   readDeal,
@@ -19,7 +19,6 @@ import {
   storageMarketAbi,
   storageMarketDomain,
   storageRenewalTypes,
-  storedTreeOf,
 } from '@agora/sdk';
 import { type Address, type Hex, type LocalAccount, isHex, zeroAddress } from 'viem';
 import { z } from 'zod';
@@ -134,7 +133,7 @@ export async function createStorageRole(options: {
   };
 
   const keep = async (root: Hex, bytes: Uint8Array) => {
-    const tree = buildMerkleTree(bytes);
+    const tree = buildStoredTree(bytes);
     if (tree.root.toLowerCase() !== root.toLowerCase()) {
       throw new AgoraError(
         errorCodes.STORAGE_ROOT_MISMATCH,
@@ -142,7 +141,7 @@ export async function createStorageRole(options: {
       );
     }
     await writeDurably(fileOf(root), bytes);
-    trees.set(root.toLowerCase(), storedTreeOf(tree));
+    trees.set(root.toLowerCase(), tree);
   };
 
   const forget = async (root: Hex) => {
@@ -162,7 +161,7 @@ export async function createStorageRole(options: {
     if (!tree) {
       const bytes = await read(root);
       if (!bytes) return undefined;
-      tree = storedTreeOf(buildMerkleTree(bytes));
+      tree = buildStoredTree(bytes);
       trees.set(root.toLowerCase(), tree);
     }
     return tree;
@@ -227,7 +226,7 @@ export async function createStorageRole(options: {
         const response = await fetch(new URL(`/storage/data/${root}`, endpoint));
         if (!response.ok) continue;
         const bytes = new Uint8Array(await response.arrayBuffer());
-        if (buildMerkleTree(bytes).root.toLowerCase() === root.toLowerCase()) return bytes;
+        if (buildStoredTree(bytes).root.toLowerCase() === root.toLowerCase()) return bytes;
         logger.warn({ holder, root }, 'a peer served bytes that do not match the root');
       } catch (error) {
         logger.warn({ err: error, holder }, 'cannot fetch from a peer');

@@ -11,7 +11,7 @@ import { AgoraError, errorCodes } from '@agora/errors';
 import {
   type StorageAsk,
   type StorageBid,
-  buildMerkleTree,
+  buildStoredTree,
   decryptFile,
   encryptFile,
   generateStorageKey,
@@ -182,7 +182,7 @@ export async function storeFile(
   const stored = key ? encryptFile(plaintext, key) : plaintext;
   if (key) progress('encrypted with XChaCha20-Poly1305', { bytes: stored.length });
   let said = 0;
-  const tree = buildMerkleTree(stored, (fraction) => {
+  const tree = buildStoredTree(stored, (fraction) => {
     // Large files take seconds to hash: say how far it got every tenth.
     if (fraction >= said + 0.1) {
       said = Math.floor(fraction * 10) / 10;
@@ -451,7 +451,7 @@ export async function retrieveFile(
       rejected.push(`${holder}: ${(error as Error).message}`);
       continue;
     }
-    const root = buildMerkleTree(bytes).root;
+    const root = buildStoredTree(bytes).root;
     if (root.toLowerCase() !== record.root.toLowerCase()) {
       rejected.push(`${holder}: the bytes have root ${root}, not the deal's`);
       progress('a copy failed the root check; trying the next holder', { provider: holder });

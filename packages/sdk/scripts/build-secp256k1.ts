@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { buildWasm } from './clang.js';
+import { buildWasm } from './compile.js';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const output = path.join(root, 'build', 'secp256k1.wasm');
@@ -43,5 +43,5 @@ await buildWasm({
   output,
   sources: [path.join(source, 'src', 'secp256k1.c'), glue],
   flags,
-  withoutClang: 'no clang for wasm32-wasi; the SDK checks signatures with tiny-secp256k1 instead',
+  without: 'no clang for wasm32-wasi; the SDK checks signatures with tiny-secp256k1 instead',
 });

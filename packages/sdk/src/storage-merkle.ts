@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 import { createKeccak } from 'hash-wasm';
@@ -47,11 +48,33 @@ const hashManyOneByOne: HashMany = (input, count, out, offset) => {
   for (let i = 0; i < count; i++) hashInto(input.subarray(i * 64, i * 64 + 64), out, offset + i * 32);
 };
 
+const buildDir = new URL('../build/', import.meta.url);
+
+/**
+ * Our Node-API addon (scripts/build-merkle-keccak.ts) when it was built: it hashes straight between the caller's
+ * arrays, eight at a time with AVX-512 when the CPU has it.
+ */
+function loadNativeHashers(): { avx512?: HashMany; scalar: HashMany } | undefined {
+  let addon: { hashScalar: NativeHash; hashAvx512?: NativeHash };
+  try {
+    addon = createRequire(import.meta.url)(fileURLToPath(new URL('merkle-keccak.node', buildDir))) as typeof addon;
+  } catch {
+    return undefined;
+  }
+  const wrap =
+    (hash: NativeHash): HashMany =>
+    (input, count, out, offset) =>
+      hash(input.subarray(0, count * 64), out.subarray(offset, offset + count * 32));
+  return { scalar: wrap(addon.hashScalar), ...(addon.hashAvx512 && { avx512: wrap(addon.hashAvx512) }) };
+}
+
+type NativeHash = (input: Uint8Array, output: Uint8Array) => void;
+
 /** Our WebAssembly build (scripts/build-merkle-keccak.ts) when it exists; it hashes in batches of 64 Ki. */
-async function loadBatchHasher(): Promise<HashMany | undefined> {
+async function loadWasmHasher(): Promise<HashMany | undefined> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(fileURLToPath(new URL('../build/merkle-keccak.wasm', import.meta.url)));
+    bytes = await readFile(fileURLToPath(new URL('merkle-keccak.wasm', buildDir)));
   } catch {
     return undefined;
   }
@@ -75,10 +98,21 @@ async function loadBatchHasher(): Promise<HashMany | undefined> {
   };
 }
 
-const batchHasher = await loadBatchHasher();
+/** The keccak builds a storage tree can be hashed with, fastest first. */
+export type MerkleHasher = 'native-avx512' | 'native' | 'wasm' | 'hash-wasm';
 
-/** Which keccak builds storage trees here: our WebAssembly kernel, or hash-wasm one hash at a time. */
-export const merkleHasher: 'kernel' | 'hash-wasm' = batchHasher ? 'kernel' : 'hash-wasm';
+const native = loadNativeHashers();
+const wasm = await loadWasmHasher();
+const hashers = new Map<MerkleHasher, HashMany>();
+if (native?.avx512) hashers.set('native-avx512', native.avx512);
+if (native) hashers.set('native', native.scalar);
+if (wasm) hashers.set('wasm', wasm);
+hashers.set('hash-wasm', hashManyOneByOne);
+
+/** The hashers this machine has, fastest first: the first builds every tree. */
+export const merkleHashers: readonly MerkleHasher[] = [...hashers.keys()];
+export const merkleHasher: MerkleHasher = merkleHashers[0]!;
+const bestHashMany = hashers.get(merkleHasher)!;
 
 /** Zero-subtree hashes: `zeroHashes[k]` is the root of 2^k zero leaves. */
 const zeroHashes: Uint8Array[] = [new Uint8Array(32)];
@@ -116,19 +150,45 @@ export function segmentOf(data: Uint8Array, index: number): Uint8Array {
 }
 
 /**
- * Builds the tree of `data`. Our own code: the tree is the product's proof format, and no library builds this one.
- * `onProgress` hears the share of the hashing done so far (leaves and inner nodes), every 64 Ki hashes.
+ * Builds the tree of `data`, every level kept. Our own code: the tree is the product's proof format, and no library
+ * builds this one. `onProgress` hears the share of the hashing done so far (leaves and inner nodes), every 64 Ki
+ * segments.
  */
 export function buildMerkleTree(data: Uint8Array, onProgress?: (fraction: number) => void): MerkleTree {
-  return buildWith(batchHasher ?? hashManyOneByOne, data, onProgress);
+  const { root, size, leafCount, depth, kept } = buildLevels(bestHashMany, data, 0, onProgress);
+  return { root, size, leafCount, depth, levels: kept };
 }
 
-/** The same tree built with hash-wasm alone: the reference the kernel is tested against. */
-export function buildMerkleTreeWithHashWasm(data: Uint8Array): MerkleTree {
-  return buildWith(hashManyOneByOne, data);
+/**
+ * Builds what a provider keeps of the tree of `data` (and what a client needs: the root and the shape) without ever
+ * holding the levels below `BLOCK_LEVELS`: they are hashed 64 Ki segments at a time in scratch arrays reused for the
+ * whole file, so a 256 MiB file needs about 8 MiB besides its bytes instead of 256 MiB of fresh levels.
+ */
+export function buildStoredTree(data: Uint8Array, onProgress?: (fraction: number) => void): StoredTree {
+  const { root, size, leafCount, depth, kept } = buildLevels(bestHashMany, data, BLOCK_LEVELS, onProgress);
+  return { root, size, leafCount, depth, upper: kept };
 }
 
-function buildWith(hashMany: HashMany, data: Uint8Array, onProgress?: (fraction: number) => void): MerkleTree {
+/** The same tree built with one named hasher (the tests check each against hash-wasm). */
+export function buildMerkleTreeWith(hasher: MerkleHasher, data: Uint8Array): MerkleTree {
+  const hashMany = hashers.get(hasher);
+  if (!hashMany) throw new AgoraError(errorCodes.INVALID_ARGUMENT, `The ${hasher} hasher is not available here.`);
+  const { root, size, leafCount, depth, kept } = buildLevels(hashMany, data, 0);
+  return { root, size, leafCount, depth, levels: kept };
+}
+
+/** Segments hashed per run (4 MiB of data); progress is reported after each run. */
+const RUN = 0x10000;
+
+/** Scratch levels 0..BLOCK_LEVELS-1 of one run, made once: fresh memory is slow to touch on a virtual machine. */
+let runScratch: Uint8Array[] | undefined;
+
+function buildLevels(
+  hashMany: HashMany,
+  data: Uint8Array,
+  keepFrom: number,
+  onProgress?: (fraction: number) => void,
+): { root: Hex; size: number; leafCount: number; depth: number; kept: Uint8Array[] } {
   if (data.length === 0) {
     throw new AgoraError(errorCodes.INVALID_ARGUMENT, 'Cannot build a storage tree over an empty file.');
   }
@@ -137,42 +197,76 @@ function buildWith(hashMany: HashMany, data: Uint8Array, onProgress?: (fraction:
   if (depth > MAX_DEPTH) {
     throw new AgoraError(errorCodes.INVALID_ARGUMENT, `The file is larger than the storage market's 64 TiB limit.`);
   }
-  const leaves = new Uint8Array(leafCount * 32);
-  const whole = Math.floor(data.length / SEGMENT_SIZE);
-  // In runs of 64 Ki segments (4 MiB), reporting after each.
-  const run = 0x10000;
-  for (let i = 0; i < whole; i += run) {
-    const n = Math.min(run, whole - i);
-    hashMany(data.subarray(i * SEGMENT_SIZE, (i + n) * SEGMENT_SIZE), n, leaves, i * 32);
-    onProgress?.((i + n) / (2 * leafCount));
-  }
-  if (whole < leafCount) hashInto(segmentOf(data, whole), leaves, whole * 32);
-
-  const levels = [leaves];
-  let level = leaves;
-  let inner = 0;
-  for (let k = 0; k < depth; k++) {
-    const count = level.length / 32;
-    const pairs = Math.floor(count / 2);
-    const up = new Uint8Array(Math.ceil(count / 2) * 32);
-    // Whole pairs lie side by side in the level: 64 bytes each, hashed in runs.
-    for (let i = 0; i < pairs; i += run) {
-      const n = Math.min(run, pairs - i);
-      hashMany(level.subarray(i * 64, (i + n) * 64), n, up, i * 32);
-      inner += n;
-      onProgress?.((leafCount + inner) / (2 * leafCount));
+  let hashes = 0;
+  for (let k = 0; k <= depth; k++) hashes += Math.ceil(leafCount / 2 ** k);
+  let hashed = 0;
+  // Levels below `inRuns` exist only inside a run; level `inRuns` is the first one whole, filled run by run (RUN is a
+  // multiple of 2^inRuns, so a node never straddles two runs, and only the last run can end a level on an odd node).
+  const inRuns = Math.min(keepFrom, depth);
+  const firstWhole = new Uint8Array(Math.ceil(leafCount / 2 ** inRuns) * 32);
+  const scratch = inRuns > 0 ? (runScratch ??= scratchLevels()) : [];
+  for (let first = 0; first < leafCount; first += RUN) {
+    const n = Math.min(RUN, leafCount - first);
+    const levelOf = (k: number) => (k === inRuns ? firstWhole : scratch[k]!);
+    const offsetOf = (k: number) => (k === inRuns ? (first >> inRuns) * 32 : 0);
+    hashSegments(hashMany, data, first, n, levelOf(0), offsetOf(0));
+    let count = n;
+    for (let k = 0; k < inRuns; k++) {
+      hashLevel(hashMany, scratch[k]!, count, k, levelOf(k + 1), offsetOf(k + 1));
+      count = Math.ceil(count / 2);
+      hashed += count;
     }
-    if (count % 2 === 1) {
-      // The last node has no sibling with data below it: its sibling is the zero subtree.
-      const pair = new Uint8Array(64);
-      pair.set(level.subarray((count - 1) * 32, count * 32), 0);
-      pair.set(zeroHash(k), 32);
-      hashInto(pair, up, pairs * 32);
+    hashed += n;
+    onProgress?.(hashed / hashes);
+  }
+  const levels = [firstWhole];
+  let level = firstWhole;
+  for (let k = inRuns; k < depth; k++) {
+    const count = level.length / 32;
+    const up = new Uint8Array(Math.ceil(count / 2) * 32);
+    for (let first = 0; first < count; first += 2 * RUN) {
+      const n = Math.min(2 * RUN, count - first);
+      hashLevel(hashMany, level.subarray(first * 32), n, k, up, (first / 2) * 32);
+      hashed += Math.ceil(n / 2);
+      onProgress?.(hashed / hashes);
     }
     levels.push(up);
     level = up;
   }
-  return { root: bytesToHex(level.subarray(0, 32)), size: data.length, leafCount, depth, levels };
+  const root = bytesToHex(level.subarray(0, 32));
+  return { root, size: data.length, leafCount, depth, kept: depth >= keepFrom ? levels : [] };
+}
+
+function scratchLevels(): Uint8Array[] {
+  return Array.from({ length: BLOCK_LEVELS }, (_, k) => new Uint8Array((RUN >> k) * 32));
+}
+
+/** Leaves `first` to `first + n - 1` of `data` into `out` from `offset`; the file's last segment may be short. */
+function hashSegments(
+  hashMany: HashMany,
+  data: Uint8Array,
+  first: number,
+  n: number,
+  out: Uint8Array,
+  offset: number,
+): void {
+  const whole = Math.min(n, Math.floor(data.length / SEGMENT_SIZE) - first);
+  hashMany(data.subarray(first * SEGMENT_SIZE, (first + whole) * SEGMENT_SIZE), whole, out, offset);
+  if (whole < n) hashInto(segmentOf(data, first + whole), out, offset + whole * 32);
+}
+
+/** The `count` nodes at the start of `level` (tree level `k`) into their parents in `out` from `offset`. */
+function hashLevel(hashMany: HashMany, level: Uint8Array, count: number, k: number, out: Uint8Array, offset: number) {
+  // Whole pairs lie side by side: 64 bytes each.
+  const pairs = Math.floor(count / 2);
+  hashMany(level.subarray(0, pairs * 64), pairs, out, offset);
+  if (count % 2 === 1) {
+    // The last node has no sibling with data below it: its sibling is the zero subtree.
+    const pair = new Uint8Array(64);
+    pair.set(level.subarray((count - 1) * 32, count * 32), 0);
+    pair.set(zeroHash(k), 32);
+    hashInto(pair, out, offset + pairs * 32);
+  }
 }
 
 /** The proof the storage market asks for when it challenges segment `leafIndex`. */

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 
 import { concat, keccak256 } from 'viem';
 import { describe, expect, it } from 'vitest';
@@ -6,8 +8,10 @@ import { describe, expect, it } from 'vitest';
 import {
   BLOCK_SIZE,
   buildMerkleTree,
-  buildMerkleTreeWithHashWasm,
+  buildMerkleTreeWith,
+  buildStoredTree,
   merkleHasher,
+  merkleHashers,
   proveSegment,
   proveStoredSegment,
   rootOfProof,
@@ -47,16 +51,51 @@ describe('storage Merkle tree', () => {
     }
   });
 
-  it('builds with our keccak kernel (the test setup builds it with clang), the same tree as hash-wasm', () => {
-    expect(merkleHasher).toBe('kernel');
-    for (const size of [64, 65, 64 * 0x10000 + 64 * 3 + 7, 5_000_000]) {
+  it('builds with our native keccak (the test setup compiles it), eight at a time where the CPU has AVX-512', async () => {
+    const cpu = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
+    expect(merkleHasher).toBe(/\bavx512f\b/.test(cpu) ? 'native-avx512' : 'native');
+    expect(merkleHashers).toEqual(expect.arrayContaining(['native', 'wasm', 'hash-wasm']));
+  });
+
+  it('builds the same tree with every hasher this machine has as with hash-wasm, whatever the file ends on', () => {
+    // Sizes around the eight-way batches, a short last segment, and a file past one 64 Ki-segment run.
+    for (const size of [64, 65, 64 * 7, 64 * 9 - 1, 64 * 17, 64 * 0x10000 + 64 * 3 + 7, 5_000_000]) {
       const data = new Uint8Array(randomBytes(size));
-      const tree = buildMerkleTree(data);
-      const reference = buildMerkleTreeWithHashWasm(data);
-      expect(tree.root).toBe(reference.root);
-      expect(tree.levels.map((level) => Buffer.from(level).toString('hex'))).toEqual(
-        reference.levels.map((level) => Buffer.from(level).toString('hex')),
-      );
+      const reference = buildMerkleTreeWith('hash-wasm', data);
+      for (const hasher of merkleHashers) {
+        const tree = buildMerkleTreeWith(hasher, data);
+        expect({ hasher, size, root: tree.root }).toEqual({ hasher, size, root: reference.root });
+        expect(tree.levels.map((level) => Buffer.from(level).toString('hex'))).toEqual(
+          reference.levels.map((level) => Buffer.from(level).toString('hex')),
+        );
+      }
+    }
+  });
+
+  it('builds the stored tree straight from the data, the same as the full tree cut down', () => {
+    // Below one block, exactly one block (depth 6), a partial run, and runs ending on an odd node of every level.
+    for (const size of [1, 4096, 4097, 64 * 0x10000, 64 * 0x10000 * 2 + 64 * 65 + 1, 9_000_001]) {
+      const data = new Uint8Array(randomBytes(size));
+      const stored = buildStoredTree(data);
+      const full = storedTreeOf(buildMerkleTree(data));
+      expect({ ...stored, upper: stored.upper.map((level) => Buffer.from(level).toString('hex')) }).toEqual({
+        ...full,
+        upper: full.upper.map((level) => Buffer.from(level).toString('hex')),
+      });
+    }
+  });
+
+  it('refuses to hash between arrays of the wrong shape, in the native addon too', () => {
+    expect(() => buildMerkleTreeWith('nonexistent' as never, new Uint8Array(64))).toThrow(/not available here/);
+    const addon = createRequire(import.meta.url)('../build/merkle-keccak.node') as Record<
+      string,
+      (input: unknown, output: unknown) => void
+    >;
+    for (const hash of Object.values(addon)) {
+      expect(() => hash(new Uint8Array(64), new Uint8Array(31))).toThrow(/64n bytes and output 32n bytes/);
+      const shared = new Uint8Array(128);
+      expect(() => hash(shared.subarray(0, 64), shared.subarray(32, 64))).toThrow(/must not overlap/);
+      expect(() => hash([1, 2], new Uint8Array(32))).toThrow(/must be Uint8Arrays/);
     }
   });
 
