@@ -1,7 +1,7 @@
 // The SDK's own C builds: WebAssembly with a clang that targets it (WASI_CC, clang-14 or clang), and a Node-API addon
-// with the machine's C compiler (CC, cc, gcc, clang or clang-14). Each compiles only when the compiler, the flags or an input
-// changed (a stamp file beside the output records what was built), and without a compiler says so and returns: the
-// SDK then falls back to its library path.
+// with the machine's C compiler (CC, cc, gcc, clang or clang-14). Each compiles only when the compiler, the flags or
+// an input changed (a stamp file beside the output records what was built), and without a compiler says so and
+// returns: the SDK then falls back to its library path.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
