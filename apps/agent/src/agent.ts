@@ -132,6 +132,8 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
       logger,
       metrics,
     });
+    // Closers run in reverse: the connection closes after the steps in flight have drained.
+    closers.push(() => chain.close());
     const params = await chain.publicClient.readContract({
       address: config.market,
       abi: computeMarketAbi,

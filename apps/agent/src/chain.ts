@@ -2,7 +2,7 @@
 // a time, each simulated first (a revert is reported with its custom error and costs no gas) and awaited to its
 // receipt, so the account's nonces never collide and every state change is known before the next one starts.
 import { AgoraError, errorCodes } from '@agora/errors';
-import { agoraChain, contractErrorOf, createSerialSender } from '@agora/sdk';
+import { agoraChain, contractErrorOf, createSerialSender, rpcTransport } from '@agora/sdk';
 import {
   type Abi,
   type Account,
@@ -17,7 +17,6 @@ import {
   type WalletClient,
   createPublicClient,
   createWalletClient,
-  http,
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import type { Logger } from '@agora/service';
@@ -36,6 +35,8 @@ export type AgentChain = {
     functionName: name;
     args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', name>;
   }): Promise<TransactionReceipt>;
+  /** Closes the connection (a WebSocket's; nothing for HTTP). */
+  close(): Promise<void>;
 };
 
 /** The custom error a failed write reverted with (`ComputeAlreadyCommitted`, …), if it did revert with one. */
@@ -53,18 +54,20 @@ export async function connectChain(options: {
   metrics: AgentMetrics;
 }): Promise<AgentChain> {
   const chain: Chain = agoraChain({ chainId: options.chainId, rpcUrl: options.rpcUrl });
-  const transport = http(options.rpcUrl, { retryCount: 3 });
+  const { transport, close } = rpcTransport(options.rpcUrl, { retryCount: 3 });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: options.pollingIntervalMs });
   const account: Account = privateKeyToAccount(options.privateKey);
   const walletClient: WalletClient<Transport, Chain, Account> = createWalletClient({ account, chain, transport });
 
-  const actualChainId = await publicClient.getChainId().catch((cause: unknown) => {
+  const actualChainId = await publicClient.getChainId().catch(async (cause: unknown) => {
+    await close();
     throw new AgoraError(errorCodes.CONFIG_INVALID, `Cannot reach the chain at ${options.rpcUrl}.`, {
       cause,
       retryable: true,
     });
   });
   if (actualChainId !== options.chainId) {
+    await close();
     throw new AgoraError(
       errorCodes.CONFIG_INVALID,
       `The RPC at ${options.rpcUrl} serves chain ${actualChainId}, but the deployment is on chain ${options.chainId}.`,
@@ -107,5 +110,5 @@ export async function connectChain(options: {
     return next;
   };
 
-  return { publicClient, account: account.address, write };
+  return { publicClient, account: account.address, write, close };
 }

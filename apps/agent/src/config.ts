@@ -19,10 +19,12 @@ const amount = z
   .transform((value) => BigInt(value));
 
 const httpUrl = z.url({ protocol: /^https?$/ });
+/** http(s), or ws(s) where the node serves it: a service's reads and writes are several times cheaper over it. */
+const rpcUrl = z.url({ protocol: /^(https?|wss?)$/ });
 
 export const agentConfigSchema = z.strictObject({
-  /** JSON-RPC endpoint of the chain. */
-  rpcUrl: httpUrl,
+  /** JSON-RPC endpoint of the chain (http, https, ws or wss). */
+  rpcUrl,
   /** The deployment JSON `npm run deploy` writes; relative to the config file. */
   deployment: z.string().min(1),
   /** v3 keystore with the provider's key; relative to the config file. */

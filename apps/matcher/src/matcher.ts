@@ -13,6 +13,7 @@ import {
   computeMarketAbi,
   contractErrorOf,
   createAgoraClient,
+  createSerialSender,
   createOrderHasher,
   decodeResources,
   encodeOrders,
@@ -25,11 +26,12 @@ import {
   taskIdOf,
   toAgoraError,
   agoraChain,
+  rpcTransport,
 } from '@agora/sdk';
 import { type Logger, createLogger } from '@agora/service';
 import { Hono } from 'hono';
-import { type Chain, type Hex, createPublicClient, createWalletClient, http, parseEventLogs, toHex } from 'viem';
-import { nonceManager, privateKeyToAccount } from 'viem/accounts';
+import { type Chain, type Hex, createPublicClient, createWalletClient, parseEventLogs, toHex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 
 import { type Match, type Requirements, createOrderBook } from './book.js';
 import { bidPostSchema, createOrderChecks } from './checks.js';
@@ -110,423 +112,439 @@ export async function startMatcher(
   const maxOrders = options.maxOrders ?? 100_000;
   const market = deployment.contracts.computeMarket;
   const chain: Chain = agoraChain({ chainId: deployment.chainId, rpcUrl: options.rpcUrl });
-  const transport = http(options.rpcUrl, { retryCount: 2 });
+  const { transport, close: closeTransport } = rpcTransport(options.rpcUrl, { retryCount: 2 });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 20 });
-  // The nonce manager hands out nonces locally, so matches go out back to back without waiting for receipts.
-  const account = privateKeyToAccount(options.privateKey, { nonceManager });
+  const account = privateKeyToAccount(options.privateKey);
   const wallet = createWalletClient({ account, chain, transport });
+  // Nonces are counted locally and matches go out back to back, each without waiting for the one before to be mined.
+  const sender = createSerialSender(publicClient, wallet);
   const agora: AgoraClient = createAgoraClient({ publicClient, wallet, deployment });
   const hasher = createOrderHasher(deployment.chainId, market);
   const checks = createOrderChecks({ chainId: deployment.chainId, market, paymentTokens: deployment.paymentTokens });
-  const params = await agora.params();
+  try {
+    const params = await agora.params();
 
-  const book = createOrderBook();
-  const endpoints = new Map<string, string>();
-  const outcomes = new Map<string, BidOutcome>();
-  const remember = (hash: string, outcome: BidOutcome) => {
-    outcomes.delete(hash);
-    outcomes.set(hash, outcome);
-    if (outcomes.size > maxOutcomes) {
-      const oldest = outcomes.keys().next();
-      if (!oldest.done) outcomes.delete(oldest.value);
-    }
-  };
-
-  const bidEntry = (signed: SignedBid, hash: string, requirements: Requirements) => ({
-    hash,
-    signed,
-    bid: signed.bid,
-    requirements,
-    maxLock: lockAmount({
-      pricePerFuel: signed.bid.maxPricePerFuel,
-      maxFuel: signed.bid.maxFuel,
-      replicas: signed.bid.replicas,
-      protocolFeeBps: params.protocolFeeBps,
-      matcherFeeBps: params.matcherFeeBps,
-    }),
-  });
-  const askEntry = (signed: SignedAsk, hash: string, stake: bigint, available: number) => ({
-    hash,
-    signed,
-    ask: signed.ask,
-    resources: decodeResources(signed.ask.resources),
-    stake,
-    available,
-  });
-
-  const journal = await openJournal<JournalEntry>(
-    path.join(options.dataDir, 'book.jsonl'),
-    (raw) => {
-      const entry = raw as JournalEntry;
-      if (entry.t === 'ask') {
-        const signed = signedAskJsonSchema.parse(entry.order);
-        const hash = toHex(hasher.ask(signed.ask));
-        book.addAsk(askEntry(signed, hash, BigInt(entry.stake), entry.available));
-        if (entry.endpoint) endpoints.set(signed.ask.provider.toLowerCase(), entry.endpoint);
-      } else if (entry.t === 'bid') {
-        const { requirements, ...signed } = bidPostSchema.parse(entry.order);
-        const hash = toHex(hasher.bid(signed.bid));
-        book.addBid(bidEntry(signed, hash, requirements));
-      } else if (entry.t === 'fill') {
-        const ask = book.asks.get(entry.hash);
-        if (ask) ask.available -= 1;
-      } else if (entry.t === 'gone') {
-        book.removeAsk(entry.hash);
-        book.removeBid(entry.hash);
-      } else if (entry.t === 'outcome') {
-        remember(entry.hash, entry.outcome);
+    const book = createOrderBook();
+    const endpoints = new Map<string, string>();
+    const outcomes = new Map<string, BidOutcome>();
+    const remember = (hash: string, outcome: BidOutcome) => {
+      outcomes.delete(hash);
+      outcomes.set(hash, outcome);
+      if (outcomes.size > maxOutcomes) {
+        const oldest = outcomes.keys().next();
+        if (!oldest.done) outcomes.delete(oldest.value);
       }
-    },
-    () => [
-      ...[...book.asks.values()].map((ask): JournalEntry => ({
-        t: 'ask',
-        order: orderToPlain(ask.signed),
-        ...(endpoints.has(ask.provider) ? { endpoint: endpoints.get(ask.provider) } : {}),
-        stake: ask.stake.toString(),
-        available: ask.available,
-      })),
-      ...[...book.bids.values()].map((bid): JournalEntry => ({
-        t: 'bid',
-        order: { ...(orderToPlain(bid.signed) as object), requirements: plainRequirements(bid.requirements) },
-      })),
-      ...[...outcomes].map(([hash, outcome]): JournalEntry => ({ t: 'outcome', hash, outcome })),
-    ],
-  );
-  // A match in flight when the matcher stopped either landed (the poll below sees its TaskMatched) or did not.
-  for (const bid of book.bids.values()) bid.state = 'open';
-  logger.info({ ...book.size(), mode }, 'order book loaded');
+    };
 
-  const nowSeconds = () => BigInt(Math.floor(Date.now() / 1000));
-
-  async function drop(hash: string, outcome?: BidOutcome) {
-    book.removeAsk(hash);
-    book.removeBid(hash);
-    if (outcome) remember(hash, outcome);
-    await journal.append({ t: 'gone', hash });
-    if (outcome) await journal.append({ t: 'outcome', hash, outcome });
-  }
-
-  async function admitAsk(body: unknown) {
-    const { signed, endpoint, hash } = checks.ask(body);
-    const { ask } = signed;
-    const now = nowSeconds();
-    if (endpoint) endpoints.set(ask.provider.toLowerCase(), endpoint);
-    if (book.asks.has(hash)) return { hash, status: 'open' as const };
-    if (book.asks.size + book.bids.size >= maxOrders) {
-      throw new AgoraError(errorCodes.SERVICE_UNAVAILABLE, `The book is full (${maxOrders} orders); try again later.`, {
-        retryable: true,
-      });
-    }
-    const [fills, provider] = await Promise.all([
-      agora.askFills(ask.provider, ask.nonce),
-      agora.provider(ask.provider),
-    ]);
-    if (fills >= BigInt(ask.volume)) {
-      throw refusedAs('ComputeAskExhausted', [ask.provider, ask.nonce]);
-    }
-    if (provider.status !== providerActive) {
-      throw refusedAs(provider.status === providerLeft ? 'RegistryProviderLeft' : 'RegistryNotRegistered', [
-        ask.provider,
-      ]);
-    }
-    if (BigInt(provider.jailedUntil) > now) {
-      throw refusedAs('RegistryJailed', [ask.provider, provider.jailedUntil]);
-    }
-    if (provider.bonded < params.minStake) {
-      throw refusedAs('RegistryInsufficientStake', [ask.provider, provider.bonded, params.minStake]);
-    }
-    const available = Number(BigInt(ask.volume) - fills);
-    book.addAsk(askEntry(signed, hash, provider.bonded, available));
-    await journal.append({
-      t: 'ask',
-      order: body,
-      ...(endpoint ? { endpoint } : {}),
-      stake: provider.bonded.toString(),
+    const bidEntry = (signed: SignedBid, hash: string, requirements: Requirements) => ({
+      hash,
+      signed,
+      bid: signed.bid,
+      requirements,
+      maxLock: lockAmount({
+        pricePerFuel: signed.bid.maxPricePerFuel,
+        maxFuel: signed.bid.maxFuel,
+        replicas: signed.bid.replicas,
+        protocolFeeBps: params.protocolFeeBps,
+        matcherFeeBps: params.matcherFeeBps,
+      }),
+    });
+    const askEntry = (signed: SignedAsk, hash: string, stake: bigint, available: number) => ({
+      hash,
+      signed,
+      ask: signed.ask,
+      resources: decodeResources(signed.ask.resources),
+      stake,
       available,
     });
-    metrics.orders.inc({ kind: 'ask', result: 'accepted' });
-    if (mode === 'continuous') matchResting();
-    return { hash, status: 'open' as const };
-  }
 
-  async function admitBid(body: unknown) {
-    const { signed, requirements, hash } = checks.bid(body);
-    const { bid } = signed;
-    const now = nowSeconds();
-    const taskId = taskIdOf(bid.client, bid.nonce);
-    const known = outcomes.get(hash);
-    if (book.bids.has(hash) || known) return { hash, taskId, ...(known ?? { status: 'open' as const }) };
-    if (book.asks.size + book.bids.size >= maxOrders) {
-      throw new AgoraError(errorCodes.SERVICE_UNAVAILABLE, `The book is full (${maxOrders} orders); try again later.`, {
-        retryable: true,
+    const journal = await openJournal<JournalEntry>(
+      path.join(options.dataDir, 'book.jsonl'),
+      (raw) => {
+        const entry = raw as JournalEntry;
+        if (entry.t === 'ask') {
+          const signed = signedAskJsonSchema.parse(entry.order);
+          const hash = toHex(hasher.ask(signed.ask));
+          book.addAsk(askEntry(signed, hash, BigInt(entry.stake), entry.available));
+          if (entry.endpoint) endpoints.set(signed.ask.provider.toLowerCase(), entry.endpoint);
+        } else if (entry.t === 'bid') {
+          const { requirements, ...signed } = bidPostSchema.parse(entry.order);
+          const hash = toHex(hasher.bid(signed.bid));
+          book.addBid(bidEntry(signed, hash, requirements));
+        } else if (entry.t === 'fill') {
+          const ask = book.asks.get(entry.hash);
+          if (ask) ask.available -= 1;
+        } else if (entry.t === 'gone') {
+          book.removeAsk(entry.hash);
+          book.removeBid(entry.hash);
+        } else if (entry.t === 'outcome') {
+          remember(entry.hash, entry.outcome);
+        }
+      },
+      () => [
+        ...[...book.asks.values()].map((ask): JournalEntry => ({
+          t: 'ask',
+          order: orderToPlain(ask.signed),
+          ...(endpoints.has(ask.provider) ? { endpoint: endpoints.get(ask.provider) } : {}),
+          stake: ask.stake.toString(),
+          available: ask.available,
+        })),
+        ...[...book.bids.values()].map((bid): JournalEntry => ({
+          t: 'bid',
+          order: { ...(orderToPlain(bid.signed) as object), requirements: plainRequirements(bid.requirements) },
+        })),
+        ...[...outcomes].map(([hash, outcome]): JournalEntry => ({ t: 'outcome', hash, outcome })),
+      ],
+    );
+    // A match in flight when the matcher stopped either landed (the poll below sees its TaskMatched) or did not.
+    for (const bid of book.bids.values()) bid.state = 'open';
+    logger.info({ ...book.size(), mode }, 'order book loaded');
+
+    const nowSeconds = () => BigInt(Math.floor(Date.now() / 1000));
+
+    async function drop(hash: string, outcome?: BidOutcome) {
+      book.removeAsk(hash);
+      book.removeBid(hash);
+      if (outcome) remember(hash, outcome);
+      await journal.append({ t: 'gone', hash });
+      if (outcome) await journal.append({ t: 'outcome', hash, outcome });
+    }
+
+    async function admitAsk(body: unknown) {
+      const { signed, endpoint, hash } = checks.ask(body);
+      const { ask } = signed;
+      const now = nowSeconds();
+      if (endpoint) endpoints.set(ask.provider.toLowerCase(), endpoint);
+      if (book.asks.has(hash)) return { hash, status: 'open' as const };
+      if (book.asks.size + book.bids.size >= maxOrders) {
+        throw new AgoraError(
+          errorCodes.SERVICE_UNAVAILABLE,
+          `The book is full (${maxOrders} orders); try again later.`,
+          {
+            retryable: true,
+          },
+        );
+      }
+      const [fills, provider] = await Promise.all([
+        agora.askFills(ask.provider, ask.nonce),
+        agora.provider(ask.provider),
+      ]);
+      if (fills >= BigInt(ask.volume)) {
+        throw refusedAs('ComputeAskExhausted', [ask.provider, ask.nonce]);
+      }
+      if (provider.status !== providerActive) {
+        throw refusedAs(provider.status === providerLeft ? 'RegistryProviderLeft' : 'RegistryNotRegistered', [
+          ask.provider,
+        ]);
+      }
+      if (BigInt(provider.jailedUntil) > now) {
+        throw refusedAs('RegistryJailed', [ask.provider, provider.jailedUntil]);
+      }
+      if (provider.bonded < params.minStake) {
+        throw refusedAs('RegistryInsufficientStake', [ask.provider, provider.bonded, params.minStake]);
+      }
+      const available = Number(BigInt(ask.volume) - fills);
+      book.addAsk(askEntry(signed, hash, provider.bonded, available));
+      await journal.append({
+        t: 'ask',
+        order: body,
+        ...(endpoint ? { endpoint } : {}),
+        stake: provider.bonded.toString(),
+        available,
       });
+      metrics.orders.inc({ kind: 'ask', result: 'accepted' });
+      if (mode === 'continuous') matchResting();
+      return { hash, status: 'open' as const };
     }
-    const { lane, seq } = laneOf(bid.nonce);
-    const [laneState, balance] = await Promise.all([
-      agora.laneState(bid.client, lane),
-      agora.escrowBalance(bid.token, bid.client),
-    ]);
-    if (seq < laneState.floor || seq === 0xffffffff) {
-      throw refusedAs('ComputeNonceUsed', [bid.client, bid.nonce]);
-    }
-    if (laneState.status === 1) {
-      throw refusedAs('ComputeLaneBusy', [bid.client, lane]);
-    }
-    const entry = bidEntry(signed, hash, requirements);
-    const committed = book.committedBy(bid.client.toLowerCase());
-    if (balance.free < committed + entry.maxLock) {
-      throw new AgoraError(
-        errorCodes.INSUFFICIENT_FUNDS,
-        `${bid.client} has ${balance.free} free in escrow; this bid may lock ${entry.maxLock}` +
-          (committed > 0n ? ` on top of ${committed} for its other open bids` : '') +
-          '. Deposit more first (agora wallet deposit).',
-      );
-    }
-    const added = book.addBid(entry);
-    // The order as it arrived (the wire form, requirements included): no second serialization on the hot path.
-    await journal.append({ t: 'bid', order: body });
-    metrics.orders.inc({ kind: 'bid', result: 'accepted' });
-    if (mode === 'continuous') {
-      const match = book.matchBid(added, now);
-      if (match) void submit(match);
-    }
-    return { hash, taskId, status: added.state };
-  }
 
-  const inFlight = new Set<Promise<void>>();
-  function submit(match: Match): Promise<void> {
-    const work = send(match).finally(() => inFlight.delete(work));
-    inFlight.add(work);
-    return work;
-  }
-
-  async function send(match: Match): Promise<void> {
-    const { bid } = match;
-    metrics.matches.inc({ result: 'sent' });
-    let hash: Hex;
-    try {
-      hash = await wallet.writeContract({
-        address: market,
-        abi: computeMarketAbi,
-        functionName: 'matchOrders',
-        args: [
-          encodeOrders(
-            bid.bid,
-            bid.signed.signature,
-            match.asks.map((a) => a.signed),
-          ),
-        ],
-      });
-    } catch (error) {
-      await failed(match, error);
-      return;
+    async function admitBid(body: unknown) {
+      const { signed, requirements, hash } = checks.bid(body);
+      const { bid } = signed;
+      const now = nowSeconds();
+      const taskId = taskIdOf(bid.client, bid.nonce);
+      const known = outcomes.get(hash);
+      if (book.bids.has(hash) || known) return { hash, taskId, ...(known ?? { status: 'open' as const }) };
+      if (book.asks.size + book.bids.size >= maxOrders) {
+        throw new AgoraError(
+          errorCodes.SERVICE_UNAVAILABLE,
+          `The book is full (${maxOrders} orders); try again later.`,
+          {
+            retryable: true,
+          },
+        );
+      }
+      const { lane, seq } = laneOf(bid.nonce);
+      const [laneState, balance] = await Promise.all([
+        agora.laneState(bid.client, lane),
+        agora.escrowBalance(bid.token, bid.client),
+      ]);
+      if (seq < laneState.floor || seq === 0xffffffff) {
+        throw refusedAs('ComputeNonceUsed', [bid.client, bid.nonce]);
+      }
+      if (laneState.status === 1) {
+        throw refusedAs('ComputeLaneBusy', [bid.client, lane]);
+      }
+      const entry = bidEntry(signed, hash, requirements);
+      const committed = book.committedBy(bid.client.toLowerCase());
+      if (balance.free < committed + entry.maxLock) {
+        throw new AgoraError(
+          errorCodes.INSUFFICIENT_FUNDS,
+          `${bid.client} has ${balance.free} free in escrow; this bid may lock ${entry.maxLock}` +
+            (committed > 0n ? ` on top of ${committed} for its other open bids` : '') +
+            '. Deposit more first (agora wallet deposit).',
+        );
+      }
+      const added = book.addBid(entry);
+      // The order as it arrived (the wire form, requirements included): no second serialization on the hot path.
+      await journal.append({ t: 'bid', order: body });
+      metrics.orders.inc({ kind: 'bid', result: 'accepted' });
+      if (mode === 'continuous') {
+        const match = book.matchBid(added, now);
+        if (match) void submit(match);
+      }
+      return { hash, taskId, status: added.state };
     }
-    try {
-      const receipt = await receiptOf(publicClient, hash);
-      const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
-      if (receipt.status !== 'success' || !matched) {
-        await failed(match, new AgoraError(errorCodes.TRANSACTION_REVERTED, `matchOrders reverted in ${hash}.`));
+
+    const inFlight = new Set<Promise<void>>();
+    function submit(match: Match): Promise<void> {
+      const work = send(match).finally(() => inFlight.delete(work));
+      inFlight.add(work);
+      return work;
+    }
+
+    async function send(match: Match): Promise<void> {
+      const { bid } = match;
+      metrics.matches.inc({ result: 'sent' });
+      let hash: Hex;
+      try {
+        hash = await sender.sendTransaction({
+          address: market,
+          abi: computeMarketAbi,
+          functionName: 'matchOrders',
+          args: [
+            encodeOrders(
+              bid.bid,
+              bid.signed.signature,
+              match.asks.map((a) => a.signed),
+            ),
+          ],
+        });
+      } catch (error) {
+        await failed(match, error);
         return;
       }
-      metrics.matches.inc({ result: 'matched' });
-      // A hint to the providers' agents to read the chain now rather than at their next poll.
-      for (const ask of match.asks) {
-        const endpoint = endpoints.get(ask.provider);
-        if (endpoint) {
-          fetch(`${endpoint}/wake`, { method: 'POST', signal: AbortSignal.timeout(1_000) })
-            .then((response) => response.body?.cancel())
-            .catch(() => undefined);
+      try {
+        const receipt = await receiptOf(publicClient, hash);
+        const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
+        if (receipt.status !== 'success' || !matched) {
+          await failed(match, new AgoraError(errorCodes.TRANSACTION_REVERTED, `matchOrders reverted in ${hash}.`));
+          return;
         }
-      }
-      const outcome: BidOutcome = { status: 'matched', taskId: matched.args.taskId, transactionHash: hash };
-      for (const ask of match.asks) {
-        await journal.append({ t: 'fill', hash: ask.hash });
-        if (ask.available <= 0) await drop(ask.hash);
-      }
-      await drop(bid.hash, outcome);
-      logger.info({ taskId: matched.args.taskId, replicas: match.asks.length, tx: hash }, 'match settled on chain');
-    } catch (error) {
-      // The transaction went out; whether it landed is for the chain poll to tell (TaskMatched or not).
-      logger.warn({ err: error, tx: hash }, 'could not read the receipt of a match');
-    }
-  }
-
-  async function failed(match: Match, error: unknown) {
-    book.release(match);
-    metrics.matches.inc({ result: 'failed' });
-    const reverted = contractErrorOf(error);
-    if (reverted && bidFaults.has(reverted.name)) {
-      const explained = explainContractError(reverted);
-      await drop(match.bid.hash, {
-        status: 'rejected',
-        code: explained?.code ?? errorCodes.CONTRACT_REVERTED,
-        message: explained?.message ?? reverted.name,
-      });
-      logger.info({ bid: match.bid.hash, reason: reverted.name }, 'bid dropped');
-      return;
-    }
-    const provider = typeof reverted?.args[0] === 'string' ? reverted.args[0].toLowerCase() : undefined;
-    if (reverted && (askFaults.has(reverted.name) || reverted.name === 'ComputeInvalidSignature') && provider) {
-      for (const ask of match.asks) if (ask.provider === provider) await drop(ask.hash);
-      logger.info({ provider, reason: reverted.name }, 'ask dropped; matching the bid again');
-      if (mode === 'continuous') matchResting();
-      return;
-    }
-    logger.warn(
-      { err: toAgoraError(error, 'matchOrders'), bid: match.bid.hash },
-      'match not sent; the bid stays in the book',
-    );
-  }
-
-  function matchResting() {
-    for (const match of book.matchResting(nowSeconds())) void submit(match);
-  }
-
-  async function runAuction() {
-    const { clearingPrices, matches } = book.auction(nowSeconds(), Math.floor(Math.random() * 2 ** 32));
-    for (const [token, price] of clearingPrices) {
-      metrics.clearingPrice.set({ token }, Number(price));
-      logger.info({ token, price, matches: matches.length }, 'batch cleared');
-    }
-    await Promise.all(matches.map(submit));
-  }
-
-  // The chain tells what happened outside: cancellations, tasks matched elsewhere, orders that expired.
-  let nextBlock = BigInt(deployment.startBlock);
-  try {
-    nextBlock = (await publicClient.getBlockNumber()) + 1n;
-  } catch (error) {
-    throw toAgoraError(error, 'connect');
-  }
-  async function poll() {
-    const latest = await publicClient.getBlockNumber();
-    if (latest >= nextBlock) {
-      const logs = await publicClient.getContractEvents({
-        address: market,
-        abi: computeMarketAbi,
-        fromBlock: nextBlock,
-        toBlock: latest,
-      });
-      nextBlock = latest + 1n;
-      for (const log of logs) {
-        if (log.eventName === 'AskCancelled') {
-          const { provider, nonce } = log.args;
-          for (const ask of [...book.asks.values()]) {
-            if (ask.provider === provider?.toLowerCase() && ask.ask.nonce === nonce) await drop(ask.hash);
+        metrics.matches.inc({ result: 'matched' });
+        // A hint to the providers' agents to read the chain now rather than at their next poll.
+        for (const ask of match.asks) {
+          const endpoint = endpoints.get(ask.provider);
+          if (endpoint) {
+            fetch(`${endpoint}/wake`, { method: 'POST', signal: AbortSignal.timeout(1_000) })
+              .then((response) => response.body?.cancel())
+              .catch(() => undefined);
           }
-        } else if (log.eventName === 'BidCancelled' || log.eventName === 'TaskMatched') {
-          const client = log.args.client?.toLowerCase();
-          for (const bid of [...book.bids.values()]) {
-            if (bid.state !== 'open' || bid.bid.client.toLowerCase() !== client) continue;
-            if (log.args.taskId === taskIdOf(bid.bid.client, bid.bid.nonce)) {
-              await drop(bid.hash, { status: log.eventName === 'BidCancelled' ? 'cancelled' : 'filled-elsewhere' });
+        }
+        const outcome: BidOutcome = { status: 'matched', taskId: matched.args.taskId, transactionHash: hash };
+        for (const ask of match.asks) {
+          await journal.append({ t: 'fill', hash: ask.hash });
+          if (ask.available <= 0) await drop(ask.hash);
+        }
+        await drop(bid.hash, outcome);
+        logger.info({ taskId: matched.args.taskId, replicas: match.asks.length, tx: hash }, 'match settled on chain');
+      } catch (error) {
+        // The transaction went out; whether it landed is for the chain poll to tell (TaskMatched or not).
+        logger.warn({ err: error, tx: hash }, 'could not read the receipt of a match');
+      }
+    }
+
+    async function failed(match: Match, error: unknown) {
+      book.release(match);
+      metrics.matches.inc({ result: 'failed' });
+      const reverted = contractErrorOf(error);
+      if (reverted && bidFaults.has(reverted.name)) {
+        const explained = explainContractError(reverted);
+        await drop(match.bid.hash, {
+          status: 'rejected',
+          code: explained?.code ?? errorCodes.CONTRACT_REVERTED,
+          message: explained?.message ?? reverted.name,
+        });
+        logger.info({ bid: match.bid.hash, reason: reverted.name }, 'bid dropped');
+        return;
+      }
+      const provider = typeof reverted?.args[0] === 'string' ? reverted.args[0].toLowerCase() : undefined;
+      if (reverted && (askFaults.has(reverted.name) || reverted.name === 'ComputeInvalidSignature') && provider) {
+        for (const ask of match.asks) if (ask.provider === provider) await drop(ask.hash);
+        logger.info({ provider, reason: reverted.name }, 'ask dropped; matching the bid again');
+        if (mode === 'continuous') matchResting();
+        return;
+      }
+      logger.warn(
+        { err: toAgoraError(error, 'matchOrders'), bid: match.bid.hash },
+        'match not sent; the bid stays in the book',
+      );
+    }
+
+    function matchResting() {
+      for (const match of book.matchResting(nowSeconds())) void submit(match);
+    }
+
+    async function runAuction() {
+      const { clearingPrices, matches } = book.auction(nowSeconds(), Math.floor(Math.random() * 2 ** 32));
+      for (const [token, price] of clearingPrices) {
+        metrics.clearingPrice.set({ token }, Number(price));
+        logger.info({ token, price, matches: matches.length }, 'batch cleared');
+      }
+      await Promise.all(matches.map(submit));
+    }
+
+    // The chain tells what happened outside: cancellations, tasks matched elsewhere, orders that expired.
+    let nextBlock = BigInt(deployment.startBlock);
+    try {
+      nextBlock = (await publicClient.getBlockNumber()) + 1n;
+    } catch (error) {
+      throw toAgoraError(error, 'connect');
+    }
+    async function poll() {
+      const latest = await publicClient.getBlockNumber();
+      if (latest >= nextBlock) {
+        const logs = await publicClient.getContractEvents({
+          address: market,
+          abi: computeMarketAbi,
+          fromBlock: nextBlock,
+          toBlock: latest,
+        });
+        nextBlock = latest + 1n;
+        for (const log of logs) {
+          if (log.eventName === 'AskCancelled') {
+            const { provider, nonce } = log.args;
+            for (const ask of [...book.asks.values()]) {
+              if (ask.provider === provider?.toLowerCase() && ask.ask.nonce === nonce) await drop(ask.hash);
+            }
+          } else if (log.eventName === 'BidCancelled' || log.eventName === 'TaskMatched') {
+            const client = log.args.client?.toLowerCase();
+            for (const bid of [...book.bids.values()]) {
+              if (bid.state !== 'open' || bid.bid.client.toLowerCase() !== client) continue;
+              if (log.args.taskId === taskIdOf(bid.bid.client, bid.bid.nonce)) {
+                await drop(bid.hash, { status: log.eventName === 'BidCancelled' ? 'cancelled' : 'filled-elsewhere' });
+              }
             }
           }
         }
       }
+      const now = nowSeconds();
+      for (const bid of [...book.bids.values()])
+        if (bid.state === 'open' && bid.bid.deadline <= now) await drop(bid.hash, { status: 'expired' });
+      for (const ask of [...book.asks.values()]) if (ask.ask.expiry <= now) await drop(ask.hash);
+      metrics.bookSize.set({ kind: 'ask' }, book.asks.size);
+      metrics.bookSize.set({ kind: 'bid' }, book.bids.size);
     }
-    const now = nowSeconds();
-    for (const bid of [...book.bids.values()])
-      if (bid.state === 'open' && bid.bid.deadline <= now) await drop(bid.hash, { status: 'expired' });
-    for (const ask of [...book.asks.values()]) if (ask.ask.expiry <= now) await drop(ask.hash);
-    metrics.bookSize.set({ kind: 'ask' }, book.asks.size);
-    metrics.bookSize.set({ kind: 'bid' }, book.bids.size);
+
+    const timers: NodeJS.Timeout[] = [];
+    let stopping = false;
+    const guarded = (where: string, work: () => Promise<void>) => () => {
+      if (stopping) return;
+      work().catch((error: unknown) => logger.error({ err: error, where }, `${where} failed; retrying`));
+    };
+    timers.push(setInterval(guarded('poll', poll), options.pollIntervalMs ?? 1_000));
+    if (mode === 'batch') timers.push(setInterval(guarded('auction', runAuction), options.batchIntervalMs ?? 2_000));
+    else matchResting();
+
+    const app = new Hono();
+    const answer = async (work: () => Promise<unknown>, kind: 'ask' | 'bid') => {
+      try {
+        return Response.json(await work(), { status: 201 });
+      } catch (error) {
+        const failure = toAgoraError(error, `${kind} admission`);
+        const code = failure instanceof AgoraError ? failure.code : errorCodes.CHAIN_UNAVAILABLE;
+        const message = failure instanceof Error ? failure.message : String(failure);
+        metrics.orders.inc({ kind, result: code });
+        const status = code === errorCodes.CHAIN_UNAVAILABLE || code === errorCodes.SERVICE_UNAVAILABLE ? 503 : 400;
+        if (status === 503) logger.warn({ err: error }, 'order admission failed');
+        return Response.json({ error: { code, message } }, { status });
+      }
+    };
+    const readJson = async (request: Request) => {
+      try {
+        return (await request.json()) as unknown;
+      } catch {
+        return undefined;
+      }
+    };
+    app.post('/asks', async (c) => answer(async () => admitAsk(await readJson(c.req.raw)), 'ask'));
+    createStorageDesk({ sender, deployment, logger }).routes(app, answer, readJson);
+    app.post('/bids', async (c) => answer(async () => admitBid(await readJson(c.req.raw)), 'bid'));
+    app.get('/bids/:hash', (c) => {
+      const hash = c.req.param('hash').toLowerCase();
+      const bid = book.bids.get(hash);
+      const outcome = bid ? { status: bid.state } : outcomes.get(hash);
+      if (!outcome)
+        return c.json({ error: { code: 'AGORA_NOT_FOUND', message: `This matcher has no bid ${hash}.` } }, 404);
+      return c.json({ hash, ...outcome });
+    });
+    app.get('/book', (c) =>
+      c.json({
+        mode,
+        asks: [...book.asks.values()].map((ask) => ({
+          hash: ask.hash,
+          provider: ask.ask.provider,
+          token: ask.ask.token,
+          pricePerFuel: ask.ask.pricePerFuel.toString(),
+          available: ask.available,
+          expiry: Number(ask.ask.expiry),
+          resources: ask.resources,
+        })),
+        bids: [...book.bids.values()].map((bid) => ({
+          hash: bid.hash,
+          client: bid.bid.client,
+          token: bid.bid.token,
+          maxPricePerFuel: bid.bid.maxPricePerFuel.toString(),
+          replicas: bid.bid.replicas,
+          deadline: Number(bid.bid.deadline),
+          state: bid.state,
+        })),
+      }),
+    );
+    app.get('/providers', (c) => c.json(Object.fromEntries(endpoints)));
+    app.get('/health', (c) => c.json({ status: 'ok', matcher: account.address, mode, ...book.size() }));
+    app.get('/metrics', async (c) =>
+      c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
+    );
+
+    const server: RunningGateway = await listen(app, options.http ?? {});
+    logger.info({ url: server.url, matcher: account.address, mode }, 'matcher listening');
+
+    return {
+      url: server.url,
+      address: account.address,
+      book,
+      /** Reads the chain now instead of waiting for the next poll. */
+      pollNow: poll,
+      auctionNow: runAuction,
+      /** Waits for matches on their way to the chain. */
+      settle: async () => {
+        while (inFlight.size > 0) await Promise.all([...inFlight]);
+      },
+      async stop() {
+        stopping = true;
+        for (const timer of timers) clearInterval(timer);
+        await server.close();
+        while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+        await journal.close();
+        await closeTransport();
+        logger.info('matcher stopped');
+      },
+    };
+  } catch (error) {
+    // A WebSocket left open would keep the process alive after a failed start.
+    await closeTransport();
+    throw error;
   }
-
-  const timers: NodeJS.Timeout[] = [];
-  let stopping = false;
-  const guarded = (where: string, work: () => Promise<void>) => () => {
-    if (stopping) return;
-    work().catch((error: unknown) => logger.error({ err: error, where }, `${where} failed; retrying`));
-  };
-  timers.push(setInterval(guarded('poll', poll), options.pollIntervalMs ?? 1_000));
-  if (mode === 'batch') timers.push(setInterval(guarded('auction', runAuction), options.batchIntervalMs ?? 2_000));
-  else matchResting();
-
-  const app = new Hono();
-  const answer = async (work: () => Promise<unknown>, kind: 'ask' | 'bid') => {
-    try {
-      return Response.json(await work(), { status: 201 });
-    } catch (error) {
-      const failure = toAgoraError(error, `${kind} admission`);
-      const code = failure instanceof AgoraError ? failure.code : errorCodes.CHAIN_UNAVAILABLE;
-      const message = failure instanceof Error ? failure.message : String(failure);
-      metrics.orders.inc({ kind, result: code });
-      const status = code === errorCodes.CHAIN_UNAVAILABLE || code === errorCodes.SERVICE_UNAVAILABLE ? 503 : 400;
-      if (status === 503) logger.warn({ err: error }, 'order admission failed');
-      return Response.json({ error: { code, message } }, { status });
-    }
-  };
-  const readJson = async (request: Request) => {
-    try {
-      return (await request.json()) as unknown;
-    } catch {
-      return undefined;
-    }
-  };
-  app.post('/asks', async (c) => answer(async () => admitAsk(await readJson(c.req.raw)), 'ask'));
-  createStorageDesk({ publicClient, wallet, deployment, logger }).routes(app, answer, readJson);
-  app.post('/bids', async (c) => answer(async () => admitBid(await readJson(c.req.raw)), 'bid'));
-  app.get('/bids/:hash', (c) => {
-    const hash = c.req.param('hash').toLowerCase();
-    const bid = book.bids.get(hash);
-    const outcome = bid ? { status: bid.state } : outcomes.get(hash);
-    if (!outcome)
-      return c.json({ error: { code: 'AGORA_NOT_FOUND', message: `This matcher has no bid ${hash}.` } }, 404);
-    return c.json({ hash, ...outcome });
-  });
-  app.get('/book', (c) =>
-    c.json({
-      mode,
-      asks: [...book.asks.values()].map((ask) => ({
-        hash: ask.hash,
-        provider: ask.ask.provider,
-        token: ask.ask.token,
-        pricePerFuel: ask.ask.pricePerFuel.toString(),
-        available: ask.available,
-        expiry: Number(ask.ask.expiry),
-        resources: ask.resources,
-      })),
-      bids: [...book.bids.values()].map((bid) => ({
-        hash: bid.hash,
-        client: bid.bid.client,
-        token: bid.bid.token,
-        maxPricePerFuel: bid.bid.maxPricePerFuel.toString(),
-        replicas: bid.bid.replicas,
-        deadline: Number(bid.bid.deadline),
-        state: bid.state,
-      })),
-    }),
-  );
-  app.get('/providers', (c) => c.json(Object.fromEntries(endpoints)));
-  app.get('/health', (c) => c.json({ status: 'ok', matcher: account.address, mode, ...book.size() }));
-  app.get('/metrics', async (c) =>
-    c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
-  );
-
-  const server: RunningGateway = await listen(app, options.http ?? {});
-  logger.info({ url: server.url, matcher: account.address, mode }, 'matcher listening');
-
-  return {
-    url: server.url,
-    address: account.address,
-    book,
-    /** Reads the chain now instead of waiting for the next poll. */
-    pollNow: poll,
-    auctionNow: runAuction,
-    /** Waits for matches on their way to the chain. */
-    settle: async () => {
-      while (inFlight.size > 0) await Promise.all([...inFlight]);
-    },
-    async stop() {
-      stopping = true;
-      for (const timer of timers) clearInterval(timer);
-      await server.close();
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-      await journal.close();
-      logger.info('matcher stopped');
-    },
-  };
 }
 
 export type Matcher = Awaited<ReturnType<typeof startMatcher>>;

@@ -7,7 +7,7 @@ import type { Logger } from '@agora/service';
 import {
   type Deployment,
   type SignedStorageAsk,
-  sendWrite,
+  type SerialSender,
   signedStorageAskJsonSchema,
   signedStorageBidJsonSchema,
   storageAskTypes,
@@ -18,15 +18,7 @@ import {
   toAgoraError,
 } from '@agora/sdk';
 import type { Hono } from 'hono';
-import {
-  type Account,
-  type Chain,
-  type PublicClient,
-  type Transport,
-  type WalletClient,
-  parseEventLogs,
-  verifyTypedData,
-} from 'viem';
+import { parseEventLogs, verifyTypedData } from 'viem';
 import { z } from 'zod';
 
 const dealPostSchema = signedStorageBidJsonSchema.extend({
@@ -38,12 +30,12 @@ const dealPostSchema = signedStorageBidJsonSchema.extend({
 });
 
 export function createStorageDesk(options: {
-  publicClient: PublicClient;
-  wallet: WalletClient<Transport, Chain, Account>;
+  /** The matcher's sender: matches and deals share the account's nonces. */
+  sender: SerialSender;
   deployment: Deployment;
   logger: Logger;
 }) {
-  const { publicClient, wallet, deployment, logger } = options;
+  const { sender, deployment, logger } = options;
   const market = deployment.contracts.storageMarket;
   const domain = storageMarketDomain(deployment.chainId, market);
   const allowedTokens = new Set(deployment.paymentTokens.map((token) => token.toLowerCase()));
@@ -119,7 +111,7 @@ export function createStorageDesk(options: {
     });
     let receipt;
     try {
-      receipt = await sendWrite(publicClient, wallet, {
+      receipt = await sender.send({
         address: market,
         abi: storageMarketAbi,
         functionName: 'matchDeal',

@@ -169,9 +169,10 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
       }
     }
 
+    // The services talk to anvil over its WebSocket: each request costs a fraction of one over HTTP.
     const matcher = await startMatcher(
       {
-        rpcUrl: anvil.rpcUrl,
+        rpcUrl: anvil.wsUrl,
         deployment,
         privateKey: matcherKey,
         dataDir: path.join(dir, 'matcher'),
@@ -194,7 +195,7 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
         // A cheap scrypt: these are anvil's public dev keys, nothing to protect.
         scryptN: 1024,
         config: {
-          rpcUrl: anvil.rpcUrl,
+          rpcUrl: anvil.wsUrl,
           deployment: deploymentFile,
           dataDir: 'data',
           chain: { pollIntervalMs: options.pollIntervalMs ?? 100 },

@@ -45,13 +45,33 @@ export type ContentStore = {
 };
 
 /**
+ * A file blockstore that writes each block once at a time: concurrent puts of the same block (twenty clients
+ * uploading the same app) share one write. blockstore-fs writes through steno, whose temporary file is named after
+ * the block, so same-block writers collide on the rename and steno retries with back-off: 20 concurrent uploads of
+ * one 11 KB app took 920 ms here, against 6 ms for 20 different ones. A later put still writes, so uploading a block
+ * again repairs a copy damaged on disk.
+ */
+class SingleWriteBlockstore extends FsBlockstore {
+  readonly #writing = new Map<string, ReturnType<FsBlockstore['put']>>();
+
+  override put(...args: Parameters<FsBlockstore['put']>): ReturnType<FsBlockstore['put']> {
+    const key = args[0].toString();
+    const pending = this.#writing.get(key);
+    if (pending) return pending;
+    const write = super.put(...args).finally(() => this.#writing.delete(key));
+    this.#writing.set(key, write);
+    return write;
+  }
+}
+
+/**
  * Opens (creating if needed) a content store in `directory`.
  * @example
  * const store = await openContentStore('./data/content'); const cid = await store.put(bytes)
  */
 export async function openContentStore(directory: string, options: { maxBytes?: number } = {}): Promise<ContentStore> {
   const maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
-  const blockstore = new FsBlockstore(directory);
+  const blockstore = new SingleWriteBlockstore(directory);
   await blockstore.open();
   const verified = verifyingStorage(blockstore);
 

@@ -97,6 +97,18 @@ describe('content store, gateway and fetch', () => {
     await expect(store.get(cid)).rejects.toMatchObject({ code: errorCodes.CONTENT_HASH_MISMATCH });
   });
 
+  it('takes the same content from many uploaders at once, and an upload after damage repairs the copy', async () => {
+    const content = pseudoRandom(300_000, 7);
+    const cids = await Promise.all(Array.from({ length: 20 }, () => store.put(content)));
+    expect(new Set(cids.map(String)).size).toBe(1);
+    expect(Buffer.from(await store.get(cids[0]!)).equals(content)).toBe(true);
+    const first = await findBlockFile(path.join(directory, 'blocks'), content.subarray(0, 262_144));
+    await writeFile(first, new Uint8Array(262_144));
+    await expect(store.get(cids[0]!)).rejects.toMatchObject({ code: errorCodes.CONTENT_HASH_MISMATCH });
+    await store.put(content);
+    expect(Buffer.from(await store.get(cids[0]!)).equals(content)).toBe(true);
+  });
+
   it('accepts uploads over HTTP and serves them at /ipfs/<cid>', async () => {
     const content = pseudoRandom(300_000, 3);
     const upload = await fetch(`${gateway.url}/ipfs`, { method: 'POST', body: content });
@@ -162,7 +174,7 @@ async function findBlockFile(directory: string, content: Uint8Array): Promise<st
     const full = path.join(directory, file);
     if (!file.endsWith('.data')) continue;
     const bytes = new Uint8Array(await readFile(full));
-    if (bytes.length === content.length && bytes.every((byte, i) => byte === content[i])) return full;
+    if (Buffer.from(bytes).equals(content)) return full;
   }
   throw new Error('block file not found');
 }

@@ -543,41 +543,51 @@ export async function sendWrite<
   return receiptOf(publicClient, hash);
 }
 
+export type SerialSender = ReturnType<typeof createSerialSender>;
+
 /**
- * Sends one account's writes one after another, asking the node for nothing but the gas estimate, the transaction
- * and its receipt: the nonce is counted here after the first read, and fees are read at most once a second (with
- * twice the base fee as the cap, so a few blocks of rising fees still fit). Any failure forgets both, so the next
- * write reads them again. For a service that owns its key: nothing else may send from the account, and `send` must
- * not be called again before the last call settled (the agent queues its writes).
+ * Sends one account's writes, asking the node for nothing but the gas estimate, the transaction and its receipt: the
+ * nonce is counted here after the first read, and fees are read at most once a second (with twice the base fee as the
+ * cap, so a few blocks of rising fees still fit). Calls may overlap: estimates run side by side, and only taking a
+ * nonce, signing and handing the transaction to the node run one at a time, so nonces go out in order without gaps.
+ * A failed hand-over forgets the nonce and fees, so the next write reads them again. For a service that owns its key:
+ * nothing else may send from the account.
  */
 export function createSerialSender(publicClient: PublicClient, walletClient: AgoraWallet) {
+  const account = walletClient.account;
   let nonce: number | undefined;
   let fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; readAt: number } | undefined;
   const feeLifetimeMs = 1_000;
-  return {
-    async send<const abi extends Abi, name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(call: {
-      address: Address;
-      abi: abi;
-      functionName: name;
-      args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', name>;
-    }): Promise<TransactionReceipt> {
-      const account = walletClient.account;
+  let handOver: Promise<unknown> = Promise.resolve();
+
+  const currentFees = async () => {
+    if (fees && Date.now() - fees.readAt < feeLifetimeMs) return fees;
+    const read = await publicClient.estimateFeesPerGas();
+    fees = { maxFeePerGas: read.maxFeePerGas, maxPriorityFeePerGas: read.maxPriorityFeePerGas, readAt: Date.now() };
+    return fees;
+  };
+
+  /** Estimates, then signs and hands the transaction over in nonce order; resolves with its hash. */
+  async function sendTransaction<
+    const abi extends Abi,
+    name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>,
+  >(call: {
+    address: Address;
+    abi: abi;
+    functionName: name;
+    args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', name>;
+  }): Promise<Hex> {
+    // A revert shows here, before a nonce is taken.
+    const estimate = await publicClient.estimateContractGas({
+      ...(call as Parameters<typeof publicClient.estimateContractGas>[0]),
+      account,
+    });
+    const send = async () => {
       try {
-        const [estimate, count, current] = await Promise.all([
-          publicClient.estimateContractGas({
-            ...(call as Parameters<typeof publicClient.estimateContractGas>[0]),
-            account,
-          }),
+        const [count, current] = await Promise.all([
           nonce ?? publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' }),
-          fees && Date.now() - fees.readAt < feeLifetimeMs
-            ? fees
-            : publicClient.estimateFeesPerGas().then((read) => ({
-                maxFeePerGas: read.maxFeePerGas,
-                maxPriorityFeePerGas: read.maxPriorityFeePerGas,
-                readAt: Date.now(),
-              })),
+          currentFees(),
         ]);
-        fees = current;
         const request = {
           ...call,
           gas: gasWithHeadroom(estimate),
@@ -589,12 +599,28 @@ export function createSerialSender(publicClient: PublicClient, walletClient: Ago
           request as unknown as Parameters<typeof walletClient.writeContract>[0],
         );
         nonce = count + 1;
-        return await receiptOf(publicClient, hash);
+        return hash;
       } catch (error) {
         nonce = undefined;
         fees = undefined;
         throw error;
       }
+    };
+    const sent = handOver.then(send);
+    handOver = sent.catch(() => undefined);
+    return sent;
+  }
+
+  return {
+    sendTransaction,
+    /** `sendTransaction`, then its receipt. */
+    async send<const abi extends Abi, name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(call: {
+      address: Address;
+      abi: abi;
+      functionName: name;
+      args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', name>;
+    }): Promise<TransactionReceipt> {
+      return receiptOf(publicClient, await sendTransaction(call));
     },
   };
 }

@@ -1,5 +1,10 @@
-// A viem chain for any EVM network Agora runs on, from what a deployment knows: its id and an RPC URL.
-import { type Chain, defineChain } from 'viem';
+// A viem chain for any EVM network Agora runs on, from what a deployment knows: its id and an RPC URL; and the
+// transport to reach it with.
+import { randomBytes } from 'node:crypto';
+
+import { type Chain, type Transport, defineChain, http, webSocket } from 'viem';
+
+const isWebSocket = (url: string) => /^wss?:\/\//i.test(url);
 
 export function agoraChain({
   chainId,
@@ -14,6 +19,29 @@ export function agoraChain({
     id: chainId,
     name,
     nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
+    rpcUrls: { default: isWebSocket(rpcUrl) ? { http: [], webSocket: [rpcUrl] } : { http: [rpcUrl] } },
   });
+}
+
+/** A transport and what closes it: the WebSocket of a ws(s) transport keeps the process alive until closed. */
+export type RpcTransport = { transport: Transport; close: () => Promise<void> };
+
+/**
+ * The transport for `rpcUrl`: http(s) or ws(s), by its scheme. A long-running service should use a WebSocket where
+ * the node serves one (anvil does, on its HTTP port): a request over it costs ~0.2-0.3 ms here against ~1 ms over
+ * HTTP, whose fetch machinery also costs the service's own CPU. Each call opens its own socket (viem shares one per
+ * key), so closing it never cuts another service in the same process off.
+ */
+export function rpcTransport(rpcUrl: string, options: { retryCount?: number } = {}): RpcTransport {
+  if (!isWebSocket(rpcUrl)) return { transport: http(rpcUrl, options), close: () => Promise.resolve() };
+  const transport = webSocket(rpcUrl, { ...options, key: `agora-${randomBytes(8).toString('hex')}` });
+  return {
+    transport,
+    async close() {
+      const socket = await transport({ retryCount: 0 })
+        .value?.getRpcClient()
+        .catch(() => undefined);
+      socket?.close();
+    },
+  };
 }

@@ -47,6 +47,7 @@ export {
   receiptOf,
   sendWrite,
   createSerialSender,
+  type SerialSender,
   settledStatus,
 } from './actions.js';
 export {
@@ -57,7 +58,7 @@ export {
 } from './order-signatures.js';
 export { orderToJson, orderToPlain, signedAskJsonSchema, signedBidJsonSchema } from './order-json.js';
 export { type Secp256k1, loadSecp256k1, secp256k1 } from './secp256k1.js';
-export { agoraChain } from './chain.js';
+export { type RpcTransport, agoraChain, rpcTransport } from './chain.js';
 export * from './storage-orders.js';
 export * from './storage-merkle.js';
 export * from './storage-crypto.js';

@@ -20,6 +20,8 @@ export const anvilDevKeys = [
 
 export type Anvil = {
   rpcUrl: string;
+  /** The same node over a WebSocket (anvil serves both on one port): what long-running services should use. */
+  wsUrl: string;
   port: number;
   /** Stops the node and waits until it has exited. */
   stop: () => Promise<void>;
@@ -92,6 +94,7 @@ export async function startAnvil({
 
   return {
     rpcUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}`,
     port,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
