@@ -442,12 +442,13 @@ describe('provider agents on anvil', () => {
       await until('the kept task to settle', async () => {
         await agent.pollNow();
         const finalized = (await readTaskStatus(network, kept.task.client, kept.task.nonce)) === taskStatus.finalized;
-        return finalized && agent.state.read().history.some((task) => task.taskId === kept.taskId) ? true : undefined;
+        return finalized && agent.history.entries().some((task) => task.taskId === kept.taskId) ? true : undefined;
       });
       const state = agent.state.read();
       expect(state.tasks[undone.taskId]).toBeUndefined();
-      expect(state.history.map((task) => task.taskId)).toEqual(expect.arrayContaining([kept.taskId]));
-      expect(state.history.map((task) => task.taskId)).not.toContain(undone.taskId);
+      const settled = agent.history.entries().map((task) => task.taskId);
+      expect(settled).toEqual(expect.arrayContaining([kept.taskId]));
+      expect(settled).not.toContain(undone.taskId);
       expect(await readTaskStatus(network, undone.task.client, undone.task.nonce)).toBe(taskStatus.none);
       expect(await agent.metrics.reorgs.get()).toMatchObject({ values: [{ value: 1 }] });
     } finally {

@@ -89,10 +89,15 @@ export const agentStateSchema = z.object({
   /** The highest ask nonce signed so far; nonces are never reused. */
   askNonce: bigintString,
   tasks: z.record(z.string(), trackedTaskSchema),
-  /** Settled tasks kept for the results API, newest last; bounded. */
-  history: z.array(trackedTaskSchema),
+  /**
+   * Settled tasks, as agents before history.jsonl kept them: moved to that log when the agent starts. (One document
+   * holding every settled task was copied, serialised and synced whole on every update.)
+   */
+  history: z.array(trackedTaskSchema).optional(),
 });
 
 export type AgentState = z.infer<typeof agentStateSchema>;
 
+/** Settled tasks the agent keeps for its results API (history.jsonl), newest last. */
 export const historyLimit = 1_000;
+export const historyKey = (task: Pick<TrackedTask, 'taskId' | 'record'>) => `${task.taskId}:${task.record}`;

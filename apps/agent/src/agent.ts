@@ -8,13 +8,21 @@ import { type RuntimePool, createRuntimePool, runtimeVersion } from '@agora/runt
 import { computeMarketAbi, encodeResources, storageMarketAbi, testStablecoinAbi } from '@agora/sdk';
 import { type Hex, bytesToHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { type AgentState, agentStateSchema } from './agent-state.js';
+import {
+  type AgentState,
+  type TrackedTask,
+  agentStateSchema,
+  historyKey,
+  historyLimit,
+  trackedTaskSchema,
+} from './agent-state.js';
 import { createAskManager } from './asks.js';
 import { connectChain } from './chain.js';
 import { type AgentConfig, readPassword } from './config.js';
 import { createAgentHttpApp } from './http.js';
 import { type Logger, createLogger, readKeystore } from '@agora/service';
 import { type AgentMetrics, createAgentMetrics } from './metrics.js';
+import { type DurableLog, openDurableLog } from './log.js';
 import { createTaskRunner } from './run-task.js';
 import { ensureRegisteredAndStaked } from './setup.js';
 import { type DurableState, openDurableState } from './state.js';
@@ -29,6 +37,8 @@ export type Agent = {
   /** The URL told to matchers with each ask (`http.publicUrl`, or `url`). */
   endpoint: string;
   state: DurableState<AgentState>;
+  /** Settled tasks, newest last (the last `historyLimit`). */
+  history: DurableLog<TrackedTask>;
   metrics: AgentMetrics;
   /** Runs one poll now (watch, advance, ask, withdraw) and waits for it. */
   pollNow(): Promise<void>;
@@ -100,8 +110,17 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
     ask: null,
     askNonce: '0',
     tasks: {},
-    history: [],
   } satisfies AgentState);
+  const history = await openDurableLog(path.join(config.dataDir, 'history.jsonl'), trackedTaskSchema, {
+    limit: historyLimit,
+    keyOf: historyKey,
+  });
+  const legacy = state.read().history;
+  if (legacy?.length) {
+    // A data directory from before history.jsonl: its settled tasks move into the log, then out of the state.
+    for (const task of legacy) await history.append(task);
+    await state.update((draft) => void delete draft.history);
+  }
   const owner = state.read();
   if (
     owner.chainId !== config.deployment.chainId ||
@@ -166,7 +185,7 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
     };
     let storage: StorageRole | undefined;
     const http: RunningGateway = await listen(
-      createAgentHttpApp({ provider, state, metrics, store, wake, storage: () => storage }),
+      createAgentHttpApp({ provider, state, history, metrics, store, wake, storage: () => storage }),
       config.http,
     );
     closers.push(() => http.close());
@@ -196,6 +215,7 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
       chain,
       market: config.market,
       state,
+      history,
       runner: createTaskRunner({ store, pool, sources: config.contentSources }),
       logger,
       metrics,
@@ -317,6 +337,7 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
       url: http.url,
       endpoint,
       state,
+      history,
       metrics,
       async pollNow() {
         await current;

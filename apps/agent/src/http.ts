@@ -8,6 +8,7 @@ import { type Hex, hexToBytes, isHex } from 'viem';
 import { AgoraError } from '@agora/errors';
 import { z } from 'zod';
 import type { AgentState, TrackedTask } from './agent-state.js';
+import type { DurableLog } from './log.js';
 import type { AgentMetrics } from './metrics.js';
 import type { DurableState } from './state.js';
 import type { StorageRole } from './storage.js';
@@ -71,6 +72,7 @@ export function provenanceOf(task: TrackedTask, provider: string) {
 export function createAgentHttpApp(options: {
   provider: string;
   state: DurableState<AgentState>;
+  history: DurableLog<TrackedTask>;
   metrics: AgentMetrics;
   store: ContentStore;
   /** Reads the chain now instead of at the next poll. */
@@ -78,7 +80,7 @@ export function createAgentHttpApp(options: {
   /** The storage role, once it runs (absent when the agent only computes). */
   storage?: () => StorageRole | undefined;
 }): Hono {
-  const { provider, state, metrics } = options;
+  const { provider, state, history, metrics } = options;
   const app = new Hono();
   app.get('/health', (c) => {
     const current = state.read();
@@ -108,7 +110,8 @@ export function createAgentHttpApp(options: {
     const current = state.read();
     return c.json({
       active: Object.values(current.tasks).map((task) => provenanceOf(task, provider)),
-      recent: current.history
+      recent: history
+        .entries()
         .slice(-50)
         .reverse()
         .map((task) => provenanceOf(task, provider)),
@@ -122,7 +125,7 @@ export function createAgentHttpApp(options: {
     const current = state.read();
     const task =
       Object.values(current.tasks).find((t) => t.taskId.toLowerCase() === taskId) ??
-      current.history.findLast((t) => t.taskId.toLowerCase() === taskId);
+      history.entries().findLast((t) => t.taskId.toLowerCase() === taskId);
     if (!task) return c.json({ error: { code: 'AGORA_NOT_FOUND', message: `This agent has no task ${taskId}.` } }, 404);
     return c.json(provenanceOf(task, provider));
   });

@@ -5,5 +5,6 @@ export { type AgentConfig, type AgentConfigInput, agentConfigSchema, loadConfig,
 export { readKeystore, writeKeystore, type KeystoreFile, type KeystoreOptions, createLogger } from '@agora/service';
 export { createAgentMetrics, type AgentMetrics } from './metrics.js';
 export { openDurableState, type DurableState } from './state.js';
+export { openDurableLog, type DurableLog } from './log.js';
 export { type AgentFilesOptions, writeAgentFiles } from './files.js';
 export { dropStoredCopy } from './storage.js';

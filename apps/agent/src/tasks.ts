@@ -6,11 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { AgoraError, errorCodes } from '@agora/errors';
 import { type Task, commitmentOf, computeMarketAbi, decodeSettlement, decodeTaskRecord, taskStatus } from '@agora/sdk';
 import { type Address, type Hex, bytesToHex, zeroHash } from 'viem';
-import { type AgentState, type TrackedTask, historyLimit } from './agent-state.js';
+import { type AgentState, type TrackedTask, historyKey } from './agent-state.js';
 import { type AgentChain, revertName } from './chain.js';
 import type { Logger } from '@agora/service';
 import type { AgentMetrics } from './metrics.js';
 import type { TaskRunResult, TaskRunner } from './run-task.js';
+import type { DurableLog } from './log.js';
 import type { DurableState } from './state.js';
 
 export type TaskManager = {
@@ -34,6 +35,8 @@ export function createTaskManager(options: {
   chain: AgentChain;
   market: Address;
   state: DurableState<AgentState>;
+  /** Where settled tasks go. */
+  history: DurableLog<TrackedTask>;
   runner: TaskRunner;
   logger: Logger;
   metrics: AgentMetrics;
@@ -42,7 +45,7 @@ export function createTaskManager(options: {
   /** Called after a task settled with this provider paid. */
   onPaid?: () => void;
 }): TaskManager {
-  const { chain, market, state, runner, logger, metrics } = options;
+  const { chain, market, state, history, runner, logger, metrics } = options;
   const provider = chain.account;
   const running = new Map<string, Promise<void>>();
   const stepping = new Map<string, Promise<void>>();
@@ -92,12 +95,13 @@ export function createTaskManager(options: {
       payment: payment.toString(),
       resultHash: settled?.args.resultHash ?? zeroHash,
     } as const;
+    const current = state.read().tasks[task.taskId];
+    if (!current) return;
+    // Into the history first: a crash between the two settles the task again on restart, and the log keeps one
+    // record per task.
+    await history.append({ ...current, phase: 'settled', settlement, updatedAt: Date.now() });
     await state.update((draft) => {
-      const current = draft.tasks[task.taskId];
-      if (!current) return;
       delete draft.tasks[task.taskId];
-      draft.history.push({ ...current, phase: 'settled', settlement, updatedAt: Date.now() });
-      if (draft.history.length > historyLimit) draft.history.splice(0, draft.history.length - historyLimit);
     });
     attempts.delete(task.taskId);
     fetchBackoff.delete(task.taskId);
@@ -380,7 +384,8 @@ export function createTaskManager(options: {
       await state.update((draft) => {
         const known = draft.tasks[assignment.taskId];
         if (known?.record === assignment.record) return;
-        if (draft.history.some((t) => t.taskId === assignment.taskId && t.record === assignment.record)) return;
+        const key = historyKey(assignment);
+        if (history.entries().some((t) => historyKey(t) === key)) return;
         // New, or matched again with other terms after a reorg: whatever was computed for the old terms is void.
         draft.tasks[assignment.taskId] = {
           ...assignment,

@@ -4,6 +4,7 @@ import { AgoraError, errorCodes } from '@agora/errors';
 import {
   type Abi,
   type Account,
+  type BaseError,
   type Address,
   type Chain,
   type ContractFunctionArgs,
@@ -13,7 +14,10 @@ import {
   type TransactionReceipt,
   type Transport,
   type WalletClient,
+  encodeFunctionData,
   erc20Abi,
+  getContractError,
+  hexToBigInt,
   parseEventLogs,
 } from 'viem';
 
@@ -546,15 +550,22 @@ export async function sendWrite<
 export type SerialSender = ReturnType<typeof createSerialSender>;
 
 /**
- * Sends one account's writes, asking the node for nothing but the gas estimate, the transaction and its receipt: the
- * nonce is counted here after the first read, and fees are read at most once a second (with twice the base fee as the
- * cap, so a few blocks of rising fees still fit). Calls may overlap: estimates run side by side, and only taking a
- * nonce, signing and handing the transaction to the node run one at a time, so nonces go out in order without gaps.
- * A failed hand-over forgets the nonce and fees, so the next write reads them again. For a service that owns its key:
- * nothing else may send from the account.
+ * Sends one account's writes with two requests each: `eth_estimateGas` (a revert shows here, decoded like any contract
+ * error, before a nonce is taken) and `eth_sendRawTransaction` of a transaction signed here, then the receipt. viem's
+ * own write path asks the node to fill the transaction (`eth_fillTransaction`, a second simulation) for the estimate
+ * and again for the send. The nonce is counted here after the first read, and fees are read at most once a second
+ * (with twice the base fee as the cap, so a few blocks of rising fees still fit). Calls may overlap: estimates run
+ * side by side, and only taking a nonce, signing and handing the transaction over run one at a time, so nonces go
+ * out in order without gaps. A failed hand-over forgets the nonce and fees, so the next write reads them again. For
+ * a service that owns its key (a local account): nothing else may send from the account.
  */
 export function createSerialSender(publicClient: PublicClient, walletClient: AgoraWallet) {
   const account = walletClient.account;
+  if (!account.signTransaction) {
+    throw new AgoraError(errorCodes.INVALID_ARGUMENT, 'The serial sender signs locally: it needs a local account.');
+  }
+  const signTransaction = account.signTransaction.bind(account);
+  const chainId = walletClient.chain.id;
   let nonce: number | undefined;
   let fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint; readAt: number } | undefined;
   const feeLifetimeMs = 1_000;
@@ -577,27 +588,41 @@ export function createSerialSender(publicClient: PublicClient, walletClient: Ago
     functionName: name;
     args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', name>;
   }): Promise<Hex> {
-    // A revert shows here, before a nonce is taken.
-    const estimate = await publicClient.estimateContractGas({
-      ...(call as Parameters<typeof publicClient.estimateContractGas>[0]),
-      account,
-    });
+    const data = encodeFunctionData(call as unknown as Parameters<typeof encodeFunctionData>[0]);
+    let estimate: bigint;
+    try {
+      estimate = hexToBigInt(
+        await publicClient.request({
+          method: 'eth_estimateGas',
+          params: [{ from: account.address, to: call.address, data }],
+        }),
+      );
+    } catch (error) {
+      throw getContractError(error as BaseError, {
+        abi: call.abi as Abi,
+        address: call.address,
+        args: call.args as readonly unknown[],
+        functionName: call.functionName,
+        sender: account.address,
+      });
+    }
     const send = async () => {
       try {
         const [count, current] = await Promise.all([
           nonce ?? publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' }),
           currentFees(),
         ]);
-        const request = {
-          ...call,
+        const serializedTransaction = await signTransaction({
+          type: 'eip1559',
+          chainId,
+          to: call.address,
+          data,
           gas: gasWithHeadroom(estimate),
           nonce: count,
           maxFeePerGas: current.maxFeePerGas,
           maxPriorityFeePerGas: current.maxPriorityFeePerGas,
-        };
-        const hash = await walletClient.writeContract(
-          request as unknown as Parameters<typeof walletClient.writeContract>[0],
-        );
+        });
+        const hash = await publicClient.sendRawTransaction({ serializedTransaction });
         nonce = count + 1;
         return hash;
       } catch (error) {
