@@ -598,13 +598,15 @@ export function createSerialSender(publicClient: PublicClient, walletClient: Ago
         }),
       );
     } catch (error) {
-      throw getContractError(error as BaseError, {
-        abi: call.abi as Abi,
+      // The same error viem's own contract actions throw, with the custom error decoded from the revert data.
+      const contractError: Error = getContractError(error as BaseError, {
+        abi: call.abi,
         address: call.address,
         args: call.args as readonly unknown[],
         functionName: call.functionName,
         sender: account.address,
       });
+      throw contractError;
     }
     const send = async () => {
       try {
