@@ -15,8 +15,14 @@ import type { DurableLog } from './log.js';
 import type { DurableState } from './state.js';
 
 export type TaskManager = {
-  /** Records an assignment seen in a `TaskMatched` event (idempotent; a different record for the same id replaces it). */
-  assign(assignment: Pick<TrackedTask, 'taskId' | 'record' | 'appCid' | 'inputCid' | 'matchedBlock'>): Promise<void>;
+  /**
+   * Records an assignment seen in a `TaskMatched` event (idempotent; a different record for the same id replaces it).
+   * Given the chain time `now`, a new assignment starts running at once instead of at the next `advanceAll`.
+   */
+  assign(
+    assignment: Pick<TrackedTask, 'taskId' | 'record' | 'appCid' | 'inputCid' | 'matchedBlock'>,
+    now?: bigint,
+  ): Promise<void>;
   /**
    * After blocks from `fromBlock` on were read again (a reorg), drops the open tasks matched in them that the new
    * chain does not hold (`seen` has the ids it does); a task matched again later is assigned again when seen.
@@ -376,7 +382,7 @@ export function createTaskManager(options: {
   };
 
   return {
-    async assign(assignment) {
+    async assign(assignment, now) {
       const terms = decodeTaskRecord(assignment.record);
       const index = terms.providers.findIndex((p) => p.toLowerCase() === provider.toLowerCase());
       if (index < 0) return;
@@ -402,6 +408,8 @@ export function createTaskManager(options: {
         { taskId: assignment.taskId, index, replicas: terms.providers.length, block: assignment.matchedBlock },
         'task assigned',
       );
+      // Not awaited: the run goes on while the watcher records how far it read (a step reports its own failures).
+      if (now !== undefined) void step(assignment.taskId, now);
     },
     async forgetUnseen(fromBlock, seen) {
       const gone: string[] = [];

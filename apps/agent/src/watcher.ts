@@ -13,8 +13,11 @@ import type { DurableState } from './state.js';
 import type { TaskManager } from './tasks.js';
 
 export type AssignmentWatcher = {
-  /** Processes every confirmed block not processed yet, up to `latest` (the chain's head, read now when not given). */
-  poll(latest?: { number: bigint; hash: Hex; parentHash: Hex }): Promise<void>;
+  /**
+   * Processes every confirmed block not processed yet, up to `latest` (the chain's head, read now when not given);
+   * with the head's timestamp, new assignments start running as they are recorded.
+   */
+  poll(latest?: { number: bigint; hash: Hex; parentHash: Hex; timestamp?: bigint }): Promise<void>;
 };
 
 export function createAssignmentWatcher(options: {
@@ -77,13 +80,16 @@ export function createAssignmentWatcher(options: {
         for (const log of logs) {
           seen.add(log.args.taskId);
           const { record, appCid, inputCid } = decodeTaskMatched(log.args.terms);
-          await tasks.assign({
-            taskId: log.args.taskId,
-            record,
-            appCid,
-            inputCid,
-            matchedBlock: Number(log.blockNumber),
-          });
+          await tasks.assign(
+            {
+              taskId: log.args.taskId,
+              record,
+              appCid,
+              inputCid,
+              matchedBlock: Number(log.blockNumber),
+            },
+            latest?.timestamp,
+          );
         }
         const hash =
           latest && Number(latest.number) === to

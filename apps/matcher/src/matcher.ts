@@ -333,6 +333,16 @@ export async function startMatcher(
         await failed(match, error);
         return;
       }
+      // A hint to the providers' agents to read the chain now rather than at their next poll, sent as soon as the
+      // node has the transaction (a wake before it is mined costs the agent one read that finds nothing new).
+      for (const ask of match.asks) {
+        const endpoint = endpoints.get(ask.provider);
+        if (endpoint) {
+          fetch(`${endpoint}/wake`, { method: 'POST', signal: AbortSignal.timeout(1_000) })
+            .then((response) => response.body?.cancel())
+            .catch(() => undefined);
+        }
+      }
       try {
         const receipt = await receiptOf(publicClient, hash);
         const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
@@ -341,15 +351,6 @@ export async function startMatcher(
           return;
         }
         metrics.matches.inc({ result: 'matched' });
-        // A hint to the providers' agents to read the chain now rather than at their next poll.
-        for (const ask of match.asks) {
-          const endpoint = endpoints.get(ask.provider);
-          if (endpoint) {
-            fetch(`${endpoint}/wake`, { method: 'POST', signal: AbortSignal.timeout(1_000) })
-              .then((response) => response.body?.cancel())
-              .catch(() => undefined);
-          }
-        }
         const outcome: BidOutcome = { status: 'matched', taskId: matched.args.taskId, transactionHash: hash };
         for (const ask of match.asks) {
           await journal.append({ t: 'fill', hash: ask.hash });

@@ -3,8 +3,15 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AgoraError, errorCodes } from '@agora/errors';
-import { type AgoraClient, type AgoraWallet, createAgoraClient, deploymentSchema, agoraChain } from '@agora/sdk';
-import { type Hex, createPublicClient, createWalletClient, http, isHex } from 'viem';
+import {
+  type AgoraClient,
+  type AgoraWallet,
+  createAgoraClient,
+  deploymentSchema,
+  agoraChain,
+  rpcTransport,
+} from '@agora/sdk';
+import { type Hex, createPublicClient, createWalletClient, isHex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { z } from 'zod';
 
@@ -73,7 +80,7 @@ export async function readNetworkFile(file?: string): Promise<NetworkFile> {
 export function connect(
   network: NetworkFile,
   { providerIndex }: { providerIndex?: number } = {},
-): AgoraClient & { wallet: AgoraWallet } {
+): AgoraClient & { wallet: AgoraWallet; close: () => Promise<void> } {
   const fromEnv = process.env.AGORA_PRIVATE_KEY;
   let privateKey: Hex | undefined;
   if (fromEnv !== undefined) {
@@ -91,9 +98,10 @@ export function connect(
     );
   }
   const chain = agoraChain({ chainId: network.chainId, rpcUrl: network.rpcUrl, name: network.name });
-  const transport = http(network.rpcUrl, { retryCount: 1 });
+  const { transport, close } = rpcTransport(network.rpcUrl, { retryCount: 1 });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 100 });
   const wallet: AgoraWallet = createWalletClient({ account: privateKeyToAccount(privateKey), chain, transport });
   const client = createAgoraClient({ publicClient, wallet, deployment: network.deployment });
-  return { ...client, wallet };
+  /** Closes the connection: needed only for a ws(s) RPC URL, whose socket keeps the process alive. */
+  return { ...client, wallet, close };
 }

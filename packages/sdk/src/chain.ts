@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 
 import { type Chain, type Transport, defineChain, http, webSocket } from 'viem';
 
+import { AgoraError, errorCodes } from './errors.js';
+
 const isWebSocket = (url: string) => /^wss?:\/\//i.test(url);
 
 export function agoraChain({
@@ -34,14 +36,27 @@ export type RpcTransport = { transport: Transport; close: () => Promise<void> };
  */
 export function rpcTransport(rpcUrl: string, options: { retryCount?: number } = {}): RpcTransport {
   if (!isWebSocket(rpcUrl)) return { transport: http(rpcUrl, options), close: () => Promise.resolve() };
-  const transport = webSocket(rpcUrl, { ...options, key: `agora-${randomBytes(8).toString('hex')}` });
+  const socket = webSocket(rpcUrl, { ...options, key: `agora-${randomBytes(8).toString('hex')}` });
+  let closed = false;
+  // After `close`, a request fails instead of quietly opening (and leaving open) a new socket.
+  const transport: Transport = (parameters) => {
+    const inner = socket(parameters);
+    return {
+      ...inner,
+      request: async (args, requestOptions) => {
+        if (closed) throw new AgoraError(errorCodes.SERVICE_UNAVAILABLE, `The connection to ${rpcUrl} was closed.`);
+        return inner.request(args, requestOptions);
+      },
+    };
+  };
   return {
     transport,
     async close() {
-      const socket = await transport({ retryCount: 0 })
+      closed = true;
+      const client = await socket({ retryCount: 0 })
         .value?.getRpcClient()
         .catch(() => undefined);
-      socket?.close();
+      client?.close();
     },
   };
 }
