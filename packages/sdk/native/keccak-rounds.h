@@ -1,8 +1,7 @@
 // Keccak-f[1600]'s 24 rounds, written once for every lane type: scalar uint64_t lanes in the WebAssembly and native
-// kernels, eight-lane AVX-512 vectors in the native one. The includer declares the state as 25 variables a00..a24
-// and defines, before expanding KECCAK_ROUNDS(), the lane type LANE and the operations XOR(a, b), XOR5(a, ..., e),
-// ROL(x, n), CHI(a, b, c) = a ^ (~b & c) and XOR_ROUND_CONSTANT(x, k). Macros resolve where they are expanded, so one
-// file may expand KECCAK_ROUNDS() under two sets of definitions.
+// kernels, eight-lane AVX-512 vectors in the native one. The caller declares the state as 25 variables a00..a24 and
+// expands KECCAK_ROUNDS with the lane type and the names of its operations: XOR(a, b), XOR5(a, ..., e), ROL(x, n),
+// CHI(a, b, c) = a ^ (~b & c) and XOR_ROUND_CONSTANT(x, k).
 #ifndef AGORA_KECCAK_ROUNDS_H
 #define AGORA_KECCAK_ROUNDS_H
 
@@ -18,7 +17,7 @@ static const uint64_t keccak_round_constants[24] = {
 };
 
 // theta, rho and pi in one step: b[y][2x+3y] = rot(a[x][y] ^ d[x], r[x][y]); then chi and iota.
-#define KECCAK_ROUNDS()                                                                                               \
+#define KECCAK_ROUNDS(LANE, XOR, XOR5, ROL, CHI, XOR_ROUND_CONSTANT)                                                  \
   for (int round = 0; round < 24; round++) {                                                                          \
     LANE c0 = XOR5(a00, a05, a10, a15, a20), c1 = XOR5(a01, a06, a11, a16, a21);                                      \
     LANE c2 = XOR5(a02, a07, a12, a17, a22), c3 = XOR5(a03, a08, a13, a18, a23);                                      \
@@ -56,28 +55,16 @@ static const uint64_t keccak_round_constants[24] = {
 // Keccak-256 of one 64-byte input: lanes 0..7 are the input, lane 8 the 0x01 pad, lane 16 the final 0x80 bit (a
 // 64-byte input fits the 136-byte rate, so this is one permutation); writes the first four lanes (the digest).
 static inline void keccak256_of_64_bytes(const uint64_t *in, uint64_t *digest) {
-#define LANE uint64_t
-#define XOR SCALAR_XOR
-#define XOR5 SCALAR_XOR5
-#define ROL SCALAR_ROL
-#define CHI SCALAR_CHI
-#define XOR_ROUND_CONSTANT SCALAR_XOR_ROUND_CONSTANT
   uint64_t a00 = in[0], a01 = in[1], a02 = in[2], a03 = in[3], a04 = in[4];
   uint64_t a05 = in[5], a06 = in[6], a07 = in[7], a08 = 0x01, a09 = 0;
   uint64_t a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0;
   uint64_t a15 = 0, a16 = 0x8000000000000000ULL, a17 = 0, a18 = 0, a19 = 0;
   uint64_t a20 = 0, a21 = 0, a22 = 0, a23 = 0, a24 = 0;
-  KECCAK_ROUNDS()
+  KECCAK_ROUNDS(uint64_t, SCALAR_XOR, SCALAR_XOR5, SCALAR_ROL, SCALAR_CHI, SCALAR_XOR_ROUND_CONSTANT)
   digest[0] = a00;
   digest[1] = a01;
   digest[2] = a02;
   digest[3] = a03;
-#undef LANE
-#undef XOR
-#undef XOR5
-#undef ROL
-#undef CHI
-#undef XOR_ROUND_CONSTANT
 }
 
 #endif

@@ -43,12 +43,6 @@ __attribute__((target("avx512f"))) static void hash_avx512(const uint8_t *input,
   for (size_t i = 0; i < whole; i += 8) {
     const long long *in = (const long long *)(input + i * 64);
     long long *out = (long long *)(output + i * 32);
-#define LANE __m512i
-#define XOR AVX512_XOR
-#define XOR5 AVX512_XOR5
-#define ROL AVX512_ROL
-#define CHI AVX512_CHI
-#define XOR_ROUND_CONSTANT AVX512_XOR_ROUND_CONSTANT
     __m512i a00 = _mm512_i64gather_epi64(input_words, in + 0, 8), a01 = _mm512_i64gather_epi64(input_words, in + 1, 8);
     __m512i a02 = _mm512_i64gather_epi64(input_words, in + 2, 8), a03 = _mm512_i64gather_epi64(input_words, in + 3, 8);
     __m512i a04 = _mm512_i64gather_epi64(input_words, in + 4, 8), a05 = _mm512_i64gather_epi64(input_words, in + 5, 8);
@@ -56,17 +50,11 @@ __attribute__((target("avx512f"))) static void hash_avx512(const uint8_t *input,
     __m512i a08 = _mm512_set1_epi64(0x01), a09 = zero, a10 = zero, a11 = zero, a12 = zero, a13 = zero, a14 = zero;
     __m512i a15 = zero, a16 = _mm512_set1_epi64((long long)0x8000000000000000ULL), a17 = zero, a18 = zero;
     __m512i a19 = zero, a20 = zero, a21 = zero, a22 = zero, a23 = zero, a24 = zero;
-    KECCAK_ROUNDS()
+    KECCAK_ROUNDS(__m512i, AVX512_XOR, AVX512_XOR5, AVX512_ROL, AVX512_CHI, AVX512_XOR_ROUND_CONSTANT)
     _mm512_i64scatter_epi64(out + 0, output_words, a00, 8);
     _mm512_i64scatter_epi64(out + 1, output_words, a01, 8);
     _mm512_i64scatter_epi64(out + 2, output_words, a02, 8);
     _mm512_i64scatter_epi64(out + 3, output_words, a03, 8);
-#undef LANE
-#undef XOR
-#undef XOR5
-#undef ROL
-#undef CHI
-#undef XOR_ROUND_CONSTANT
   }
   hash_scalar(input + whole * 64, count - whole, output + whole * 32);
 }
