@@ -1,7 +1,7 @@
 // Provider agents against a real anvil with the real contracts, real WASM and real content: the whole path from a
 // matched bid to paid providers and a refunded client.
 import { createHash } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Agent, type SignedAsk, fromStoredAsk, signedAskSchema } from '@agora/agent';
 import { readExample } from '@agora/examples';
@@ -428,6 +428,7 @@ describe('provider agents on anvil', () => {
       pollIntervalMs: 60_000,
     });
     const agent = await startProviderAgent(files);
+    let stopped = false;
     try {
       const app = await readExample('echo');
       const snapshot = await testClient.snapshot();
@@ -451,8 +452,26 @@ describe('provider agents on anvil', () => {
       expect(settled).not.toContain(undone.taskId);
       expect(await readTaskStatus(network, undone.task.client, undone.task.nonce)).toBe(taskStatus.none);
       expect(await agent.metrics.reorgs.get()).toMatchObject({ values: [{ value: 1 }] });
-    } finally {
+
+      // The same data directory as an agent from before history.jsonl left it (settled tasks inside state.json):
+      // on start they move into the log and out of the state.
+      const settledBefore = agent.history.entries();
       await agent.stop();
+      stopped = true;
+      const stateFile = path.join(files.dataDir, 'state.json');
+      const current = JSON.parse(await readFile(stateFile, 'utf8')) as Record<string, unknown>;
+      await writeFile(stateFile, JSON.stringify({ ...current, history: settledBefore }));
+      await rm(path.join(files.dataDir, 'history.jsonl'));
+      const restarted = await startProviderAgent(files);
+      try {
+        expect(restarted.history.entries()).toEqual(settledBefore);
+        expect(restarted.state.read().history).toBeUndefined();
+        expect(JSON.parse(await readFile(stateFile, 'utf8'))).not.toHaveProperty('history');
+      } finally {
+        await restarted.stop();
+      }
+    } finally {
+      if (!stopped) await agent.stop();
     }
   }, 60_000);
 });
