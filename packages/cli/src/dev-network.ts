@@ -76,6 +76,11 @@ export async function startDevNetwork(options: DevNetworkOptions): Promise<DevNe
   const logger = options.logger ?? createLogger({ name: 'agora-dev', level: 'silent' });
   const dir = path.resolve(options.dir);
   await mkdir(dir, { recursive: true });
+  // Every start is a new chain: what the last run's matcher, agents and indexer kept describes a chain that is gone
+  // (Ponder refuses to start on another build's schema, agents would resume from blocks the new chain does not
+  // have). The gateway's blocks are content-addressed and stay; so do the demo's keys.
+  for (const part of ['matcher', 'providers', 'indexer'])
+    await rm(path.join(dir, part), { recursive: true, force: true });
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) {
