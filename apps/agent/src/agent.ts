@@ -111,16 +111,6 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
     askNonce: '0',
     tasks: {},
   } satisfies AgentState);
-  const history = await openDurableLog(path.join(config.dataDir, 'history.jsonl'), trackedTaskSchema, {
-    limit: historyLimit,
-    keyOf: historyKey,
-  });
-  const legacy = state.read().history;
-  if (legacy?.length) {
-    // A data directory from before history.jsonl: its settled tasks move into the log, then out of the state.
-    for (const task of legacy) await history.append(task);
-    await state.update((draft) => void delete draft.history);
-  }
   const owner = state.read();
   if (
     owner.chainId !== config.deployment.chainId ||
@@ -131,6 +121,18 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
       errorCodes.CONFIG_INVALID,
       `The data directory ${config.dataDir} belongs to provider ${owner.provider} on market ${owner.market} (chain ${owner.chainId}); use another dataDir for this key or deployment.`,
     );
+  }
+
+  // Opened once the directory is known to be this provider's.
+  const history = await openDurableLog(path.join(config.dataDir, 'history.jsonl'), trackedTaskSchema, {
+    limit: historyLimit,
+    keyOf: historyKey,
+  });
+  const legacy = state.read().history;
+  if (legacy?.length) {
+    // A data directory from before history.jsonl: its settled tasks move into the log, then out of the state.
+    for (const task of legacy) await history.append(task);
+    await state.update((draft) => void delete draft.history);
   }
 
   const closers: (() => Promise<void>)[] = [];
