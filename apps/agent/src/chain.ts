@@ -2,13 +2,12 @@
 // a time, each simulated first (a revert is reported with its custom error and costs no gas) and awaited to its
 // receipt, so the account's nonces never collide and every state change is known before the next one starts.
 import { AgoraError, errorCodes } from '@agora/errors';
-import { agoraChain, contractErrorOf, createSerialSender, rpcTransport } from '@agora/sdk';
+import { type ContractWrite, agoraChain, contractErrorOf, createSerialSender, rpcTransport } from '@agora/sdk';
 import {
   type Abi,
   type Account,
   type Address,
   type Chain,
-  type ContractFunctionArgs,
   type ContractFunctionName,
   type Hex,
   type PublicClient,
@@ -29,12 +28,9 @@ export type AgentChain = {
    * Simulates and sends a write, waits for its receipt. Writes run one at a time.
    * @throws AgoraError TRANSACTION_REVERTED with `details` holding the custom error's name when the call reverts
    */
-  write<const abi extends Abi, name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(request: {
-    address: Address;
-    abi: abi;
-    functionName: name;
-    args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', name>;
-  }): Promise<TransactionReceipt>;
+  write<const abi extends Abi, name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(
+    request: ContractWrite<abi, name>,
+  ): Promise<TransactionReceipt>;
   /** Closes the connection (a WebSocket's; nothing for HTTP). */
   close(): Promise<void>;
 };
@@ -74,7 +70,8 @@ export async function connectChain(options: {
     );
   }
 
-  // Writes go out one at a time through this queue, which is what the sender's local nonce count relies on.
+  // Writes go out one at a time through this queue, so each is estimated on the state the last one left (the sender
+  // alone would already keep the nonces in order).
   const sender = createSerialSender(publicClient, walletClient);
   let queue: Promise<unknown> = Promise.resolve();
   const write: AgentChain['write'] = (request) => {

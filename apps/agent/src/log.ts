@@ -42,7 +42,7 @@ export async function openDurableLog<T>(
   const lines = text.split('\n');
   // A crash in the middle of an append leaves a last line without its newline: that record was never confirmed.
   const torn = lines.pop() !== '';
-  let records: T[] = [];
+  const loaded: T[] = [];
   for (const [index, line] of lines.entries()) {
     let parsed: ReturnType<ZodType<T>['safeParse']> | undefined;
     try {
@@ -53,18 +53,17 @@ export async function openDurableLog<T>(
     if (!parsed?.success) {
       throw new AgoraError(errorCodes.STATE_CORRUPT, `Line ${index + 1} of ${file} is not a record the agent wrote.`);
     }
-    records.push(parsed.data);
+    loaded.push(parsed.data);
   }
-  let lineCount = records.length;
 
+  let records: T[] = [];
+  let lineCount = loaded.length;
   const keep = (record: T) => {
     const key = keyOf(record);
     records = records.filter((old) => keyOf(old) !== key);
     records.push(deepFreeze(record));
     if (records.length > limit) records = records.slice(records.length - limit);
   };
-  const loaded = records;
-  records = [];
   for (const record of loaded) keep(record);
 
   const compact = async () => {

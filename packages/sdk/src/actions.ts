@@ -517,6 +517,20 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
 
 export type AgoraClient = ReturnType<typeof createAgoraClient>;
 
+/** A state-changing contract call: what `sendWrite` and the serial sender send. */
+export type ContractWrite<
+  abi extends Abi = Abi,
+  name extends ContractFunctionName<abi, 'nonpayable' | 'payable'> = ContractFunctionName<
+    abi,
+    'nonpayable' | 'payable'
+  >,
+> = {
+  address: Address;
+  abi: abi;
+  functionName: name;
+  args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', name>;
+};
+
 /**
  * Sends a contract write: the gas estimate doubles as the simulation (a revert comes back decoded before anything
  * is sent), the limit gets headroom (`gasWithHeadroom`), and the receipt is read at once and then every few
@@ -525,16 +539,7 @@ export type AgoraClient = ReturnType<typeof createAgoraClient>;
 export async function sendWrite<
   const abi extends Abi,
   name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>,
->(
-  publicClient: PublicClient,
-  walletClient: AgoraWallet,
-  call: {
-    address: Address;
-    abi: abi;
-    functionName: name;
-    args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', name>;
-  },
-): Promise<TransactionReceipt> {
+>(publicClient: PublicClient, walletClient: AgoraWallet, call: ContractWrite<abi, name>): Promise<TransactionReceipt> {
   // The generic call is exactly what viem's actions take; their conditional types do not see that.
   const estimate = await publicClient.estimateContractGas({
     ...(call as Parameters<typeof publicClient.estimateContractGas>[0]),
@@ -582,12 +587,7 @@ export function createSerialSender(publicClient: PublicClient, walletClient: Ago
   async function sendTransaction<
     const abi extends Abi,
     name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>,
-  >(call: {
-    address: Address;
-    abi: abi;
-    functionName: name;
-    args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', name>;
-  }): Promise<Hex> {
+  >(call: ContractWrite<abi, name>): Promise<Hex> {
     const data = encodeFunctionData(call as unknown as Parameters<typeof encodeFunctionData>[0]);
     let estimate: bigint;
     try {
@@ -641,12 +641,9 @@ export function createSerialSender(publicClient: PublicClient, walletClient: Ago
   return {
     sendTransaction,
     /** `sendTransaction`, then its receipt. */
-    async send<const abi extends Abi, name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(call: {
-      address: Address;
-      abi: abi;
-      functionName: name;
-      args: ContractFunctionArgs<abi, 'nonpayable' | 'payable', name>;
-    }): Promise<TransactionReceipt> {
+    async send<const abi extends Abi, name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(
+      call: ContractWrite<abi, name>,
+    ): Promise<TransactionReceipt> {
       return receiptOf(publicClient, await sendTransaction(call));
     },
   };

@@ -38,6 +38,7 @@ export function rpcTransport(rpcUrl: string, options: { retryCount?: number } = 
   if (!isWebSocket(rpcUrl)) return { transport: http(rpcUrl, options), close: () => Promise.resolve() };
   const socket = webSocket(rpcUrl, { ...options, key: `agora-${randomBytes(8).toString('hex')}` });
   let closed = false;
+  let used = false;
   // After `close`, a request fails instead of quietly opening (and leaving open) a new socket.
   const transport: Transport = (parameters) => {
     const inner = socket(parameters);
@@ -45,6 +46,7 @@ export function rpcTransport(rpcUrl: string, options: { retryCount?: number } = 
       ...inner,
       request: async (args, requestOptions) => {
         if (closed) throw new AgoraError(errorCodes.SERVICE_UNAVAILABLE, `The connection to ${rpcUrl} was closed.`);
+        used = true;
         return inner.request(args, requestOptions);
       },
     };
@@ -53,6 +55,8 @@ export function rpcTransport(rpcUrl: string, options: { retryCount?: number } = 
     transport,
     async close() {
       closed = true;
+      // No request, no socket: asking for it here would open one just to close it.
+      if (!used) return;
       const client = await socket({ retryCount: 0 })
         .value?.getRpcClient()
         .catch(() => undefined);

@@ -48,6 +48,7 @@ export {
   sendWrite,
   createSerialSender,
   type SerialSender,
+  type ContractWrite,
   settledStatus,
 } from './actions.js';
 export {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -70,15 +70,20 @@ function loadNativeHashers(): { avx512?: HashMany; scalar: HashMany } | undefine
 
 type NativeHash = (input: Uint8Array, output: Uint8Array) => void;
 
-/** Our WebAssembly build (scripts/build-merkle-keccak.ts) when it exists; it hashes in batches of 64 Ki. */
-async function loadWasmHasher(): Promise<HashMany | undefined> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(fileURLToPath(new URL('merkle-keccak.wasm', buildDir)));
-  } catch {
-    return undefined;
-  }
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>));
+/**
+ * Our WebAssembly build (scripts/build-merkle-keccak.ts) when it exists; it hashes in batches of 64 Ki. Compiled on
+ * first use: where the native addon runs, only the tests use it.
+ */
+function wasmHasher(): HashMany | undefined {
+  const file = fileURLToPath(new URL('merkle-keccak.wasm', buildDir));
+  if (!existsSync(file)) return undefined;
+  let hashMany: HashMany | undefined;
+  return (input, count, out, offset) => (hashMany ??= instantiateWasmHasher(file))(input, count, out, offset);
+}
+
+function instantiateWasmHasher(file: string): HashMany {
+  const bytes = readFileSync(file);
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
   const kernel = instance.exports as {
     memory: WebAssembly.Memory;
     buffer_address(): number;
@@ -102,7 +107,7 @@ async function loadWasmHasher(): Promise<HashMany | undefined> {
 export type MerkleHasher = 'native-avx512' | 'native' | 'wasm' | 'hash-wasm';
 
 const native = loadNativeHashers();
-const wasm = await loadWasmHasher();
+const wasm = wasmHasher();
 const hashers = new Map<MerkleHasher, HashMany>();
 if (native?.avx512) hashers.set('native-avx512', native.avx512);
 if (native) hashers.set('native', native.scalar);
