@@ -135,7 +135,8 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
     await state.update((draft) => void delete draft.history);
   }
 
-  const closers: (() => Promise<void>)[] = [];
+  // Closers run in reverse: the history log closes last, after the steps that append to it.
+  const closers: (() => Promise<void>)[] = [() => history.close()];
   const closeAll = async () => {
     for (const close of closers.reverse())
       await close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));

@@ -1,7 +1,8 @@
 // An append-only durable log of JSON records, one per line, for what only grows (the agent's settled tasks): an
-// append writes one line and syncs it, instead of rewriting a whole document that gets longer with every task. The
-// newest `limit` records are kept in memory; the file is cut back to them when it holds twice as many.
-import { open, readFile } from 'node:fs/promises';
+// append writes one line and syncs it, instead of rewriting a whole document that gets longer with every task.
+// Appends that arrive during a write go out together in the next one (one write, one fdatasync). The newest `limit`
+// records are kept in memory, by key; the file is cut back to them when it holds twice as many.
+import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { AgoraError, errorCodes } from '@agora/errors';
 import { type ZodType } from 'zod';
 import { writeDurably } from './state.js';
@@ -9,8 +10,12 @@ import { writeDurably } from './state.js';
 export type DurableLog<T> = {
   /** The newest records, oldest first, at most `limit` (frozen: they are the log's own). */
   entries(): readonly T[];
-  /** Appends `record` and resolves once it is on disk. Appends run one at a time. */
+  /** Whether a record with this key is among the newest `limit`. */
+  has(key: string): boolean;
+  /** Appends `record` and resolves once it is on disk. Appends land in the order they were asked for. */
   append(record: T): Promise<void>;
+  /** Waits for appends under way and closes the file. */
+  close(): Promise<void>;
 };
 
 function deepFreeze<T>(value: T): T {
@@ -56,40 +61,68 @@ export async function openDurableLog<T>(
     loaded.push(parsed.data);
   }
 
-  let records: T[] = [];
+  // By key, oldest first: a record appended again moves to the end.
+  const records = new Map<string, T>();
   let lineCount = loaded.length;
   const keep = (record: T) => {
     const key = keyOf(record);
-    records = records.filter((old) => keyOf(old) !== key);
-    records.push(deepFreeze(record));
-    if (records.length > limit) records = records.slice(records.length - limit);
+    records.delete(key);
+    records.set(key, deepFreeze(record));
+    if (records.size > limit) records.delete(records.keys().next().value as string);
   };
   for (const record of loaded) keep(record);
 
   const compact = async () => {
-    await writeDurably(file, records.map((record) => `${JSON.stringify(record)}\n`).join(''));
-    lineCount = records.length;
+    await writeDurably(file, [...records.values()].map((record) => `${JSON.stringify(record)}\n`).join(''));
+    lineCount = records.size;
   };
   if (torn) await compact();
 
-  let queue: Promise<unknown> = Promise.resolve();
-  return {
-    entries: () => records,
-    append(record) {
-      const next = queue.then(async () => {
-        const handle = await open(file, 'a', 0o600);
+  let handle: FileHandle | undefined;
+  let waiting: { record: T; done: () => void; failed: (error: unknown) => void }[] = [];
+  let flushing: Promise<void> | undefined;
+  const flush = async () => {
+    while (waiting.length > 0) {
+      const batch = waiting;
+      waiting = [];
+      try {
+        handle ??= await open(file, 'a', 0o600);
+        await handle.write(batch.map(({ record }) => `${JSON.stringify(record)}\n`).join(''));
+        await handle.datasync();
+      } catch (error) {
+        for (const item of batch) item.failed(error);
+        continue;
+      }
+      for (const { record } of batch) keep(record);
+      lineCount += batch.length;
+      if (lineCount > 2 * limit) {
+        // The compacted file replaces the open one: the next batch opens it anew.
+        await handle.close();
+        handle = undefined;
         try {
-          await handle.write(`${JSON.stringify(record)}\n`);
-          await handle.datasync();
-        } finally {
-          await handle.close();
+          await compact();
+        } catch {
+          // The long file is still whole; compaction is tried again after the next append.
         }
-        keep(record);
-        lineCount += 1;
-        if (lineCount > 2 * limit) await compact();
+      }
+      for (const item of batch) item.done();
+    }
+    flushing = undefined;
+  };
+
+  return {
+    entries: () => [...records.values()],
+    has: (key) => records.has(key),
+    append(record) {
+      return new Promise<void>((done, failed) => {
+        waiting.push({ record, done, failed });
+        flushing ??= flush();
       });
-      queue = next.catch(() => undefined);
-      return next;
+    },
+    async close() {
+      await flushing;
+      await handle?.close();
+      handle = undefined;
     },
   };
 }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { AgoraError, errorCodes } from '@agora/errors';
 import { type Task, commitmentOf, computeMarketAbi, decodeSettlement, decodeTaskRecord, taskStatus } from '@agora/sdk';
-import { type Address, type Hex, bytesToHex, zeroHash } from 'viem';
+import { type Address, type Hex, bytesToHex, parseEventLogs, zeroHash } from 'viem';
 import { type AgentState, type TrackedTask, historyKey } from './agent-state.js';
 import { type AgentChain, revertName } from './chain.js';
 import type { Logger } from '@agora/service';
@@ -33,6 +33,17 @@ export type TaskManager = {
   /** Waits for runs and steps in flight. */
   drain(): Promise<void>;
 };
+
+/** A run's result as the agent records it. */
+const resultRecord = (result: TaskRunResult): NonNullable<TrackedTask['result']> => ({
+  outcome: result.outcome,
+  exitCode: result.exitCode,
+  fuelUsed: result.fuelUsed.toString(),
+  resultHash: result.resultHash,
+  outputCid: result.outputCid,
+  outputBytes: result.stdout.length,
+  moduleHash: result.moduleHash,
+});
 
 /** Runs that failed for a reason of this machine are retried this many times before the task is abandoned. */
 const maxRunAttempts = 3;
@@ -87,8 +98,16 @@ export function createTaskManager(options: {
       strict: true,
     }) as const;
 
-  const settle = async (task: TrackedTask, terms: Task, status: number) => {
-    const [settled] = await chain.publicClient.getContractEvents({ ...ofTask(task), eventName: 'TaskSettled' });
+  /** Records how a task ended; `known` is its `TaskSettled` event when the caller holds it already. */
+  const settle = async (
+    task: TrackedTask,
+    terms: Task,
+    status: number,
+    known?: { event: { args: { resultHash: Hex; settlement: bigint } }; record: Partial<TrackedTask> },
+  ) => {
+    const [settled] = known
+      ? [known.event]
+      : await chain.publicClient.getContractEvents({ ...ofTask(task), eventName: 'TaskSettled' });
     const outcome = settled && decodeSettlement(settled.args.settlement);
     const bit = 1n << BigInt(task.index);
     const paid = outcome ? (outcome.paidMask & bit) !== 0n : false;
@@ -105,7 +124,7 @@ export function createTaskManager(options: {
     if (!current) return;
     // Into the history first: a crash between the two settles the task again on restart, and the log keeps one
     // record per task.
-    await history.append({ ...current, phase: 'settled', settlement, updatedAt: Date.now() });
+    await history.append({ ...current, ...known?.record, phase: 'settled', settlement, updatedAt: Date.now() });
     await state.update((draft) => {
       delete draft.tasks[task.taskId];
     });
@@ -154,6 +173,7 @@ export function createTaskManager(options: {
       metrics.runs.inc({ outcome: result.outcome });
       metrics.fuel.inc(Number(result.fuelUsed));
       metrics.runSeconds.observe((performance.now() - started) / 1000);
+      if (terms.providers.length === 1 && (await submitAtOnce(task, terms, result))) return;
       const salt = bytesToHex(randomBytes(32));
       // Durable before anything reaches the chain: a restart reveals with exactly this result and salt.
       await update(task.taskId, (t) => {
@@ -162,15 +182,7 @@ export function createTaskManager(options: {
         t.phase = 'executed';
         t.salt = salt;
         t.note = undefined;
-        t.result = {
-          outcome: result.outcome,
-          exitCode: result.exitCode,
-          fuelUsed: result.fuelUsed.toString(),
-          resultHash: result.resultHash,
-          outputCid: result.outputCid,
-          outputBytes: result.stdout.length,
-          moduleHash: result.moduleHash,
-        };
+        t.result = resultRecord(result);
       });
       logger.info(
         {
@@ -194,6 +206,43 @@ export function createTaskManager(options: {
     // The commit follows at once instead of on the next poll; chain time is what it was at the start of the run (the
     // commit's own estimate sees the chain as it is).
     void tracked.then(() => step(task.taskId, now));
+  };
+
+  /**
+   * With one replica there is no commitment, so no salt to keep: the result goes out as soon as it exists, and the
+   * task settles in that same transaction. A restart before the settlement is recorded finds the task `assigned`,
+   * runs it again, and learns from the chain (the submit reverts; the durable path reads the status) that it settled.
+   * Returns false when the submit did not go through, leaving the task to that durable path.
+   */
+  const submitAtOnce = async (task: TrackedTask, terms: Task, result: TaskRunResult): Promise<boolean> => {
+    let receipt: Awaited<ReturnType<AgentChain['write']>>;
+    try {
+      receipt = await chain.write({
+        address: market,
+        abi: computeMarketAbi,
+        functionName: 'submitResult',
+        args: [task.record, result.resultHash, result.fuelUsed],
+      });
+    } catch (error) {
+      logger.debug({ taskId: task.taskId, err: error }, 'result not submitted at once; recording it first');
+      return false;
+    }
+    logger.info({ taskId: task.taskId, tx: receipt.transactionHash }, 'result submitted');
+    const [settled] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskSettled' });
+    const transactions = { ...task.transactions, submit: receipt.transactionHash };
+    if (settled) {
+      await settle(task, terms, taskStatus.finalized, {
+        event: settled,
+        record: { result: resultRecord(result), transactions },
+      });
+    } else {
+      await update(task.taskId, (t) => {
+        t.phase = 'revealed';
+        t.result = resultRecord(result);
+        t.transactions = transactions;
+      });
+    }
+    return true;
   };
 
   /** What a write's revert means for this task, or rethrows when it means nothing expected. */
@@ -320,11 +369,12 @@ export function createTaskManager(options: {
 
   const advance = async (taskId: Hex, now: bigint) => {
     let task = state.read().tasks[taskId];
-    if (!task) return;
+    // A run in flight takes the task's next step itself when it ends.
+    if (!task || running.has(taskId)) return;
     const terms = decodeTaskRecord(task.record);
     // Running a task asks nothing of the chain, and a task settled meanwhile is noticed at the next step, which
     // reads its status before anything is sent: a fresh assignment starts at once.
-    if (task.phase === 'assigned' && !running.has(taskId) && (fetchBackoff.get(taskId)?.at ?? 0) <= Date.now()) {
+    if (task.phase === 'assigned' && (fetchBackoff.get(taskId)?.at ?? 0) <= Date.now()) {
       if (now > terms.commitDeadline) return abandon(task, 'the commit window closed before the task ran');
       return execute(task, terms, now);
     }
@@ -349,7 +399,7 @@ export function createTaskManager(options: {
     task = fresh;
     switch (task.phase) {
       case 'assigned':
-        if (running.has(taskId) || (fetchBackoff.get(taskId)?.at ?? 0) > Date.now()) return;
+        if ((fetchBackoff.get(taskId)?.at ?? 0) > Date.now()) return;
         if (now > terms.commitDeadline) return abandon(task, 'the commit window closed before the task ran');
         return execute(task, terms, now);
       case 'executed':
@@ -391,7 +441,7 @@ export function createTaskManager(options: {
         const known = draft.tasks[assignment.taskId];
         if (known?.record === assignment.record) return;
         const key = historyKey(assignment);
-        if (history.entries().some((t) => historyKey(t) === key)) return;
+        if (history.has(key)) return;
         // New, or matched again with other terms after a reorg: whatever was computed for the old terms is void.
         draft.tasks[assignment.taskId] = {
           ...assignment,

@@ -1,8 +1,9 @@
 // Finds this provider's assignments in `TaskMatched` events, block range by block range, acting only on blocks
 // `confirmations` deep. The last processed block and its hash are durable: a restart resumes after it, and when
 // the chain no longer has that hash (a reorg replaced it) the watcher steps back `reorgDepth` blocks and reads
-// them again. Reading twice is harmless: assignments are keyed by task id, and a task re-matched with other terms
-// replaces the old one.
+// them again. Reading twice is harmless: assignments are keyed by task id (and made durable before the cursor
+// passes them), and a task re-matched with other terms replaces the old one. So the cursor itself goes to disk at
+// most once a second, not at every block: a restart reads at most a second of blocks again.
 import { computeMarketAbi, decodeTaskMatched } from '@agora/sdk';
 import type { Address, Hex } from 'viem';
 import type { AgentState } from './agent-state.js';
@@ -34,10 +35,21 @@ export function createAssignmentWatcher(options: {
 }): AssignmentWatcher {
   const { chain, market, state, tasks, logger, metrics } = options;
   const { publicClient } = chain;
+  const cursorPersistMs = 1_000;
+  let cursor = state.read().cursor;
+  let cursorPersistedAt = 0;
+  const moveCursor = async (next: { number: number; hash: Hex }) => {
+    cursor = next;
+    if (Date.now() - cursorPersistedAt < cursorPersistMs) return;
+    cursorPersistedAt = Date.now();
+    await state.update((draft) => {
+      draft.cursor = next;
+    });
+  };
 
   /** Where to read from, and whether that re-reads blocks a reorg replaced. */
   const firstUnprocessed = async (
-    cursor: AgentState['cursor'],
+    cursor: { number: number; hash: Hex } | null,
     latest?: { number: bigint; parentHash: Hex },
   ): Promise<{ from: number; reorg: boolean }> => {
     if (!cursor) return { from: options.startBlock, reorg: false };
@@ -62,7 +74,6 @@ export function createAssignmentWatcher(options: {
       const target = head - options.confirmations;
       // Nothing new: checking the cursor's hash again waits for the next block (a reorg that replaces blocks without
       // adding one is noticed then).
-      const cursor = state.read().cursor;
       if (target === cursor?.number) return;
       const start = await firstUnprocessed(cursor, latest);
       const seen = new Set<string>();
@@ -95,18 +106,14 @@ export function createAssignmentWatcher(options: {
           latest && Number(latest.number) === to
             ? latest.hash
             : (await publicClient.getBlock({ blockNumber: BigInt(to) })).hash;
-        await state.update((draft) => {
-          draft.cursor = { number: to, hash };
-        });
+        await moveCursor({ number: to, hash });
         metrics.processedBlock.set(to);
         from = to + 1;
       }
       if (start.reorg && start.from > target && target >= 0) {
         // The new chain is not even as long as the re-read range: continue from its confirmed head.
         const block = await publicClient.getBlock({ blockNumber: BigInt(target) });
-        await state.update((draft) => {
-          draft.cursor = { number: target, hash: block.hash };
-        });
+        await moveCursor({ number: target, hash: block.hash });
       }
       if (start.reorg) await tasks.forgetUnseen(start.from, seen);
     },

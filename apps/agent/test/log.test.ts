@@ -31,6 +31,18 @@ describe('durable log', () => {
     expect(() => (reopened.entries()[0] as Entry).value++).toThrow(TypeError);
   });
 
+  it('lands appends made while a write is under way together, in the order asked, each known by key once written', async () => {
+    const file = path.join(directory, 'burst.jsonl');
+    const log = await openDurableLog(file, schema, options);
+    const burst = Array.from({ length: 8 }, (_, i) => log.append({ id: `b${i}`, value: i }));
+    expect(log.has('b7')).toBe(false);
+    await Promise.all(burst);
+    expect(log.has('b0') && log.has('b7')).toBe(true);
+    await log.close();
+    const reopened = await openDurableLog(file, schema, options);
+    expect(reopened.entries().map((entry) => entry.value)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
   it('keeps the newest `limit` records and cuts the file back when it holds twice as many', async () => {
     const file = path.join(directory, 'bounded.jsonl');
     const log = await openDurableLog(file, schema, options);

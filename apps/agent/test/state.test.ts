@@ -25,6 +25,23 @@ describe('durable state', () => {
     expect(reopened.read().history).toEqual([1, 2, 3]);
   });
 
+  it('fails only the update whose change throws; the others asked for at the same time land', async () => {
+    const file = path.join(directory, 'batch.json');
+    const state = await openDurableState(file, schema, { counter: 0, history: [] });
+    const outcomes = await Promise.allSettled([
+      state.update((draft) => void draft.history.push(1)),
+      state.update((draft) => {
+        draft.history.push(666);
+        throw new Error('refused');
+      }),
+      state.update((draft) => void draft.history.push(2)),
+      state.update((draft) => void (draft.counter = draft.history.length)),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(state.read()).toEqual({ counter: 2, history: [1, 2] });
+    expect((await openDurableState(file, schema, { counter: 0, history: [] })).read()).toEqual(state.read());
+  });
+
   it('survives kill -9 in the middle of writing: the file holds a whole state, never a torn one', async () => {
     const file = path.join(directory, 'killed.json');
     const writer = spawn(

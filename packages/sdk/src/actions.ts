@@ -4,7 +4,6 @@ import { AgoraError, errorCodes } from '@agora/errors';
 import {
   type Abi,
   type Account,
-  type BaseError,
   type Address,
   type Chain,
   type ContractFunctionArgs,
@@ -14,6 +13,9 @@ import {
   type TransactionReceipt,
   type Transport,
   type WalletClient,
+  BaseError,
+  MethodNotFoundRpcError,
+  MethodNotSupportedRpcError,
   encodeFunctionData,
   erc20Abi,
   getContractError,
@@ -555,11 +557,14 @@ export async function sendWrite<
 export type SerialSender = ReturnType<typeof createSerialSender>;
 
 /**
- * Sends one account's writes with two requests each: `eth_estimateGas` (a revert shows here, decoded like any contract
- * error, before a nonce is taken) and `eth_sendRawTransaction` of a transaction signed here, then the receipt. viem's
- * own write path asks the node to fill the transaction (`eth_fillTransaction`, a second simulation) for the estimate
+ * Sends one account's writes with two requests each: a simulation (a revert shows here, decoded like any contract
+ * error, before a nonce is taken) and `eth_sendRawTransaction` of a transaction signed here, then the receipt. The
+ * simulation is `eth_createAccessList`, which runs the call once and reports the gas it used; `eth_estimateGas`
+ * answers the same question by a binary search over many runs (on anvil, most of the node's work per task), so it is
+ * asked only of a node without `eth_createAccessList`. The limit sent is `gasWithHeadroom` of the gas used. viem's own
+ * write path asks the node to fill the transaction (`eth_fillTransaction`, another simulation) for the estimate
  * and again for the send. The nonce is counted here after the first read, and fees are read at most once a second
- * (with twice the base fee as the cap, so a few blocks of rising fees still fit). Calls may overlap: estimates run
+ * (with twice the base fee as the cap, so a few blocks of rising fees still fit). Calls may overlap: simulations run
  * side by side, and only taking a nonce, signing and handing the transaction over run one at a time, so nonces go
  * out in order without gaps. A failed hand-over forgets the nonce and fees, so the next write reads them again. For
  * a service that owns its key (a local account): nothing else may send from the account.
@@ -576,6 +581,26 @@ export function createSerialSender(publicClient: PublicClient, walletClient: Ago
   const feeLifetimeMs = 1_000;
   let handOver: Promise<unknown> = Promise.resolve();
 
+  /** Whether the node answers `eth_createAccessList`; learnt from the first answer. */
+  let accessLists: boolean | undefined;
+  /** Runs the call on the latest state; resolves with the gas it used, rejects with the revert. */
+  const simulate = async (transaction: { from: Address; to: Address; data: Hex }): Promise<bigint> => {
+    if (accessLists !== false) {
+      try {
+        const { gasUsed } = await publicClient.request({
+          method: 'eth_createAccessList',
+          params: [transaction, 'latest'],
+        });
+        accessLists = true;
+        return hexToBigInt(gasUsed);
+      } catch (error) {
+        if (accessLists === true || !isMethodMissing(error)) throw error;
+        accessLists = false;
+      }
+    }
+    return hexToBigInt(await publicClient.request({ method: 'eth_estimateGas', params: [transaction] }));
+  };
+
   const currentFees = async () => {
     if (fees && Date.now() - fees.readAt < feeLifetimeMs) return fees;
     const read = await publicClient.estimateFeesPerGas();
@@ -591,12 +616,7 @@ export function createSerialSender(publicClient: PublicClient, walletClient: Ago
     const data = encodeFunctionData(call as unknown as Parameters<typeof encodeFunctionData>[0]);
     let estimate: bigint;
     try {
-      estimate = hexToBigInt(
-        await publicClient.request({
-          method: 'eth_estimateGas',
-          params: [{ from: account.address, to: call.address, data }],
-        }),
-      );
+      estimate = await simulate({ from: account.address, to: call.address, data });
     } catch (error) {
       // The same error viem's own contract actions throw, with the custom error decoded from the revert data.
       const contractError: Error = getContractError(error as BaseError, {
@@ -647,6 +667,15 @@ export function createSerialSender(publicClient: PublicClient, walletClient: Ago
       return receiptOf(publicClient, await sendTransaction(call));
     },
   };
+}
+
+/** Whether a node refused a request because it does not know the method. */
+function isMethodMissing(error: unknown): boolean {
+  return (
+    error instanceof BaseError &&
+    error.walk((cause) => cause instanceof MethodNotFoundRpcError || cause instanceof MethodNotSupportedRpcError) !==
+      null
+  );
 }
 
 /** The receipt of `hash`: polled every 2 ms for 100 ms, then through viem's `waitForTransactionReceipt`. */
