@@ -293,9 +293,14 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
       if (force || latest.number !== lastHead || Date.now() - lastFullPollAt >= quietPollMs) {
         lastHead = latest.number;
         lastFullPollAt = Date.now();
-        await guarded('watch', () => watcher.poll(latest));
-        await guarded('task', () => tasks.advanceAll(now));
-        if (storage) await guarded('storage', () => storage.poll(latest.number));
+        // Deals and tasks do not wait for each other.
+        await Promise.all([
+          (async () => {
+            await guarded('watch', () => watcher.poll(latest));
+            await guarded('task', () => tasks.advanceAll(now));
+          })(),
+          storage && guarded('storage', () => storage.poll(latest.number)),
+        ]);
       }
       // The ask needs a look (a chain read of its fills) once a second, not on every poll.
       if (Date.now() >= nextAskCheckAt) {

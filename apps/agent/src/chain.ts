@@ -1,6 +1,6 @@
-// The agent's connection to the chain: a public client for reads and one sender for writes. Writes go out one at
-// a time, each simulated first (a revert is reported with its custom error and costs no gas) and awaited to its
-// receipt, so the account's nonces never collide and every state change is known before the next one starts.
+// The agent's connection to the chain: a public client for reads and one sender for writes. Each write is simulated
+// first (a revert is reported with its custom error and costs no gas), handed over in nonce order, and awaited to
+// its receipt.
 import { AgoraError, errorCodes } from '@agora/errors';
 import { type ContractWrite, agoraChain, contractErrorOf, createSerialSender, rpcTransport } from '@agora/sdk';
 import {
@@ -25,7 +25,7 @@ export type AgentChain = {
   publicClient: PublicClient;
   account: Address;
   /**
-   * Simulates and sends a write, waits for its receipt. Writes run one at a time.
+   * Simulates and sends a write, waits for its receipt. Writes may overlap; they reach the chain in the order asked.
    * @throws AgoraError TRANSACTION_REVERTED with `details` holding the custom error's name when the call reverts
    */
   write<const abi extends Abi, name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(
@@ -70,10 +70,9 @@ export async function connectChain(options: {
     );
   }
 
-  // Writes go out one at a time through this queue, so each is estimated on the state the last one left (the sender
-  // alone would already keep the nonces in order).
+  // Writes of different tasks overlap (the sender hands them over in nonce order); a write that depends on another
+  // (a reveal on its commit, a deposit on its approval) is asked for only once the other's receipt is in.
   const sender = createSerialSender(publicClient, walletClient);
-  let queue: Promise<unknown> = Promise.resolve();
   const write: AgentChain['write'] = (request) => {
     const send = async () => {
       const functionName = String(request.functionName);
@@ -102,9 +101,7 @@ export async function connectChain(options: {
       options.logger.debug({ functionName, hash, gasUsed: receipt.gasUsed }, 'transaction mined');
       return receipt;
     };
-    const next = queue.then(send);
-    queue = next.catch(() => undefined);
-    return next;
+    return send();
   };
 
   return { publicClient, account: account.address, write, close };

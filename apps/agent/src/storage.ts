@@ -122,6 +122,8 @@ export async function createStorageRole(options: {
   const missingSaid = new Map<string, number>();
   let signed: { json: StorageAskJson; renewAt: number } | undefined;
   let lastBlock = -1n;
+  let cursor = state.read().cursor;
+  let cursorPersistedAt = 0;
 
   const read = async (root: Hex) => {
     try {
@@ -460,7 +462,7 @@ export async function createStorageRole(options: {
       await postAsk();
       if (block === lastBlock) return;
       lastBlock = block;
-      const from = BigInt(state.read().cursor + 1);
+      const from = BigInt(cursor + 1);
       // New deals are taken once they are `confirmations` deep; a deal a reorg undoes then reads as not active.
       const settled = block - BigInt(options.confirmations);
       if (from <= settled) {
@@ -471,13 +473,19 @@ export async function createStorageRole(options: {
           fromBlock: from,
           toBlock: settled,
         });
-        await state.update((draft) => {
-          draft.cursor = Number(settled);
-          for (const event of opened) {
-            const id = String(event.args.dealId);
-            if (!draft.deals.includes(id)) draft.deals.push(id);
-          }
-        });
+        cursor = Number(settled);
+        // New deals go to disk at once; the cursor alone at most once a second (a restart reads those blocks again,
+        // and taking a deal twice is harmless).
+        if (opened.length > 0 || Date.now() - cursorPersistedAt >= 1_000) {
+          cursorPersistedAt = Date.now();
+          await state.update((draft) => {
+            draft.cursor = Number(settled);
+            for (const event of opened) {
+              const id = String(event.args.dealId);
+              if (!draft.deals.includes(id)) draft.deals.push(id);
+            }
+          });
+        }
       }
       const finished: string[] = [];
       for (const id of state.read().deals) {

@@ -16,11 +16,12 @@ import type { DurableState } from './state.js';
 
 export type TaskManager = {
   /**
-   * Records an assignment seen in a `TaskMatched` event (idempotent; a different record for the same id replaces it).
-   * Given the chain time `now`, a new assignment starts running at once instead of at the next `advanceAll`.
+   * Records the assignments of this provider among those seen in `TaskMatched` events, in one durable write
+   * (idempotent; a different record for the same id replaces it). Given the chain time `now`, new assignments start
+   * running at once instead of at the next `advanceAll`.
    */
   assign(
-    assignment: Pick<TrackedTask, 'taskId' | 'record' | 'appCid' | 'inputCid' | 'matchedBlock'>,
+    assignments: readonly Pick<TrackedTask, 'taskId' | 'record' | 'appCid' | 'inputCid' | 'matchedBlock'>[],
     now?: bigint,
   ): Promise<void>;
   /**
@@ -432,34 +433,39 @@ export function createTaskManager(options: {
   };
 
   return {
-    async assign(assignment, now) {
-      const terms = decodeTaskRecord(assignment.record);
-      const index = terms.providers.findIndex((p) => p.toLowerCase() === provider.toLowerCase());
-      if (index < 0) return;
-      let added = false;
-      await state.update((draft) => {
-        const known = draft.tasks[assignment.taskId];
-        if (known?.record === assignment.record) return;
-        const key = historyKey(assignment);
-        if (history.has(key)) return;
-        // New, or matched again with other terms after a reorg: whatever was computed for the old terms is void.
-        draft.tasks[assignment.taskId] = {
-          ...assignment,
-          index,
-          phase: 'assigned',
-          transactions: {},
-          updatedAt: Date.now(),
-        };
-        added = true;
+    async assign(assignments, now) {
+      const added: Hex[] = [];
+      const mine = assignments.flatMap((assignment) => {
+        const terms = decodeTaskRecord(assignment.record);
+        const index = terms.providers.findIndex((p) => p.toLowerCase() === provider.toLowerCase());
+        return index < 0 ? [] : [{ assignment, index, replicas: terms.providers.length }];
       });
-      if (!added) return;
-      metrics.assignments.inc();
-      logger.info(
-        { taskId: assignment.taskId, index, replicas: terms.providers.length, block: assignment.matchedBlock },
-        'task assigned',
-      );
-      // Not awaited: the run goes on while the watcher records how far it read (a step reports its own failures).
-      if (now !== undefined) void step(assignment.taskId, now);
+      if (mine.length === 0) return;
+      // One write for everything the range held.
+      await state.update((draft) => {
+        added.length = 0;
+        for (const { assignment, index } of mine) {
+          const known = draft.tasks[assignment.taskId];
+          if (known?.record === assignment.record) continue;
+          if (history.has(historyKey(assignment))) continue;
+          // New, or matched again with other terms after a reorg: whatever was computed for the old terms is void.
+          draft.tasks[assignment.taskId] = {
+            ...assignment,
+            index,
+            phase: 'assigned',
+            transactions: {},
+            updatedAt: Date.now(),
+          };
+          added.push(assignment.taskId);
+        }
+      });
+      for (const { assignment, index, replicas } of mine) {
+        if (!added.includes(assignment.taskId)) continue;
+        metrics.assignments.inc();
+        logger.info({ taskId: assignment.taskId, index, replicas, block: assignment.matchedBlock }, 'task assigned');
+        // Not awaited: the run goes on while the watcher records how far it read (a step reports its own failures).
+        if (now !== undefined) void step(assignment.taskId, now);
+      }
     },
     async forgetUnseen(fromBlock, seen) {
       const gone: string[] = [];

@@ -88,20 +88,14 @@ export function createAssignmentWatcher(options: {
           toBlock: BigInt(to),
           strict: true,
         });
-        for (const log of logs) {
-          seen.add(log.args.taskId);
-          const { record, appCid, inputCid } = decodeTaskMatched(log.args.terms);
-          await tasks.assign(
-            {
-              taskId: log.args.taskId,
-              record,
-              appCid,
-              inputCid,
-              matchedBlock: Number(log.blockNumber),
-            },
-            latest?.timestamp,
-          );
-        }
+        for (const log of logs) seen.add(log.args.taskId);
+        await tasks.assign(
+          logs.map((log) => {
+            const { record, appCid, inputCid } = decodeTaskMatched(log.args.terms);
+            return { taskId: log.args.taskId, record, appCid, inputCid, matchedBlock: Number(log.blockNumber) };
+          }),
+          latest?.timestamp,
+        );
         const hash =
           latest && Number(latest.number) === to
             ? latest.hash
