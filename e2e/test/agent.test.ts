@@ -375,8 +375,9 @@ describe('provider agents on anvil', () => {
       maxFuel: 2_000_000_000n,
     });
 
-    // First kill: in the middle of the run, before any result is durable.
+    // First kill: in the middle of the run, before any result is durable (the assignment is written while it runs).
     await daemon.waitForLog((line) => line.msg === 'task executing' && line.taskId === taskId);
+    await until('the assignment on disk', phaseOnDisk);
     daemon.child.kill('SIGKILL');
     await daemon.exited;
     expect(await phaseOnDisk()).toMatchObject({ phase: 'assigned' });
@@ -432,7 +433,15 @@ describe('provider agents on anvil', () => {
     try {
       const app = await readExample('echo');
       const snapshot = await testClient.snapshot();
-      const undone = await submitTask(network, content, [agent.url], app, { args: ['undone'] });
+      // A run long enough that the reorg lands while it is under way, before the agent could submit its result.
+      const undone = await submitTask(
+        network,
+        content,
+        [agent.url],
+        await readExample('primes'),
+        { args: ['20000000'] },
+        { maxFuel: 2_000_000_000n },
+      );
       await agent.pollNow();
       expect(Object.keys(agent.state.read().tasks)).toContain(undone.taskId);
 

@@ -137,7 +137,8 @@ export function createTaskManager(options: {
     if (paid) options.onPaid?.();
   };
 
-  const execute = (task: TrackedTask, terms: Task, now: bigint) => {
+  /** Runs the task; `recorded` is the write of its assignment, which what follows the run waits for. */
+  const execute = (task: TrackedTask, terms: Task, now: bigint, recorded?: Promise<void>) => {
     const started = performance.now();
     const work = (async () => {
       let result: TaskRunResult;
@@ -171,6 +172,7 @@ export function createTaskManager(options: {
           return;
         }
       }
+      await recorded;
       metrics.runs.inc({ outcome: result.outcome });
       metrics.fuel.inc(Number(result.fuelUsed));
       metrics.runSeconds.observe((performance.now() - started) / 1000);
@@ -434,38 +436,37 @@ export function createTaskManager(options: {
 
   return {
     async assign(assignments, now) {
-      const added: Hex[] = [];
-      const mine = assignments.flatMap((assignment) => {
+      const known = state.read().tasks;
+      const fresh: { task: TrackedTask; terms: Task }[] = [];
+      for (const assignment of assignments) {
         const terms = decodeTaskRecord(assignment.record);
         const index = terms.providers.findIndex((p) => p.toLowerCase() === provider.toLowerCase());
-        return index < 0 ? [] : [{ assignment, index, replicas: terms.providers.length }];
-      });
-      if (mine.length === 0) return;
-      // One write for everything the range held.
-      await state.update((draft) => {
-        added.length = 0;
-        for (const { assignment, index } of mine) {
-          const known = draft.tasks[assignment.taskId];
-          if (known?.record === assignment.record) continue;
-          if (history.has(historyKey(assignment))) continue;
-          // New, or matched again with other terms after a reorg: whatever was computed for the old terms is void.
-          draft.tasks[assignment.taskId] = {
-            ...assignment,
-            index,
-            phase: 'assigned',
-            transactions: {},
-            updatedAt: Date.now(),
-          };
-          added.push(assignment.taskId);
-        }
-      });
-      for (const { assignment, index, replicas } of mine) {
-        if (!added.includes(assignment.taskId)) continue;
-        metrics.assignments.inc();
-        logger.info({ taskId: assignment.taskId, index, replicas, block: assignment.matchedBlock }, 'task assigned');
-        // Not awaited: the run goes on while the watcher records how far it read (a step reports its own failures).
-        if (now !== undefined) void step(assignment.taskId, now);
+        if (index < 0 || known[assignment.taskId]?.record === assignment.record) continue;
+        if (history.has(historyKey(assignment))) continue;
+        // New, or matched again with other terms after a reorg: whatever was computed for the old terms is void.
+        fresh.push({
+          task: { ...assignment, index, phase: 'assigned', transactions: {}, updatedAt: Date.now() },
+          terms,
+        });
       }
+      if (fresh.length === 0) return;
+      // One write for everything the range held. The runs start meanwhile: a run needs nothing on disk, and what it
+      // records later is written after this.
+      const written = state.update((draft) => {
+        for (const { task } of fresh) draft.tasks[task.taskId] = task;
+      });
+      for (const { task, terms } of fresh) {
+        metrics.assignments.inc();
+        logger.info(
+          { taskId: task.taskId, index: task.index, replicas: terms.providers.length, block: task.matchedBlock },
+          'task assigned',
+        );
+        // Without the chain's time (or too late to run), the next `advanceAll` decides.
+        if (now !== undefined && now <= terms.commitDeadline && !running.has(task.taskId)) {
+          execute(task, terms, now, written);
+        }
+      }
+      await written;
     },
     async forgetUnseen(fromBlock, seen) {
       const gone: string[] = [];

@@ -295,13 +295,15 @@ export async function startMatcher(
         );
       }
       const added = book.addBid(entry);
-      // The order as it arrived (the wire form, requirements included): no second serialization on the hot path.
-      await journal.append({ t: 'bid', order: body });
-      metrics.orders.inc({ kind: 'bid', result: 'accepted' });
+      // The order as it arrived (the wire form, requirements included): no second serialization on the hot path. The
+      // match goes out while the line is written: a match counts on the chain, which a restarted matcher reads.
+      const durable = journal.append({ t: 'bid', order: body });
       if (mode === 'continuous') {
         const match = book.matchBid(added, now);
         if (match) void submit(match);
       }
+      await durable;
+      metrics.orders.inc({ kind: 'bid', result: 'accepted' });
       return { hash, taskId, status: added.state };
     }
 

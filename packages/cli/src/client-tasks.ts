@@ -13,7 +13,7 @@ import {
   orderToJson,
   taskIdOf,
 } from '@agora/sdk';
-import { type Hex, bytesToHex } from 'viem';
+import { type Hex, bytesToHex, sha256 } from 'viem';
 import { z } from 'zod';
 import type { NetworkFile } from './network-file.js';
 
@@ -70,6 +70,17 @@ function matcherError(body: unknown, fallback: string): AgoraError {
   return new AgoraError(code, `The matcher refused the order: ${parsed.data.error.message}`);
 }
 
+/** SHA-256 of the apps that passed the runtime's checks in this process: a client that submits one app often checks it once. */
+const checkedApps = new Set<Hex>();
+
+function checkApp(app: Uint8Array): void {
+  const digest = sha256(app);
+  if (checkedApps.has(digest)) return;
+  prepareApp(app);
+  checkedApps.add(digest);
+  if (checkedApps.size > 64) checkedApps.delete(checkedApps.values().next().value as Hex);
+}
+
 export type SubmitOptions = {
   app: Uint8Array;
   args: readonly string[];
@@ -94,11 +105,12 @@ export async function submitTask(
   progress: Progress,
 ): Promise<Submitted> {
   // The runtime's own checks: a module providers would refuse is refused here, before any money moves.
-  prepareApp(options.app);
+  checkApp(options.app);
   progress('uploading', { bytes: options.app.length });
-  const [appCid, inputCid] = await Promise.all([
+  const [appCid, inputCid, params] = await Promise.all([
     upload(network.gatewayUrl, options.app),
     upload(network.gatewayUrl, encodeTaskInput({ args: options.args, stdin: options.stdin })),
+    agora.params(),
   ]);
   const bid = newBid({
     client: agora.account,
@@ -112,7 +124,6 @@ export async function submitTask(
     ...(options.nonce === undefined ? {} : { nonce: options.nonce }),
     ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
   });
-  const params = await agora.params();
   const maxLock = lockAmount({
     ...params,
     pricePerFuel: bid.maxPricePerFuel,
