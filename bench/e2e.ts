@@ -3,16 +3,17 @@
 // throughput. Writes bench/results/e2e.json.
 //
 // Submit is what `agora task submit` does (check the app, upload app and input, sign, post to the matcher); settled is
-// the first moment `taskStatus` reads finalized, read once at submit and then at every new block the node announces
-// over its WebSocket (the client, like the services, talks to anvil over it). Execution is the median wall time of
-// the same run in the runtime pool on this machine.
+// the moment the client sees the task's `TaskSettled` event (it follows the market's events over the node's
+// WebSocket, as the services do). Execution is the median wall time of the same run in the runtime pool on this
+// machine.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connect, startDevNetwork, submitTask } from '@agora/cli';
 import { readExample } from '@agora/examples';
 import { createRuntimePool, prepareApp } from '@agora/runtime';
-import { taskStatus } from '@agora/sdk';
+import { computeMarketAbi, decodeSettlement, taskStatus } from '@agora/sdk';
+import type { Hex } from 'viem';
 
 const app = await readExample('echo');
 const stdin = new TextEncoder().encode('hello');
@@ -36,43 +37,51 @@ const dev = await startDevNetwork({ dir, providers: 3, blockTime: 0, pollInterva
 try {
   const network = dev.network;
   const agora = connect({ ...network, rpcUrl: dev.anvil.wsUrl });
-  // Reads `status` of every pending task at once and at each new block until all are final.
-  const waitFinal = (tasks: { bid: { client: `0x${string}`; nonce: bigint }; taskId: string }[]) =>
-    new Promise<void>((resolve, reject) => {
-      const pending = new Set(tasks);
-      let reading = false;
-      let again = false;
-      const check = async () => {
-        if (reading) return void (again = true);
-        reading = true;
-        do {
-          again = false;
-          for (const task of [...pending]) {
-            const status = await agora.taskStatus(task.bid.client, task.bid.nonce);
-            if (status === taskStatus.failed) throw new Error(`task ${task.taskId} failed`);
-            if (status === taskStatus.finalized) pending.delete(task);
+  // Settled is the task's `TaskSettled` event: the client follows the market's events (one log query per new block,
+  // over the node's WebSocket) from the block before the first submit, and checks each event's status.
+  const waitFinal = async (tasks: { taskId: Hex }[], fromBlock: bigint) => {
+    const pending = new Set(tasks.map((task) => task.taskId.toLowerCase()));
+    await new Promise<void>((resolve, reject) => {
+      const seen = (logs: readonly { args: { taskId?: Hex | undefined; settlement?: bigint | undefined } }[]) => {
+        for (const { args } of logs) {
+          const taskId = args.taskId?.toLowerCase();
+          if (!taskId || !pending.delete(taskId) || args.settlement === undefined) continue;
+          if (decodeSettlement(args.settlement).status !== taskStatus.finalized) {
+            unwatch();
+            reject(new Error(`task ${taskId} did not finalize`));
+            return;
           }
-        } while (again && pending.size > 0);
-        reading = false;
+        }
         if (pending.size === 0) {
           unwatch();
           resolve();
         }
       };
-      const fail = (error: unknown) => {
-        unwatch();
-        reject(error instanceof Error ? error : new Error(String(error)));
-      };
-      const unwatch = agora.publicClient.watchBlockNumber({
-        emitOnBegin: false,
-        onBlockNumber: () => void check().catch(fail),
-        onError: fail,
+      const unwatch = agora.publicClient.watchContractEvent({
+        address: network.deployment.contracts.computeMarket,
+        abi: computeMarketAbi,
+        eventName: 'TaskSettled',
+        onLogs: seen,
+        onError: (error) => {
+          unwatch();
+          reject(error);
+        },
       });
-      void check().catch(fail);
+      // Settlements from before the subscription began.
+      agora.publicClient
+        .getContractEvents({
+          address: network.deployment.contracts.computeMarket,
+          abi: computeMarketAbi,
+          eventName: 'TaskSettled',
+          fromBlock,
+        })
+        .then(seen, reject);
     });
+  };
   const quiet = () => undefined;
 
   async function settle(replicas: number) {
+    const fromBlock = await agora.publicClient.getBlockNumber({ cacheTime: 0 });
     const started = performance.now();
     const submitted = await submitTask(
       network,
@@ -80,7 +89,7 @@ try {
       { app, args: ['x'], stdin, replicas, maxPricePerFuel: 10n, maxFuel: 100_000_000n, ttlSeconds: 600 },
       quiet,
     );
-    await waitFinal([submitted]);
+    await waitFinal([submitted], fromBlock);
     return performance.now() - started;
   }
 
@@ -95,7 +104,8 @@ try {
   const r3 = await overhead(3, 20);
 
   // Throughput: many 1-replica tasks in flight at once, each in a lane of its own.
-  const tasks = Number(process.env.BENCH_TASKS ?? 60);
+  const tasks = Number(process.env.BENCH_TASKS ?? 300);
+  const fromBlock = await agora.publicClient.getBlockNumber({ cacheTime: 0 });
   const started = performance.now();
   const submitted = [];
   for (let i = 0; i < tasks; i += 20) {
@@ -112,7 +122,7 @@ try {
       )),
     );
   }
-  await waitFinal(submitted);
+  await waitFinal(submitted, fromBlock);
   const seconds = (performance.now() - started) / 1000;
 
   const results = {
