@@ -2,7 +2,14 @@
 // first (a revert is reported with its custom error and costs no gas), handed over in nonce order, and awaited to
 // its receipt.
 import { AgoraError, errorCodes } from '@agora/errors';
-import { type ContractWrite, agoraChain, contractErrorOf, createSerialSender, rpcTransport } from '@agora/sdk';
+import {
+  type ContractWrite,
+  agoraChain,
+  contractErrorOf,
+  createSerialSender,
+  fastLocalAccount,
+  rpcTransport,
+} from '@agora/sdk';
 import {
   type Abi,
   type Account,
@@ -17,7 +24,6 @@ import {
   createPublicClient,
   createWalletClient,
 } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
 import type { Logger } from '@agora/service';
 import type { AgentMetrics } from './metrics.js';
 
@@ -52,7 +58,7 @@ export async function connectChain(options: {
   const chain: Chain = agoraChain({ chainId: options.chainId, rpcUrl: options.rpcUrl });
   const { transport, close } = rpcTransport(options.rpcUrl, { retryCount: 3 });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: options.pollingIntervalMs });
-  const account: Account = privateKeyToAccount(options.privateKey);
+  const account: Account = fastLocalAccount(options.privateKey);
   const walletClient: WalletClient<Transport, Chain, Account> = createWalletClient({ account, chain, transport });
 
   const actualChainId = await publicClient.getChainId().catch(async (cause: unknown) => {

@@ -15,6 +15,7 @@ import {
   createAgoraClient,
   createSerialSender,
   createOrderHasher,
+  fastLocalAccount,
   decodeResources,
   encodeOrders,
   explainContractError,
@@ -31,7 +32,6 @@ import {
 import { type Logger, createLogger } from '@agora/service';
 import { Hono } from 'hono';
 import { type Chain, type Hex, createPublicClient, createWalletClient, parseEventLogs, toHex } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
 
 import { type Match, type Requirements, createOrderBook } from './book.js';
 import { bidPostSchema, createOrderChecks } from './checks.js';
@@ -114,7 +114,7 @@ export async function startMatcher(
   const chain: Chain = agoraChain({ chainId: deployment.chainId, rpcUrl: options.rpcUrl });
   const { transport, close: closeTransport } = rpcTransport(options.rpcUrl, { retryCount: 2 });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 20 });
-  const account = privateKeyToAccount(options.privateKey);
+  const account = fastLocalAccount(options.privateKey);
   const wallet = createWalletClient({ account, chain, transport });
   // Nonces are counted locally and matches go out back to back, each without waiting for the one before to be mined.
   const sender = createSerialSender(publicClient, wallet);

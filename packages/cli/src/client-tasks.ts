@@ -19,8 +19,24 @@ import type { NetworkFile } from './network-file.js';
 
 export type Progress = (stage: string, detail?: Record<string, unknown>) => void;
 
-/** Puts bytes on the content gateway; returns their CID as bytes. */
+/**
+ * What this process has put on each gateway, by gateway and SHA-256, with the CID it got: content is addressed by its
+ * hash and a gateway keeps what it stores, so a client that submits one app many times uploads it once.
+ */
+const uploaded = new Map<string, Hex>();
+
+/** Puts bytes on the content gateway (unless this process already did); returns their CID as bytes. */
 export async function upload(gatewayUrl: string, bytes: Uint8Array): Promise<Hex> {
+  const key = `${gatewayUrl} ${sha256(bytes)}`;
+  const known = uploaded.get(key);
+  if (known) return known;
+  const cid = await uploadNow(gatewayUrl, bytes);
+  uploaded.set(key, cid);
+  if (uploaded.size > 256) uploaded.delete(uploaded.keys().next().value as string);
+  return cid;
+}
+
+async function uploadNow(gatewayUrl: string, bytes: Uint8Array): Promise<Hex> {
   let response: Response;
   try {
     response = await fetch(`${gatewayUrl}/ipfs`, {

@@ -9,10 +9,10 @@ import {
   createAgoraClient,
   deploymentSchema,
   agoraChain,
+  fastLocalAccount,
   rpcTransport,
 } from '@agora/sdk';
 import { type Hex, createPublicClient, createWalletClient, isHex } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
 import { z } from 'zod';
 
 const key = z.string().regex(/^0x[0-9a-fA-F]{64}$/, '32 bytes of hex') as unknown as z.ZodType<Hex>;
@@ -100,7 +100,7 @@ export function connect(
   const chain = agoraChain({ chainId: network.chainId, rpcUrl: network.rpcUrl, name: network.name });
   const { transport, close } = rpcTransport(network.rpcUrl, { retryCount: 1 });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 100 });
-  const wallet: AgoraWallet = createWalletClient({ account: privateKeyToAccount(privateKey), chain, transport });
+  const wallet: AgoraWallet = createWalletClient({ account: fastLocalAccount(privateKey), chain, transport });
   const client = createAgoraClient({ publicClient, wallet, deployment: network.deployment });
   /** Closes the connection: needed only for a ws(s) RPC URL, whose socket keeps the process alive. */
   return { ...client, wallet, close };

@@ -60,6 +60,7 @@ export {
 export { orderToJson, orderToPlain, signedAskJsonSchema, signedBidJsonSchema } from './order-json.js';
 export { type Secp256k1, loadSecp256k1, secp256k1 } from './secp256k1.js';
 export { type RpcTransport, agoraChain, rpcTransport } from './chain.js';
+export { fastLocalAccount } from './local-account.js';
 export * from './storage-orders.js';
 export * from './storage-merkle.js';
 export * from './storage-crypto.js';
