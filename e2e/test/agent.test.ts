@@ -42,6 +42,9 @@ import {
 } from '../src/scenario.js';
 import { until } from '../src/wait.js';
 
+/** The agent's state as its file holds it: a log of whole documents, the last complete line current. */
+const lastState = (text: string): unknown => JSON.parse(text.split('\n').slice(0, -1).at(-1) ?? 'null');
+
 const signedAskOf = (network: Network, provider: Wallet) => signedAsk(network, provider, { nonce: 77n });
 
 /** The signed ask an agent serves at `GET /ask`, read back with the agent's own schema. */
@@ -364,7 +367,7 @@ describe('provider agents on anvil', () => {
     const app = await readExample('primes');
     const input = { args: ['20000000'] };
     const phaseOnDisk = async () => {
-      const state = JSON.parse(await readFile(path.join(killedFiles.dataDir, 'state.json'), 'utf8')) as {
+      const state = lastState(await readFile(path.join(killedFiles.dataDir, 'state.json'), 'utf8')) as {
         tasks: Record<string, { phase: string; salt?: string }>;
       };
       return state.tasks[taskId];
@@ -468,14 +471,14 @@ describe('provider agents on anvil', () => {
       await agent.stop();
       stopped = true;
       const stateFile = path.join(files.dataDir, 'state.json');
-      const current = JSON.parse(await readFile(stateFile, 'utf8')) as Record<string, unknown>;
+      const current = lastState(await readFile(stateFile, 'utf8')) as Record<string, unknown>;
       await writeFile(stateFile, JSON.stringify({ ...current, history: settledBefore }));
       await rm(path.join(files.dataDir, 'history.jsonl'));
       const restarted = await startProviderAgent(files);
       try {
         expect(restarted.history.entries()).toEqual(settledBefore);
         expect(restarted.state.read().history).toBeUndefined();
-        expect(JSON.parse(await readFile(stateFile, 'utf8'))).not.toHaveProperty('history');
+        expect(lastState(await readFile(stateFile, 'utf8'))).not.toHaveProperty('history');
       } finally {
         await restarted.stop();
       }

@@ -27,6 +27,7 @@ import { createTaskRunner } from './run-task.js';
 import { ensureRegisteredAndStaked } from './setup.js';
 import { type DurableState, openDurableState } from './state.js';
 import { type StorageRole, createStorageRole } from './storage.js';
+import { createPeerWaker } from './peers.js';
 import { createTaskManager } from './tasks.js';
 import { createAssignmentWatcher } from './watcher.js';
 
@@ -117,6 +118,7 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
     owner.market.toLowerCase() !== config.market.toLowerCase() ||
     owner.provider.toLowerCase() !== provider.toLowerCase()
   ) {
+    await state.close();
     throw new AgoraError(
       errorCodes.CONFIG_INVALID,
       `The data directory ${config.dataDir} belongs to provider ${owner.provider} on market ${owner.market} (chain ${owner.chainId}); use another dataDir for this key or deployment.`,
@@ -135,8 +137,8 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
     await state.update((draft) => void delete draft.history);
   }
 
-  // Closers run in reverse: the history log closes last, after the steps that append to it.
-  const closers: (() => Promise<void>)[] = [() => history.close()];
+  // Closers run in reverse: the state and the history log close last, after the steps that write to them.
+  const closers: (() => Promise<void>)[] = [() => state.close(), () => history.close()];
   const closeAll = async () => {
     for (const close of closers.reverse())
       await close().catch((error: unknown) => logger.error({ err: error }, 'close failed'));
@@ -209,6 +211,7 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
         logger,
         metrics,
       });
+      closers.push(() => storage?.close() ?? Promise.resolve());
     }
 
     let withdrawDue = true;
@@ -224,6 +227,7 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
       metrics,
       commitWindowSeconds: BigInt(params.commitWindow),
       onPaid: () => (withdrawDue = true),
+      wakePeers: createPeerWaker({ matchers: config.matchers, self: provider, logger }),
     });
     closers.push(() => tasks.drain());
     const watcher = createAssignmentWatcher({

@@ -81,6 +81,8 @@ export type StorageRole = {
    * longer deal stays within its terms.
    */
   consentToRenewal(dealId: bigint, extraPeriods: number, deadline: bigint): Promise<Hex>;
+  /** Closes the role's state file. */
+  close(): Promise<void>;
 };
 
 export async function createStorageRole(options: {
@@ -436,6 +438,7 @@ export async function createStorageRole(options: {
     },
     stage: keep,
     read,
+    close: () => state.close(),
     async consentToRenewal(dealId, extraPeriods, deadline) {
       const { deal, slots } = await readDeal(chain.publicClient, market, dealId);
       if (deal.status !== dealStatus.active) {

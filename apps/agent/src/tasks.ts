@@ -62,6 +62,8 @@ export function createTaskManager(options: {
   commitWindowSeconds: bigint;
   /** Called after a task settled with this provider paid. */
   onPaid?: () => void;
+  /** Tells the other providers of a task that something of theirs to act on landed (this agent's commit). */
+  wakePeers?: (providers: readonly Address[]) => void;
 }): TaskManager {
   const { chain, market, state, history, runner, logger, metrics } = options;
   const provider = chain.account;
@@ -304,6 +306,7 @@ export function createTaskManager(options: {
         functionName: 'commit',
         args: [task.record, BigInt(task.index), commitment],
       });
+      options.wakePeers?.(terms.providers);
       await committed(receipt.transactionHash);
       logger.info({ taskId: task.taskId, tx: receipt.transactionHash }, 'result committed');
     } catch (error) {

@@ -53,13 +53,40 @@ describe('durable state', () => {
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       const text = await readFile(file, 'utf8').catch(() => '');
-      if (text && schema.parse(JSON.parse(text)).counter >= 30) break;
+      const complete = text.split('\n').slice(0, -1);
+      if (complete.length > 0 && schema.parse(JSON.parse(complete.at(-1))).counter >= 30) break;
     }
     writer.kill('SIGKILL');
     await exited;
     const after = (await openDurableState(file, schema, { counter: 0, history: [] })).read();
     expect(after.counter).toBeGreaterThanOrEqual(30);
     expect(after.history).toEqual(Array.from({ length: after.counter }, (_, i) => i + 1));
+  });
+
+  it('appends one line per write, cuts the log back to its last state, and opens a lone document from before the log', async () => {
+    const file = path.join(directory, 'log.json');
+    const state = await openDurableState(file, schema, { counter: 0, history: [] });
+    // Documents of about 600 bytes: 2,000 of them are far past the point where the log is cut back.
+    const historyOf = (step: number) => Array.from({ length: 100 }, (_, i) => step + i);
+    for (let step = 1; step <= 2_000; step++) {
+      await state.update((draft) => {
+        draft.counter = step;
+        draft.history = historyOf(step);
+      });
+    }
+    const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.length).toBeLessThan(2_000);
+    expect(JSON.parse(lines.at(-1))).toEqual({ counter: 2_000, history: historyOf(2_000) });
+    await state.close();
+    // A torn last line (a crash mid-append) is not the state; the line before it is.
+    await writeFile(file, `${JSON.stringify({ counter: 7, history: [7] })}\n{"counter": 8, "hist`);
+    expect((await openDurableState(file, schema, { counter: 0, history: [] })).read()).toEqual({
+      counter: 7,
+      history: [7],
+    });
+    await writeFile(file, JSON.stringify({ counter: 9, history: [] }));
+    expect((await openDurableState(file, schema, { counter: 0, history: [] })).read().counter).toBe(9);
   });
 
   it('refuses a state file that is not what the agent wrote', async () => {
