@@ -222,7 +222,13 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
       market: config.market,
       state,
       history,
-      runner: createTaskRunner({ store, pool, sources: config.contentSources }),
+      runner: createTaskRunner({
+        store,
+        pool,
+        sources: config.contentSources,
+        onKeepFailed: (cid, error) =>
+          logger.warn({ err: error, cid: cid.toString() }, 'could not keep fetched content'),
+      }),
       logger,
       metrics,
       commitWindowSeconds: BigInt(params.commitWindow),

@@ -38,6 +38,8 @@ export function createTaskRunner(options: {
   /** Apps kept compiled, by CID. */
   appCacheSize?: number;
   fetchTimeoutMs?: number;
+  /** Told when a fetched app or input could not be kept in the store (the run goes on without the copy). */
+  onKeepFailed?: (cid: CID, error: unknown) => void;
 }): TaskRunner {
   const apps = new Map<string, PreparedApp>();
   const appCacheSize = options.appCacheSize ?? 32;
@@ -53,8 +55,9 @@ export function createTaskRunner(options: {
       maxBytes,
       timeoutMs: options.fetchTimeoutMs ?? 30_000,
     });
-    // Kept, so this agent serves it to the other replicas and to later tasks.
-    await options.store.put(bytes);
+    // Kept, so this agent serves it to the other replicas and to later tasks; the run does not wait for the copy (the
+    // bytes were checked against their CID as they arrived).
+    options.store.put(bytes).catch((error: unknown) => options.onKeepFailed?.(cid, error));
     return bytes;
   };
 
