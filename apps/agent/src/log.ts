@@ -4,6 +4,7 @@
 // records are kept in memory, by key; the file is cut back to them when it holds twice as many.
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { AgoraError, errorCodes } from '@agora/errors';
+import { createGroupCommit } from '@agora/service';
 import { type ZodType } from 'zod';
 import { writeDurably } from './state.js';
 
@@ -79,48 +80,27 @@ export async function openDurableLog<T>(
   if (torn) await compact();
 
   let handle: FileHandle | undefined;
-  let waiting: { record: T; done: () => void; failed: (error: unknown) => void }[] = [];
-  let flushing: Promise<void> | undefined;
-  const flush = async () => {
-    while (waiting.length > 0) {
-      const batch = waiting;
-      waiting = [];
-      try {
-        handle ??= await open(file, 'a', 0o600);
-        await handle.write(batch.map(({ record }) => `${JSON.stringify(record)}\n`).join(''));
-        await handle.datasync();
-      } catch (error) {
-        for (const item of batch) item.failed(error);
-        continue;
-      }
-      for (const { record } of batch) keep(record);
-      lineCount += batch.length;
-      if (lineCount > 2 * limit) {
-        // The compacted file replaces the open one: the next batch opens it anew.
-        await handle.close();
-        handle = undefined;
-        try {
-          await compact();
-        } catch {
-          // The long file is still whole; compaction is tried again after the next append.
-        }
-      }
-      for (const item of batch) item.done();
+  const writes = createGroupCommit<T>(async (batch) => {
+    handle ??= await open(file, 'a', 0o600);
+    await handle.write(batch.map((record) => `${JSON.stringify(record)}\n`).join(''));
+    await handle.datasync();
+    for (const record of batch) keep(record);
+    lineCount += batch.length;
+    if (lineCount > 2 * limit) {
+      // The compacted file replaces the open one: the next batch opens it anew.
+      await handle.close();
+      handle = undefined;
+      // The long file is still whole if this fails; compaction is tried again after the next append.
+      await compact().catch(() => undefined);
     }
-    flushing = undefined;
-  };
+  });
 
   return {
     entries: () => [...records.values()],
     has: (key) => records.has(key),
-    append(record) {
-      return new Promise<void>((done, failed) => {
-        waiting.push({ record, done, failed });
-        flushing ??= flush();
-      });
-    },
+    append: (record) => writes.add(record),
     async close() {
-      await flushing;
+      await writes.settled();
       await handle?.close();
       handle = undefined;
     },

@@ -11,23 +11,34 @@ import { openDurableState } from '../src/index.js';
 const schema = z.object({ counter: z.number(), history: z.array(z.number()) });
 
 describe('durable state', () => {
+  // Every state a test opens keeps its file open: closed at the end.
+  const opened: { close(): Promise<void> }[] = [];
+  const openState: typeof openDurableState = async (...args) => {
+    const state = await openDurableState(...args);
+    opened.push(state);
+    return state;
+  };
+
   let directory: string;
   beforeAll(async () => {
     directory = await mkdtemp(path.join(tmpdir(), 'agora-state-'));
   });
-  afterAll(() => rm(directory, { recursive: true, force: true }));
+  afterAll(async () => {
+    for (const state of opened) await state.close();
+    await rm(directory, { recursive: true, force: true });
+  });
 
   it('keeps every update it confirmed across a reopen, applied in order', async () => {
     const file = path.join(directory, 'ordered.json');
-    const state = await openDurableState(file, schema, { counter: 0, history: [] });
+    const state = await openState(file, schema, { counter: 0, history: [] });
     await Promise.all([1, 2, 3].map((step) => state.update((draft) => void draft.history.push(step))));
-    const reopened = await openDurableState(file, schema, { counter: 0, history: [] });
+    const reopened = await openState(file, schema, { counter: 0, history: [] });
     expect(reopened.read().history).toEqual([1, 2, 3]);
   });
 
   it('fails only the update whose change throws; the others asked for at the same time land', async () => {
     const file = path.join(directory, 'batch.json');
-    const state = await openDurableState(file, schema, { counter: 0, history: [] });
+    const state = await openState(file, schema, { counter: 0, history: [] });
     const outcomes = await Promise.allSettled([
       state.update((draft) => void draft.history.push(1)),
       state.update((draft) => {
@@ -39,7 +50,7 @@ describe('durable state', () => {
     ]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect(state.read()).toEqual({ counter: 2, history: [1, 2] });
-    expect((await openDurableState(file, schema, { counter: 0, history: [] })).read()).toEqual(state.read());
+    expect((await openState(file, schema, { counter: 0, history: [] })).read()).toEqual(state.read());
   });
 
   it('survives kill -9 in the middle of writing: the file holds a whole state, never a torn one', async () => {
@@ -58,14 +69,14 @@ describe('durable state', () => {
     }
     writer.kill('SIGKILL');
     await exited;
-    const after = (await openDurableState(file, schema, { counter: 0, history: [] })).read();
+    const after = (await openState(file, schema, { counter: 0, history: [] })).read();
     expect(after.counter).toBeGreaterThanOrEqual(30);
     expect(after.history).toEqual(Array.from({ length: after.counter }, (_, i) => i + 1));
   });
 
   it('appends one line per write, cuts the log back to its last state, and opens a lone document from before the log', async () => {
     const file = path.join(directory, 'log.json');
-    const state = await openDurableState(file, schema, { counter: 0, history: [] });
+    const state = await openState(file, schema, { counter: 0, history: [] });
     // Documents of about 600 bytes: 2,000 of them are far past the point where the log is cut back.
     const historyOf = (step: number) => Array.from({ length: 100 }, (_, i) => step + i);
     for (let step = 1; step <= 2_000; step++) {
@@ -81,22 +92,22 @@ describe('durable state', () => {
     await state.close();
     // A torn last line (a crash mid-append) is not the state; the line before it is.
     await writeFile(file, `${JSON.stringify({ counter: 7, history: [7] })}\n{"counter": 8, "hist`);
-    expect((await openDurableState(file, schema, { counter: 0, history: [] })).read()).toEqual({
+    expect((await openState(file, schema, { counter: 0, history: [] })).read()).toEqual({
       counter: 7,
       history: [7],
     });
     await writeFile(file, JSON.stringify({ counter: 9, history: [] }));
-    expect((await openDurableState(file, schema, { counter: 0, history: [] })).read().counter).toBe(9);
+    expect((await openState(file, schema, { counter: 0, history: [] })).read().counter).toBe(9);
   });
 
   it('refuses a state file that is not what the agent wrote', async () => {
     const file = path.join(directory, 'corrupt.json');
     await writeFile(file, '{"counter": "many"');
-    await expect(openDurableState(file, schema, { counter: 0, history: [] })).rejects.toMatchObject({
+    await expect(openState(file, schema, { counter: 0, history: [] })).rejects.toMatchObject({
       code: errorCodes.STATE_CORRUPT,
     });
     await writeFile(file, '{"counter": "many", "history": []}');
-    await expect(openDurableState(file, schema, { counter: 0, history: [] })).rejects.toMatchObject({
+    await expect(openState(file, schema, { counter: 0, history: [] })).rejects.toMatchObject({
       code: errorCodes.STATE_CORRUPT,
     });
   });

@@ -4,6 +4,7 @@
 import { type FileHandle, mkdir, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { AgoraError, errorCodes } from '@agora/errors';
+import { createGroupCommit } from '@agora/service';
 
 export type Journal<Entry> = {
   /** Resolves once the entry is on disk. */
@@ -52,33 +53,15 @@ export async function openJournal<Entry>(
   await rename(temporary, file);
 
   const handle: FileHandle = await open(file, 'a');
-  let pending: { line: string; done: () => void; failed: (error: unknown) => void }[] = [];
-  let flushing: Promise<void> | undefined;
-
-  const flush = async () => {
-    while (pending.length > 0) {
-      const batch = pending;
-      pending = [];
-      try {
-        await handle.write(batch.map((item) => item.line).join(''));
-        await handle.datasync();
-        for (const item of batch) item.done();
-      } catch (error) {
-        for (const item of batch) item.failed(error);
-      }
-    }
-    flushing = undefined;
-  };
+  const writes = createGroupCommit<string>(async (lines) => {
+    await handle.write(lines.join(''));
+    await handle.datasync();
+  });
 
   return {
-    append(entry) {
-      return new Promise<void>((done, failed) => {
-        pending.push({ line: `${JSON.stringify(entry)}\n`, done, failed });
-        flushing ??= flush();
-      });
-    },
+    append: (entry) => writes.add(`${JSON.stringify(entry)}\n`),
     async close() {
-      await flushing;
+      await writes.settled();
       await handle.close();
     },
   };
