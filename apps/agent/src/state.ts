@@ -12,6 +12,7 @@
 import { type FileHandle, open, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { AgoraError, errorCodes } from '@agora/errors';
+import { createGroupCommit } from '@agora/service';
 import { type ZodType } from 'zod';
 
 /** A value that must not be changed: what `read` hands out is the written state itself. */
@@ -104,69 +105,56 @@ export async function openDurableState<T>(file: string, schema: ZodType<T>, init
   };
   await compact(`${JSON.stringify(current)}\n`);
 
-  type Pending = { change: (draft: T) => void; resolve: () => void; reject: (error: unknown) => void };
-  let waiting: Pending[] = [];
-  let writing = false;
-
-  /** A copy of `current` with every change of `batch` applied; a change that throws leaves the batch. */
-  const applyAll = (batch: Pending[]): { draft: T; applied: Pending[] } => {
+  // A change that throws fails its own update alone; a failed write fails every update it carried.
+  type Pending = { change: (draft: T) => void; error?: { cause: unknown } };
+  const writes = createGroupCommit<Pending>(async (batch) => {
+    let applied = batch;
+    let draft: T;
     for (;;) {
-      const draft = structuredClone(current);
-      const failed = batch.findIndex((entry) => {
+      draft = structuredClone(current);
+      const failed = applied.findIndex((entry) => {
         try {
           entry.change(draft);
           return false;
-        } catch (error) {
-          entry.reject(error);
+        } catch (cause) {
+          entry.error = { cause };
           return true;
         }
       });
-      if (failed < 0) return { draft, applied: batch };
+      if (failed < 0) break;
       // The draft holds whatever the failed change did before it threw: start again without it.
-      batch = batch.filter((_, index) => index !== failed);
+      applied = applied.filter((_, index) => index !== failed);
     }
-  };
-
-  let flushed: Promise<void> = Promise.resolve();
-  const flush = async () => {
-    writing = true;
-    while (waiting.length > 0) {
-      const { draft, applied } = applyAll(waiting);
-      waiting = [];
-      if (applied.length === 0) continue;
-      const line = `${JSON.stringify(draft)}\n`;
-      const bytes = Buffer.byteLength(line);
-      try {
-        if (!handle || size + bytes > Math.max(compactAtBytes, 8 * bytes)) {
-          await compact(line);
-        } else {
-          await handle.write(line);
-          await handle.datasync();
-          size += bytes;
-        }
-      } catch (error) {
-        // A write that failed may have left part of a line: the next one starts a fresh log.
-        await handle?.close().catch(() => undefined);
-        handle = undefined;
-        for (const entry of applied) entry.reject(error);
-        continue;
+    if (applied.length === 0) return;
+    const line = `${JSON.stringify(draft)}\n`;
+    const bytes = Buffer.byteLength(line);
+    try {
+      if (!handle || size + bytes > Math.max(compactAtBytes, 8 * bytes)) {
+        await compact(line);
+      } else {
+        await handle.write(line);
+        await handle.datasync();
+        size += bytes;
       }
-      current = draft;
-      for (const entry of applied) entry.resolve();
+    } catch (cause) {
+      // A write that failed may have left part of a line: the next one starts a fresh log.
+      await handle?.close().catch(() => undefined);
+      handle = undefined;
+      for (const entry of applied) entry.error = { cause };
+      return;
     }
-    writing = false;
-  };
+    current = draft;
+  });
 
   return {
     read: () => current as DeepReadonly<T>,
-    update(change) {
-      return new Promise<void>((resolve, reject) => {
-        waiting.push({ change, resolve, reject });
-        if (!writing) flushed = flush();
-      });
+    async update(change) {
+      const entry: Pending = { change };
+      await writes.add(entry);
+      if (entry.error) throw entry.error.cause;
     },
     async close() {
-      await flushed;
+      await writes.settled();
       await handle?.close();
       handle = undefined;
     },
