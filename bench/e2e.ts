@@ -13,10 +13,11 @@ import { connect, startDevNetwork, submitTask } from '@agora/cli';
 import { readExample } from '@agora/examples';
 import { createRuntimePool, prepareApp } from '@agora/runtime';
 import { computeMarketAbi, decodeSettlement, taskStatus } from '@agora/sdk';
-import type { Hex } from 'viem';
+import { type Hex, type Log, decodeEventLog, encodeEventTopics, getAbiItem } from 'viem';
 
 const app = await readExample('echo');
 const stdin = new TextEncoder().encode('hello');
+const settledEvent = getAbiItem({ abi: computeMarketAbi, name: 'TaskSettled' });
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 // Execution alone: the same module, input and fuel in a warm pool, as an agent runs it.
@@ -37,46 +38,48 @@ const dev = await startDevNetwork({ dir, providers: 3, blockTime: 0, pollInterva
 try {
   const network = dev.network;
   const agora = connect({ ...network, rpcUrl: dev.anvil.wsUrl });
-  // Settled is the task's `TaskSettled` event: the client follows the market's events (one log query per new block,
-  // over the node's WebSocket) from the block before the first submit, and checks each event's status.
+  // Settled is the task's `TaskSettled` event: the client subscribes to the market's settlements over the node's
+  // WebSocket and, once the subscription stands, reads the ones already made since the block before the first submit
+  // (in that order, so no settlement falls between the two).
+  const market = network.deployment.contracts.computeMarket;
+  const settledTopics = encodeEventTopics({ abi: computeMarketAbi, eventName: 'TaskSettled' });
+  const { subscribe } = agora.publicClient.transport as unknown as {
+    subscribe: (args: {
+      params: ['logs', { address: Hex; topics: typeof settledTopics }];
+      onData: (data: { result: Log }) => void;
+      onError: (error: Error) => void;
+    }) => Promise<{ unsubscribe: () => Promise<unknown> }>;
+  };
   const waitFinal = async (tasks: { taskId: Hex }[], fromBlock: bigint) => {
     const pending = new Set(tasks.map((task) => task.taskId.toLowerCase()));
-    await new Promise<void>((resolve, reject) => {
-      const seen = (logs: readonly { args: { taskId?: Hex | undefined; settlement?: bigint | undefined } }[]) => {
-        for (const { args } of logs) {
-          const taskId = args.taskId?.toLowerCase();
-          if (!taskId || !pending.delete(taskId) || args.settlement === undefined) continue;
-          if (decodeSettlement(args.settlement).status !== taskStatus.finalized) {
-            unwatch();
-            reject(new Error(`task ${taskId} did not finalize`));
-            return;
-          }
+    let failed: Error | undefined;
+    let done: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const seen = (logs: readonly Log[]) => {
+      for (const log of logs) {
+        const { args } = decodeEventLog({ abi: computeMarketAbi, eventName: 'TaskSettled', ...log });
+        if (!pending.delete(args.taskId.toLowerCase())) continue;
+        if (decodeSettlement(args.settlement).status !== taskStatus.finalized) {
+          failed ??= new Error(`task ${args.taskId} did not finalize`);
         }
-        if (pending.size === 0) {
-          unwatch();
-          resolve();
-        }
-      };
-      const unwatch = agora.publicClient.watchContractEvent({
-        address: network.deployment.contracts.computeMarket,
-        abi: computeMarketAbi,
-        eventName: 'TaskSettled',
-        onLogs: seen,
-        onError: (error) => {
-          unwatch();
-          reject(error);
-        },
-      });
-      // Settlements from before the subscription began.
-      agora.publicClient
-        .getContractEvents({
-          address: network.deployment.contracts.computeMarket,
-          abi: computeMarketAbi,
-          eventName: 'TaskSettled',
-          fromBlock,
-        })
-        .then(seen, reject);
+      }
+      if (pending.size === 0 || failed) done();
+    };
+    const subscription = await subscribe({
+      params: ['logs', { address: market, topics: settledTopics }],
+      onData: ({ result }) => seen([result]),
+      onError: (error) => {
+        failed ??= error;
+        done();
+      },
     });
+    try {
+      seen(await agora.publicClient.getLogs({ address: market, fromBlock, toBlock: 'latest', event: settledEvent }));
+      await finished;
+    } finally {
+      await subscription.unsubscribe();
+    }
+    if (failed) throw failed;
   };
   const quiet = () => undefined;
 

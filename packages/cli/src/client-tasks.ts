@@ -6,6 +6,7 @@ import { type SettledOutput, fetchSettledOutput, prepareApp, providerEndpoints }
 import {
   type AgoraClient,
   type Bid,
+  type LanePool,
   type TaskView,
   encodeTaskInput,
   lockAmount,
@@ -106,7 +107,7 @@ export type SubmitOptions = {
   maxFuel: bigint;
   /** Seconds the bid stays valid. */
   ttlSeconds: number;
-  /** A nonce to use instead of a fresh lane (to show what a replay does). */
+  /** A nonce to use instead of the next one from the client's lanes (to show what a replay does). */
   nonce?: bigint;
   deadline?: bigint;
 };
@@ -116,17 +117,19 @@ export type Submitted = { taskId: Hex; bidHash: Hex; bid: Bid; signature: Hex; m
 /** Checks the app locally, uploads app and input, signs the bid and posts it to the matcher. */
 export async function submitTask(
   network: NetworkFile,
-  agora: AgoraClient,
+  agora: AgoraClient & { lanes: LanePool },
   options: SubmitOptions,
   progress: Progress,
 ): Promise<Submitted> {
   // The runtime's own checks: a module providers would refuse is refused here, before any money moves.
   checkApp(options.app);
   progress('uploading', { bytes: options.app.length });
-  const [appCid, inputCid, params] = await Promise.all([
+  const deadline = options.deadline ?? BigInt(Math.floor(Date.now() / 1000) + options.ttlSeconds);
+  const [appCid, inputCid, params, nonce] = await Promise.all([
     upload(network.gatewayUrl, options.app),
     upload(network.gatewayUrl, encodeTaskInput({ args: options.args, stdin: options.stdin })),
     agora.params(),
+    options.nonce ?? agora.lanes.next(deadline),
   ]);
   const bid = newBid({
     client: agora.account,
@@ -137,8 +140,8 @@ export async function submitTask(
     maxPricePerFuel: options.maxPricePerFuel,
     maxFuel: options.maxFuel,
     ttlSeconds: options.ttlSeconds,
-    ...(options.nonce === undefined ? {} : { nonce: options.nonce }),
-    ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+    nonce,
+    deadline,
   });
   const maxLock = lockAmount({
     ...params,

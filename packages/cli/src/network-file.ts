@@ -6,7 +6,9 @@ import { AgoraError, errorCodes } from '@agora/errors';
 import {
   type AgoraClient,
   type AgoraWallet,
+  type LanePool,
   createAgoraClient,
+  createLanePool,
   deploymentSchema,
   agoraChain,
   fastLocalAccount,
@@ -80,7 +82,7 @@ export async function readNetworkFile(file?: string): Promise<NetworkFile> {
 export function connect(
   network: NetworkFile,
   { providerIndex }: { providerIndex?: number } = {},
-): AgoraClient & { wallet: AgoraWallet; close: () => Promise<void> } {
+): AgoraClient & { wallet: AgoraWallet; lanes: LanePool; close: () => Promise<void> } {
   const fromEnv = process.env.AGORA_PRIVATE_KEY;
   let privateKey: Hex | undefined;
   if (fromEnv !== undefined) {
@@ -102,6 +104,8 @@ export function connect(
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 100 });
   const wallet: AgoraWallet = createWalletClient({ account: fastLocalAccount(privateKey), chain, transport });
   const client = createAgoraClient({ publicClient, wallet, deployment: network.deployment });
+  // The lanes this connection's bids go in, reused once their tasks are settled.
+  const lanes = createLanePool({ client: wallet.account.address, laneState: client.laneState });
   /** Closes the connection: needed only for a ws(s) RPC URL, whose socket keeps the process alive. */
-  return { ...client, wallet, close };
+  return { ...client, wallet, lanes, close };
 }

@@ -18,6 +18,7 @@ export {
   lockAmount,
   newBid,
   nonceOf,
+  randomLane,
   taskIdOf,
   taskRecordHash,
   taskStatus,
@@ -61,6 +62,7 @@ export { orderToJson, orderToPlain, signedAskJsonSchema, signedBidJsonSchema } f
 export { type Secp256k1, loadSecp256k1, secp256k1 } from './secp256k1.js';
 export { type RpcTransport, agoraChain, rpcTransport } from './chain.js';
 export { fastLocalAccount } from './local-account.js';
+export { type LanePool, type LanePoolOptions, type LaneReading, createLanePool } from './lanes.js';
 export * from './storage-orders.js';
 export * from './storage-merkle.js';
 export * from './storage-crypto.js';

@@ -304,6 +304,12 @@ export function nonceOf(lane: number, seq: number): bigint {
   return (BigInt(lane) << 32n) | BigInt(seq);
 }
 
+/** A fresh lane: random from 1 to 2^32-1 (lane 0 is avoided so it never collides with a client counting lanes from 0). */
+export function randomLane(): number {
+  const [value] = globalThis.crypto.getRandomValues(new Uint32Array(1));
+  return Math.max(1, value ?? 1);
+}
+
 /** The lane and sequence number of a bid nonce. */
 export function laneOf(nonce: bigint): { lane: number; seq: number } {
   return { lane: Number(nonce >> 32n), seq: Number(nonce & 0xffffffffn) };
@@ -326,7 +332,6 @@ export function newBid(terms: {
   nonce?: bigint;
   deadline?: bigint;
 }): Bid {
-  const [lane] = globalThis.crypto.getRandomValues(new Uint32Array(1));
   return {
     client: terms.client,
     token: terms.token,
@@ -338,8 +343,7 @@ export function newBid(terms: {
     quorum: Math.floor(terms.replicas / 2) + 1,
     mode: verificationMode.replicated,
     deadline: terms.deadline ?? BigInt(Math.floor(Date.now() / 1000) + terms.ttlSeconds),
-    // Lane 0 is avoided so a fresh lane never collides with a client counting lanes from 0.
-    nonce: terms.nonce ?? nonceOf(Math.max(1, lane ?? 1), 1),
+    nonce: terms.nonce ?? nonceOf(randomLane(), 1),
     encryptionKey: zeroHash,
   };
 }
