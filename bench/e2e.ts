@@ -93,7 +93,9 @@ try {
       quiet,
     );
     await waitFinal([submitted], fromBlock);
-    return performance.now() - started;
+    const elapsed = performance.now() - started;
+    agora.lanes.settled(submitted.bid.nonce);
+    return elapsed;
   }
 
   // This machine is shared: whole stretches of a run are faster or slower than others. So each figure is measured in
@@ -127,7 +129,9 @@ try {
       );
     }
     await waitFinal(submitted, fromBlock);
-    return tasks / ((performance.now() - started) / 1000);
+    const elapsed = performance.now() - started;
+    for (const task of submitted) agora.lanes.settled(task.bid.nonce);
+    return tasks / (elapsed / 1000);
   };
 
   for (let i = 0; i < 3; i++) await settle(1); // warm-up

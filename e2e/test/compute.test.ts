@@ -170,7 +170,9 @@ describe('compute market on anvil', () => {
 
   it('reuses a settled lane for the next bid (warm words, less gas) and never a lane whose bid is still out', async () => {
     const client = network.client.account.address;
-    const { laneState } = createAgoraClient({ publicClient: network.publicClient, deployment: network.deployment });
+    const agora = createAgoraClient({ publicClient: network.publicClient, deployment: network.deployment });
+    let reads = 0;
+    const laneState = (owner: typeof client, lane: number) => (reads++, agora.laneState(owner, lane));
     let clock = Math.floor(Date.now() / 1000);
     const lanes = createLanePool({ client, laneState, now: () => clock });
     const deadline = BigInt(clock + 600);
@@ -208,5 +210,12 @@ describe('compute market on anvil', () => {
     expect(handedBack).toContainEqual({ lane: abandoned.lane, seq: abandoned.seq + 1 });
     const { nonce } = (await matchIn(nonceOf(abandoned.lane, abandoned.seq + 1))).task;
     expect(await readTaskStatus(network, client, nonce)).toBe(taskStatus.matched);
+
+    // A client that saw its task settle says so, and the lane is reused without a read.
+    await submitResult(network, inReused.task, resultHash, fuelUsed);
+    lanes.settled(again);
+    const readsBefore = reads;
+    expect(laneOf(await lanes.next(deadline))).toEqual({ lane: firstLane.lane, seq: 3 });
+    expect(reads).toBe(readsBefore);
   });
 });

@@ -139,7 +139,11 @@ export function createTaskManager(options: {
     if (paid) options.onPaid?.();
   };
 
-  /** Runs the task; `recorded` is the write of its assignment, which what follows the run waits for. */
+  /**
+   * Runs the task; `recorded` is the write of its assignment, which every later change of the task's record waits
+   * for. A single replica's result may reach the chain before that write lands: a restart then finds the match again
+   * (the watcher's cursor moves only past written assignments), runs the task again and learns it settled.
+   */
   const execute = (task: TrackedTask, terms: Task, now: bigint, recorded?: Promise<void>) => {
     const started = performance.now();
     const work = (async () => {
@@ -174,13 +178,13 @@ export function createTaskManager(options: {
           return;
         }
       }
-      await recorded;
       metrics.runs.inc({ outcome: result.outcome });
       metrics.fuel.inc(Number(result.fuelUsed));
       metrics.runSeconds.observe((performance.now() - started) / 1000);
-      if (terms.providers.length === 1 && (await submitAtOnce(task, terms, result))) return;
+      if (terms.providers.length === 1 && (await submitAtOnce(task, terms, result, recorded))) return;
       const salt = bytesToHex(randomBytes(32));
-      // Durable before anything reaches the chain: a restart reveals with exactly this result and salt.
+      // Durable before anything reaches the chain: a restart reveals with exactly this result and salt. Updates land
+      // in order, so this one also waits for the assignment's.
       await update(task.taskId, (t) => {
         // A result and salt, once durable, are final: a commit may already carry them.
         if (t.phase !== 'assigned' || t.salt !== undefined) return;
@@ -189,6 +193,7 @@ export function createTaskManager(options: {
         t.note = undefined;
         t.result = resultRecord(result);
       });
+      await recorded;
       logger.info(
         {
           taskId: task.taskId,
@@ -214,12 +219,17 @@ export function createTaskManager(options: {
   };
 
   /**
-   * With one replica there is no commitment, so no salt to keep: the result goes out as soon as it exists, and the
-   * task settles in that same transaction. A restart before the settlement is recorded finds the task `assigned`,
+   * With one replica there is no commitment, so no salt to keep: the result goes out as soon as it exists (before the
+   * assignment is written, if that is still landing), and the task settles in that same transaction. A restart before the settlement is recorded finds the task `assigned`,
    * runs it again, and learns from the chain (the submit reverts; the durable path reads the status) that it settled.
    * Returns false when the submit did not go through, leaving the task to that durable path.
    */
-  const submitAtOnce = async (task: TrackedTask, terms: Task, result: TaskRunResult): Promise<boolean> => {
+  const submitAtOnce = async (
+    task: TrackedTask,
+    terms: Task,
+    result: TaskRunResult,
+    recorded?: Promise<void>,
+  ): Promise<boolean> => {
     let receipt: Awaited<ReturnType<AgentChain['write']>>;
     try {
       receipt = await chain.write({
@@ -233,6 +243,8 @@ export function createTaskManager(options: {
       return false;
     }
     logger.info({ taskId: task.taskId, tx: receipt.transactionHash }, 'result submitted');
+    // What follows changes the task's record, so it waits for the assignment to be written.
+    await recorded;
     const [settled] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskSettled' });
     const transactions = { ...task.transactions, submit: receipt.transactionHash };
     if (settled) {

@@ -125,10 +125,12 @@ export async function submitTask(
   checkApp(options.app);
   progress('uploading', { bytes: options.app.length });
   const deadline = options.deadline ?? BigInt(Math.floor(Date.now() / 1000) + options.ttlSeconds);
-  const [appCid, inputCid, params, nonce] = await Promise.all([
+  // The market's fees only size what the bid may lock, which the caller is told: read while the bid goes out.
+  const params = agora.params();
+  params.catch(() => undefined);
+  const [appCid, inputCid, nonce] = await Promise.all([
     upload(network.gatewayUrl, options.app),
     upload(network.gatewayUrl, encodeTaskInput({ args: options.args, stdin: options.stdin })),
-    agora.params(),
     options.nonce ?? agora.lanes.next(deadline),
   ]);
   const bid = newBid({
@@ -143,12 +145,6 @@ export async function submitTask(
     nonce,
     deadline,
   });
-  const maxLock = lockAmount({
-    ...params,
-    pricePerFuel: bid.maxPricePerFuel,
-    maxFuel: bid.maxFuel,
-    replicas: bid.replicas,
-  });
   const signed = await agora.signBid(bid);
   progress('posting bid', { matcher: network.matcherUrl });
   const { status, body } = await matcherCall(network, '/bids', {
@@ -158,6 +154,12 @@ export async function submitTask(
   });
   if (status !== 201) throw matcherError(body, `The matcher answered HTTP ${status}.`);
   const { hash } = z.object({ hash: z.string() }).parse(body);
+  const maxLock = lockAmount({
+    ...(await params),
+    pricePerFuel: bid.maxPricePerFuel,
+    maxFuel: bid.maxFuel,
+    replicas: bid.replicas,
+  });
   return { taskId: taskIdOf(bid.client, bid.nonce), bidHash: hash as Hex, bid, signature: signed.signature, maxLock };
 }
 
@@ -171,7 +173,7 @@ const bidStatusSchema = z.object({
 /** Waits until the matcher has matched the bid (or refused it), then until the task settles on chain. */
 export async function waitForTask(
   network: NetworkFile,
-  agora: AgoraClient,
+  agora: AgoraClient & { lanes?: LanePool },
   { taskId, bidHash }: { taskId: Hex; bidHash?: Hex },
   progress: Progress,
   { timeoutMs = 600_000, pollMs = 100 } = {},
@@ -196,7 +198,10 @@ export async function waitForTask(
       seenBlock = block;
       view = await agora.task(taskId);
     }
-    if (view?.settlement) return { ...view, settlement: view.settlement };
+    if (view?.settlement) {
+      agora.lanes?.settled(view.task.nonce);
+      return { ...view, settlement: view.settlement };
+    }
     if (view) {
       const replicas = view.task.providers.length;
       if (view.reveals.length > 0) report(`revealed ${view.reveals.length}/${replicas}`);

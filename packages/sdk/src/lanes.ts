@@ -2,7 +2,7 @@
 // every task in it: reusing a settled lane rewrites warm words (about 17,000 gas less per task than a fresh lane)
 // and keeps the chain's state from growing by a few words per task forever.
 import type { Address } from 'viem';
-import { nonceOf, randomLane } from './orders.js';
+import { laneOf, nonceOf, randomLane } from './orders.js';
 
 /** What the pool needs to know of a lane on chain (the market's `laneState`). */
 export type LaneReading = { status: number; floor: number };
@@ -20,10 +20,16 @@ export type LanePoolOptions = {
 
 export type LanePool = {
   /**
-   * The nonce for a bid valid until `deadline`: the next sequence of the oldest lane this pool handed out whose
-   * last bid has been matched and settled (or can no longer be), else sequence 1 of a fresh lane.
+   * The nonce for a bid valid until `deadline`: the next sequence of a lane whose task its client saw settle, else of
+   * the oldest lane this pool handed out if the chain shows its last bid matched and settled (or unmatchable), else
+   * sequence 1 of a fresh lane.
    */
   next(deadline: bigint): Promise<bigint>;
+  /**
+   * Tells the pool the task of `nonce` has settled (its client saw `TaskSettled`): its lane is reused next without a
+   * read of the chain. A nonce the pool did not hand out last in its lane is ignored.
+   */
+  settled(nonce: bigint): void;
 };
 
 const matched = 1;
@@ -44,7 +50,7 @@ export function createLanePool({
   freshLane = randomLane,
 }: LanePoolOptions): LanePool {
   // Insertion order is the order lanes were handed out: the first entry is the oldest, the likeliest to be free.
-  const lanes = new Map<number, { seq: number; deadline: bigint }>();
+  const lanes = new Map<number, { seq: number; deadline: bigint; settled?: true }>();
 
   const remember = (lane: number, seq: number, deadline: bigint) => {
     lanes.delete(lane);
@@ -63,7 +69,15 @@ export function createLanePool({
   };
 
   return {
+    settled(nonce) {
+      const { lane, seq } = laneOf(nonce);
+      const entry = lanes.get(lane);
+      if (entry?.seq === seq) entry.settled = true;
+    },
     async next(deadline) {
+      for (const [lane, last] of lanes) {
+        if (last.settled && last.seq + 1 < 0xffffffff) return remember(lane, last.seq + 1, deadline);
+      }
       const oldest = lanes.entries().next();
       if (oldest.done) return fresh(deadline);
       const [lane, last] = oldest.value;
