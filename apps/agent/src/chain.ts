@@ -4,6 +4,7 @@
 import { AgoraError, errorCodes } from '@agora/errors';
 import {
   type ContractWrite,
+  type SendOptions,
   agoraChain,
   contractErrorOf,
   createSerialSender,
@@ -36,6 +37,7 @@ export type AgentChain = {
    */
   write<const abi extends Abi, name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(
     request: ContractWrite<abi, name>,
+    options?: SendOptions,
   ): Promise<TransactionReceipt>;
   /** Closes the connection (a WebSocket's; nothing for HTTP). */
   close(): Promise<void>;
@@ -79,12 +81,12 @@ export async function connectChain(options: {
   // Writes of different tasks overlap (the sender hands them over in nonce order); a write that depends on another
   // (a reveal on its commit, a deposit on its approval) is asked for only once the other's receipt is in.
   const sender = createSerialSender(publicClient, walletClient);
-  const write: AgentChain['write'] = (request) => {
+  const write: AgentChain['write'] = (request, sendOptions) => {
     const send = async () => {
       const functionName = String(request.functionName);
       let receipt: TransactionReceipt;
       try {
-        receipt = await sender.send(request);
+        receipt = await sender.send(request, sendOptions);
       } catch (cause) {
         const reverted = contractErrorOf(cause);
         options.metrics.transactions.inc({ function: functionName, result: reverted ? 'reverted' : 'failed' });

@@ -25,10 +25,16 @@ export const maxInputDocumentBytes =
 
 export type TaskRunResult = DescribedResult & { moduleHash?: string };
 
+/**
+ * A result, and the write that keeps its output in the store (so the agent can serve it by its CID): nothing that
+ * names the output to anyone else goes out before `kept` resolves.
+ */
+export type TaskRun = { result: TaskRunResult; kept: Promise<void> };
+
 export type TaskRunner = {
-  run(assignment: { taskId: Hex; task: Task; appCid: Hex; inputCid: Hex }): Promise<TaskRunResult>;
+  run(assignment: { taskId: Hex; task: Task; appCid: Hex; inputCid: Hex }): Promise<TaskRun>;
   /** The result of refusing a task with `code`, its output kept like any other. */
-  refuse(code: AgoraErrorCode): Promise<TaskRunResult>;
+  refuse(code: AgoraErrorCode): Promise<TaskRun>;
 };
 
 export function createTaskRunner(options: {
@@ -76,9 +82,11 @@ export function createTaskRunner(options: {
   };
 
   /** Keeps the output, so the agent serves it to the client (and anyone checking) by its CID. */
-  const keep = async (result: TaskRunResult): Promise<TaskRunResult> => {
-    await options.store.put(result.stdout);
-    return result;
+  const keep = (result: TaskRunResult): TaskRun => {
+    const kept = options.store.put(result.stdout).then(() => undefined);
+    // Awaited by whoever reports the result; a failure is theirs to see, not an unhandled rejection.
+    kept.catch(() => undefined);
+    return { result, kept };
   };
 
   return {

@@ -10,7 +10,7 @@ import { type AgentState, type TrackedTask, historyKey } from './agent-state.js'
 import { type AgentChain, revertName } from './chain.js';
 import type { Logger } from '@agora/service';
 import type { AgentMetrics } from './metrics.js';
-import type { TaskRunResult, TaskRunner } from './run-task.js';
+import type { TaskRun, TaskRunResult, TaskRunner } from './run-task.js';
 import type { DurableLog } from './log.js';
 import type { DurableState } from './state.js';
 
@@ -147,10 +147,10 @@ export function createTaskManager(options: {
   const execute = (task: TrackedTask, terms: Task, now: bigint, recorded?: Promise<void>) => {
     const started = performance.now();
     const work = (async () => {
-      let result: TaskRunResult;
+      let run: TaskRun;
       try {
         logger.info({ taskId: task.taskId, maxFuel: terms.maxFuel }, 'task executing');
-        result = await runner.run({ taskId: task.taskId, task: terms, appCid: task.appCid, inputCid: task.inputCid });
+        run = await runner.run({ taskId: task.taskId, task: terms, appCid: task.appCid, inputCid: task.inputCid });
       } catch (error) {
         if (error instanceof AgoraError && error.code === errorCodes.CONTENT_NOT_FOUND) {
           // Nobody may have the content. Committing "not found" late in the window beats not committing at all:
@@ -163,7 +163,7 @@ export function createTaskManager(options: {
             await update(task.taskId, (t) => (t.note = error.message));
             return;
           }
-          result = await runner.refuse(errorCodes.CONTENT_NOT_FOUND);
+          run = await runner.refuse(errorCodes.CONTENT_NOT_FOUND);
         } else if (error instanceof AgoraError && error.code === errorCodes.RUNTIME_TIMEOUT) {
           metrics.runs.inc({ outcome: 'error' });
           await abandon(task, `the run hit this agent's wall-clock limit: ${error.message}`);
@@ -178,10 +178,13 @@ export function createTaskManager(options: {
           return;
         }
       }
+      const { result, kept } = run;
       metrics.runs.inc({ outcome: result.outcome });
       metrics.fuel.inc(Number(result.fuelUsed));
       metrics.runSeconds.observe((performance.now() - started) / 1000);
-      if (terms.providers.length === 1 && (await submitAtOnce(task, terms, result, recorded))) return;
+      if (terms.providers.length === 1 && (await submitAtOnce(task, terms, result, { recorded, kept }))) return;
+      // A commit binds the provider to the result, so the output is kept before the salt that leads to one is written.
+      await kept;
       const salt = bytesToHex(randomBytes(32));
       // Durable before anything reaches the chain: a restart reveals with exactly this result and salt. Updates land
       // in order, so this one also waits for the assignment's.
@@ -228,16 +231,20 @@ export function createTaskManager(options: {
     task: TrackedTask,
     terms: Task,
     result: TaskRunResult,
-    recorded?: Promise<void>,
+    { recorded, kept }: { recorded?: Promise<void> | undefined; kept: Promise<void> },
   ): Promise<boolean> => {
     let receipt: Awaited<ReturnType<AgentChain['write']>>;
     try {
-      receipt = await chain.write({
-        address: market,
-        abi: computeMarketAbi,
-        functionName: 'submitResult',
-        args: [task.record, result.resultHash, result.fuelUsed],
-      });
+      receipt = await chain.write(
+        {
+          address: market,
+          abi: computeMarketAbi,
+          functionName: 'submitResult',
+          args: [task.record, result.resultHash, result.fuelUsed],
+        },
+        // The output is what the client comes for: kept before the result that names it goes out.
+        { after: kept },
+      );
     } catch (error) {
       logger.debug({ taskId: task.taskId, err: error }, 'result not submitted at once; recording it first');
       return false;

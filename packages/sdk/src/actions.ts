@@ -569,6 +569,9 @@ export type SerialSender = ReturnType<typeof createSerialSender>;
  * out in order without gaps. A failed hand-over forgets the nonce and fees, so the next write reads them again. For
  * a service that owns its key (a local account): nothing else may send from the account.
  */
+/** How the serial sender sends one write. */
+export type SendOptions = { after?: Promise<unknown> | undefined };
+
 export function createSerialSender(publicClient: PublicClient, walletClient: AgoraWallet) {
   const account = walletClient.account;
   if (!account.signTransaction) {
@@ -608,16 +611,17 @@ export function createSerialSender(publicClient: PublicClient, walletClient: Ago
     return fees;
   };
 
-  /** Estimates, then signs and hands the transaction over in nonce order; resolves with its hash. */
+  /**
+   * Estimates, then signs and hands the transaction over in nonce order; resolves with its hash. `after` is work the
+   * transaction must not go out before (a durable write it depends on): the simulation runs meanwhile, and if it fails
+   * nothing is sent and no nonce is taken.
+   */
   async function sendTransaction<
     const abi extends Abi,
     name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>,
-  >(call: ContractWrite<abi, name>): Promise<Hex> {
+  >(call: ContractWrite<abi, name>, { after }: SendOptions = {}): Promise<Hex> {
     const data = encodeFunctionData(call as unknown as Parameters<typeof encodeFunctionData>[0]);
-    let estimate: bigint;
-    try {
-      estimate = await simulate({ from: account.address, to: call.address, data });
-    } catch (error) {
+    const simulation = simulate({ from: account.address, to: call.address, data }).catch((error: unknown) => {
       // The same error viem's own contract actions throw, with the custom error decoded from the revert data.
       const contractError: Error = getContractError(error as BaseError, {
         abi: call.abi,
@@ -627,6 +631,13 @@ export function createSerialSender(publicClient: PublicClient, walletClient: Ago
         sender: account.address,
       });
       throw contractError;
+    });
+    let estimate: bigint;
+    try {
+      [estimate] = await Promise.all([simulation, after]);
+    } finally {
+      // Whichever failed first is thrown; the other is not left unhandled.
+      simulation.catch(() => undefined);
     }
     const send = async () => {
       try {
@@ -663,8 +674,9 @@ export function createSerialSender(publicClient: PublicClient, walletClient: Ago
     /** `sendTransaction`, then its receipt. */
     async send<const abi extends Abi, name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(
       call: ContractWrite<abi, name>,
+      options?: SendOptions,
     ): Promise<TransactionReceipt> {
-      return receiptOf(publicClient, await sendTransaction(call));
+      return receiptOf(publicClient, await sendTransaction(call, options));
     },
   };
 }

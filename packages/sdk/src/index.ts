@@ -49,6 +49,7 @@ export {
   sendWrite,
   createSerialSender,
   type SerialSender,
+  type SendOptions,
   type ContractWrite,
   settledStatus,
 } from './actions.js';

@@ -80,4 +80,34 @@ describe('serial sender on anvil', () => {
       await close();
     }
   });
+
+  it('sends a write only after the work it waits for, and sends nothing when that work fails', async () => {
+    const { publicClient, walletClient, close } = connect(anvil.wsUrl);
+    try {
+      const sender = createSerialSender(publicClient, walletClient);
+      const before = await balance(publicClient);
+      const start = await publicClient.getTransactionCount({ address: account.address });
+      let release: () => void = () => undefined;
+      const written = new Promise<void>((resolve) => (release = resolve));
+      const sent = sender.send(mint(7n), { after: written });
+      // Long enough for the simulation to have answered: the write still waits.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await publicClient.getTransactionCount({ address: account.address, blockTag: 'pending' })).toBe(start);
+      release();
+      expect((await sent).status).toBe('success');
+      expect(await balance(publicClient)).toBe(before + 7n);
+
+      await expect(sender.send(mint(8n), { after: Promise.reject(new Error('disk full')) })).rejects.toThrow(
+        'disk full',
+      );
+      const tooMuch = { ...mint(0n), functionName: 'transfer', args: [token, 10n ** 40n] } as const;
+      await expect(sender.send(tooMuch, { after: new Promise(() => undefined) })).rejects.toThrow(
+        /ERC20InsufficientBalance/,
+      );
+      expect(await publicClient.getTransactionCount({ address: account.address })).toBe(start + 1);
+      expect(await balance(publicClient)).toBe(before + 7n);
+    } finally {
+      await close();
+    }
+  });
 });
