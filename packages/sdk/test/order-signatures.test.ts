@@ -1,8 +1,28 @@
-import { type Address, type Hex, hashTypedData, keccak256, toHex, zeroHash } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
+import {
+  type Address,
+  type Hex,
+  createPublicClient,
+  createWalletClient,
+  hashTypedData,
+  http,
+  keccak256,
+  toHex,
+  zeroHash,
+} from 'viem';
+import { type LocalAccount, privateKeyToAccount } from 'viem/accounts';
 import { describe, expect, it } from 'vitest';
 
-import { type Ask, type Bid, askTypes, bidTypes, computeMarketDomain, nonceOf } from '../src/index.js';
+import {
+  type Ask,
+  type Bid,
+  type Deployment,
+  agoraChain,
+  askTypes,
+  bidTypes,
+  computeMarketDomain,
+  createAgoraClient,
+  nonceOf,
+} from '../src/index.js';
 import { createOrderHasher, createSignatureVerifier } from '../src/order-signatures.js';
 import { loadSecp256k1 } from '../src/secp256k1.js';
 
@@ -58,6 +78,26 @@ describe('order hashing', () => {
       expect(toHex(hasher.bid(bid))).toBe(hashTypedData({ domain, types: bidTypes, primaryType: 'Bid', message: bid }));
       const ask = askOf(i);
       expect(toHex(hasher.ask(ask))).toBe(hashTypedData({ domain, types: askTypes, primaryType: 'Ask', message: ask }));
+    }
+  });
+
+  it("signs through the SDK client exactly as viem's typed-data signing does", async () => {
+    // Nothing here reaches a node: signing is local.
+    const chain = agoraChain({ chainId: 31337, rpcUrl: 'http://127.0.0.1:9' });
+    const publicClient = createPublicClient({ chain, transport: http() });
+    const deployment = { chainId: 31337, contracts: { computeMarket: market } } as unknown as Deployment;
+    const wallet = (account: LocalAccount) => createWalletClient({ account, chain, transport: http() });
+    const asClient = createAgoraClient({ publicClient, wallet: wallet(client), deployment });
+    const asProvider = createAgoraClient({ publicClient, wallet: wallet(provider), deployment });
+    for (let i = 0; i < 10; i++) {
+      const bid = bidOf(i);
+      expect((await asClient.signBid(bid)).signature).toBe(
+        await client.signTypedData({ domain, types: bidTypes, primaryType: 'Bid', message: bid }),
+      );
+      const ask = askOf(i);
+      expect((await asProvider.signAsk(ask)).signature).toBe(
+        await provider.signTypedData({ domain, types: askTypes, primaryType: 'Ask', message: ask }),
+      );
     }
   });
 
