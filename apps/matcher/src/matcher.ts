@@ -210,8 +210,11 @@ export async function startMatcher(
       book.removeAsk(hash);
       book.removeBid(hash);
       if (outcome) remember(hash, outcome);
-      await journal.append({ t: 'gone', hash });
-      if (outcome) await journal.append({ t: 'outcome', hash, outcome });
+      // Both lines asked for at once: they go to disk in one write (in this order), not one sync each.
+      await Promise.all([
+        journal.append({ t: 'gone', hash }),
+        outcome && journal.append({ t: 'outcome', hash, outcome }),
+      ]);
     }
 
     async function admitAsk(body: unknown) {
@@ -400,11 +403,14 @@ export async function startMatcher(
         }
         metrics.matches.inc({ result: 'matched' });
         const outcome: BidOutcome = { status: 'matched', taskId: matched.args.taskId, transactionHash: hash };
+        // Every line of the match in one write.
+        const lines: Promise<void>[] = [];
         for (const ask of match.asks) {
-          await journal.append({ t: 'fill', hash: ask.hash });
-          if (ask.available <= 0) await drop(ask.hash);
+          lines.push(journal.append({ t: 'fill', hash: ask.hash }));
+          if (ask.available <= 0) lines.push(drop(ask.hash));
         }
-        await drop(bid.hash, outcome);
+        lines.push(drop(bid.hash, outcome));
+        await Promise.all(lines);
         logger.info({ taskId: matched.args.taskId, replicas: match.asks.length, tx: hash }, 'match settled on chain');
       } catch (error) {
         // The transaction went out; whether it landed is for the chain poll to tell (TaskMatched or not).
