@@ -101,7 +101,7 @@ try {
   // This machine is shared: whole stretches of a run are faster or slower than others. So each figure is measured in
   // `rounds` rounds spread over the run (r1, r3 and throughput taking turns), every round is kept in the details,
   // and the figure is the median round.
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
   const overheadRound = async (replicas: number, count: number) => {
     const totals: number[] = [];
     for (let i = 0; i < count; i++) totals.push(await settle(replicas));

@@ -184,8 +184,14 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
     // either way the next poll reads the chain in full even if no block came.
     let forceNextPoll = false;
     let wakeSleeper: (() => void) | undefined;
+    // A wake may come before its block does (a matcher wakes as soon as the node has the transaction): until a new
+    // head shows up or the window closes, the next polls follow each other closely.
+    const wakeWindowMs = 20;
+    const wakeRepollMs = 2;
+    let awaitingBlockUntil = 0;
     const wake = () => {
       forceNextPoll = true;
+      awaitingBlockUntil = Date.now() + wakeWindowMs;
       wakeSleeper?.();
     };
     let storage: StorageRole | undefined;
@@ -300,6 +306,7 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
         return;
       }
       const now = latest.timestamp;
+      if (latest.number !== lastHead) awaitingBlockUntil = 0;
       if (force || latest.number !== lastHead || Date.now() - lastFullPollAt >= quietPollMs) {
         lastHead = latest.number;
         lastFullPollAt = Date.now();
@@ -339,7 +346,10 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
         if (stopped) break;
         if (forceNextPoll) continue;
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, config.chain.pollIntervalMs);
+          const timer = setTimeout(
+            resolve,
+            Date.now() < awaitingBlockUntil ? wakeRepollMs : config.chain.pollIntervalMs,
+          );
           wakeSleeper = () => {
             clearTimeout(timer);
             resolve();
