@@ -223,9 +223,10 @@ export function createTaskManager(options: {
 
   /**
    * With one replica there is no commitment, so no salt to keep: the result goes out as soon as it exists (before the
-   * assignment is written, if that is still landing), and the task settles in that same transaction. A restart before the settlement is recorded finds the task `assigned`,
-   * runs it again, and learns from the chain (the submit reverts; the durable path reads the status) that it settled.
-   * Returns false when the submit did not go through, leaving the task to that durable path.
+   * assignment is written, if that is still landing), and the task settles in that same transaction. A restart before
+   * the settlement is recorded finds the task `assigned` (or its match again), runs it again, and learns from the chain
+   * (the submit reverts; the durable path reads the status) that it settled. Returns false when the submit did not go
+   * through, leaving the task to that durable path.
    */
   const submitAtOnce = async (
     task: TrackedTask,

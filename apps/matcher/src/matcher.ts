@@ -355,8 +355,11 @@ export async function startMatcher(
       let handOver: (handover: Handover) => void = () => undefined;
       const handover = new Promise<Handover>((resolve) => (handOver = resolve));
       const work = send(match, handOver)
-        .finally(() => handOver({ sent: false }))
-        .finally(() => inFlight.delete(work));
+        .catch((error: unknown) => logger.error({ err: error, bid: match.bid.hash }, 'a match could not be recorded'))
+        .finally(() => {
+          handOver({ sent: false });
+          inFlight.delete(work);
+        });
       inFlight.add(work);
       return handover;
     }

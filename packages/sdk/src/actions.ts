@@ -109,6 +109,11 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
   // encoder, a third of the time); an account that signs elsewhere is handed the typed data.
   let hasher: OrderHasher | undefined;
   const orderHasher = () => (hasher ??= createOrderHasher(deployment.chainId, market));
+  const marketDomain = () => computeMarketDomain(deployment.chainId, market);
+  const signOrder = (digest: () => Uint8Array, typedData: () => Promise<Hex>): Promise<Hex> => {
+    const account = signer().account;
+    return account.sign ? account.sign({ hash: bytesToHex(digest()) }) : typedData();
+  };
 
   async function write<const abi extends Abi, name extends ContractFunctionName<abi, 'nonpayable' | 'payable'>>(call: {
     address: Address;
@@ -324,32 +329,20 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
     task: readTask,
 
     // Orders.
-    signAsk: async (ask: Ask): Promise<SignedAsk> => {
-      const account = signer().account;
-      if (account.sign) return { ask, signature: await account.sign({ hash: bytesToHex(orderHasher().ask(ask)) }) };
-      return {
-        ask,
-        signature: await signer().signTypedData({
-          domain: computeMarketDomain(deployment.chainId, market),
-          types: askTypes,
-          primaryType: 'Ask',
-          message: ask,
-        }),
-      };
-    },
-    signBid: async (bid: Bid): Promise<SignedBid> => {
-      const account = signer().account;
-      if (account.sign) return { bid, signature: await account.sign({ hash: bytesToHex(orderHasher().bid(bid)) }) };
-      return {
-        bid,
-        signature: await signer().signTypedData({
-          domain: computeMarketDomain(deployment.chainId, market),
-          types: bidTypes,
-          primaryType: 'Bid',
-          message: bid,
-        }),
-      };
-    },
+    signAsk: async (ask: Ask): Promise<SignedAsk> => ({
+      ask,
+      signature: await signOrder(
+        () => orderHasher().ask(ask),
+        () => signer().signTypedData({ domain: marketDomain(), types: askTypes, primaryType: 'Ask', message: ask }),
+      ),
+    }),
+    signBid: async (bid: Bid): Promise<SignedBid> => ({
+      bid,
+      signature: await signOrder(
+        () => orderHasher().bid(bid),
+        () => signer().signTypedData({ domain: marketDomain(), types: bidTypes, primaryType: 'Bid', message: bid }),
+      ),
+    }),
     /** Matches a signed bid with signed asks as the matcher; returns the task id and record from `TaskMatched`. */
     matchOrders: async ({ bid, signature }: SignedBid, asks: readonly SignedAsk[]) =>
       taskOf(

@@ -40,7 +40,8 @@ const deadlineSlackSeconds = 60;
  * Hands out lanes in the order they were last used, taking one back only when the chain says its last bid is done:
  * matched and settled (the lane is not `Matched` and its floor passed the bid's sequence), or past its deadline and
  * never matched. A lane whose bid is still in a matcher's book is never reused, since a later sequence matched first
- * would retire that bid. One `laneState` read per bid while the pool has lanes; none for a fresh lane.
+ * would retire that bid. One `laneState` read per bid while the pool has lanes; none for a fresh lane, or for a lane
+ * whose task its client said settled (`settled`).
  */
 export function createLanePool({
   client,
