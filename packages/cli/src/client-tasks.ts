@@ -1,5 +1,6 @@
 // What a client does to buy compute: put the app and its input where providers fetch them, sign a bid, hand it to a
 // matcher, follow the task on chain, and fetch the result from the providers, checking it against the chain.
+import { createHash } from 'node:crypto';
 import { parseCid } from '@agora/content';
 import { AgoraError, errorCodes } from '@agora/errors';
 import { type SettledOutput, fetchSettledOutput, prepareApp, providerEndpoints } from '@agora/runtime';
@@ -14,7 +15,7 @@ import {
   orderToJson,
   taskIdOf,
 } from '@agora/sdk';
-import { type Hex, bytesToHex, sha256 } from 'viem';
+import { type Hex, bytesToHex } from 'viem';
 import { z } from 'zod';
 import type { NetworkFile } from './network-file.js';
 
@@ -26,9 +27,15 @@ export type Progress = (stage: string, detail?: Record<string, unknown>) => void
  */
 const uploaded = new Map<string, Hex>();
 
-/** Puts bytes on the content gateway (unless this process already did); returns their CID as bytes. */
-export async function upload(gatewayUrl: string, bytes: Uint8Array): Promise<Hex> {
-  const key = `${gatewayUrl} ${sha256(bytes)}`;
+/** SHA-256 of some bytes, as the per-process memos below key them (native hashing: an app may be megabytes). */
+const digestOf = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * Puts bytes on the content gateway (unless this process already did); returns their CID as bytes. `digest` is their
+ * `digestOf`, when the caller has it already.
+ */
+export async function upload(gatewayUrl: string, bytes: Uint8Array, digest = digestOf(bytes)): Promise<Hex> {
+  const key = `${gatewayUrl} ${digest}`;
   const known = uploaded.get(key);
   if (known) return known;
   const cid = await uploadNow(gatewayUrl, bytes);
@@ -88,14 +95,13 @@ function matcherError(body: unknown, fallback: string): AgoraError {
 }
 
 /** SHA-256 of the apps that passed the runtime's checks in this process: a client that submits one app often checks it once. */
-const checkedApps = new Set<Hex>();
+const checkedApps = new Set<string>();
 
-function checkApp(app: Uint8Array): void {
-  const digest = sha256(app);
+function checkApp(app: Uint8Array, digest: string): void {
   if (checkedApps.has(digest)) return;
   prepareApp(app);
   checkedApps.add(digest);
-  if (checkedApps.size > 64) checkedApps.delete(checkedApps.values().next().value as Hex);
+  if (checkedApps.size > 64) checkedApps.delete(checkedApps.values().next().value as string);
 }
 
 export type SubmitOptions = {
@@ -122,14 +128,15 @@ export async function submitTask(
   progress: Progress,
 ): Promise<Submitted> {
   // The runtime's own checks: a module providers would refuse is refused here, before any money moves.
-  checkApp(options.app);
+  const appDigest = digestOf(options.app);
+  checkApp(options.app, appDigest);
   progress('uploading', { bytes: options.app.length });
   const deadline = options.deadline ?? BigInt(Math.floor(Date.now() / 1000) + options.ttlSeconds);
   // The market's fees only size what the bid may lock, which the caller is told: read while the bid goes out.
   const params = agora.params();
   params.catch(() => undefined);
   const [appCid, inputCid, nonce] = await Promise.all([
-    upload(network.gatewayUrl, options.app),
+    upload(network.gatewayUrl, options.app, appDigest),
     upload(network.gatewayUrl, encodeTaskInput({ args: options.args, stdin: options.stdin })),
     options.nonce ?? agora.lanes.next(deadline),
   ]);

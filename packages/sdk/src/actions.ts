@@ -563,6 +563,9 @@ export async function sendWrite<
 
 export type SerialSender = ReturnType<typeof createSerialSender>;
 
+/** How the serial sender sends one write. */
+export type SendOptions = { after?: Promise<unknown> | undefined };
+
 /**
  * Sends one account's writes with two requests each: a simulation (a revert shows here, decoded like any contract
  * error, before a nonce is taken) and `eth_sendRawTransaction` of a transaction signed here, then the receipt. The
@@ -576,9 +579,6 @@ export type SerialSender = ReturnType<typeof createSerialSender>;
  * out in order without gaps. A failed hand-over forgets the nonce and fees, so the next write reads them again. For
  * a service that owns its key (a local account): nothing else may send from the account.
  */
-/** How the serial sender sends one write. */
-export type SendOptions = { after?: Promise<unknown> | undefined };
-
 export function createSerialSender(publicClient: PublicClient, walletClient: AgoraWallet) {
   const account = walletClient.account;
   if (!account.signTransaction) {
