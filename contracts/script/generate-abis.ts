@@ -13,6 +13,7 @@ const contracts = [
   { name: 'ComputeMarket', file: 'ComputeMarket.sol' },
   { name: 'StorageMarket', file: 'StorageMarket.sol' },
   { name: 'Reviews', file: 'Reviews.sol' },
+  { name: 'AgoraTimelock', file: 'AgoraTimelock.sol' },
 ];
 
 function camel(name: string): string {

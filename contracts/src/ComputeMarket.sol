@@ -120,7 +120,7 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         // The reveal that completes the set settles the task, unless this revealer dissents from a quorum
         // whose full result hash it cannot know; then `finalize` settles it, callable at once. A settled task's
         // replica words are never read again, so the settling reveal need not be stored.
-        if (!complete || !_settleReplicated(taskId, record, lane, words, resultHash)) {
+        if (!complete || !_settleReplicated(taskId, record, lane, words, resultHash, false)) {
             slots[index] = revealed;
         }
     }
@@ -136,13 +136,9 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
             return;
         }
         uint256[] memory words = _loadReplicas(_replicaWords(record), replicas);
-        (uint256 commits, uint256 reveals) = _count(words, lane.seq());
-        bool complete = reveals == commits && (commits == replicas || commitClosed);
-        bool quorumImpossible = commitClosed && commits < record.quorum();
-        if (!complete && !quorumImpossible && block.timestamp <= record.revealDeadline()) {
-            revert ComputeTooEarly(taskId);
-        }
-        if (!_settleReplicated(taskId, record, lane, words, resultHash)) {
+        (bool settleable, bool spareCommitted) = _finalizable(record, words, lane.seq(), commitClosed);
+        if (!settleable) revert ComputeTooEarly(taskId);
+        if (!_settleReplicated(taskId, record, lane, words, resultHash, spareCommitted)) {
             revert ComputeResultHashMismatch(taskId);
         }
     }
@@ -265,6 +261,15 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     {
         uint256 word = _providerWords[provider];
         return (word.bonded(), word.jailedUntil(), word.providerStatus());
+    }
+
+    /// @inheritdoc IProviderMirror
+    function openTasksOf(address provider) external view returns (uint256) {
+        // Both counts are modulo 2^15, so their difference is too; it must never revert (the registry would then
+        // ignore this market's answer).
+        unchecked {
+            return (_providerWords[provider].matchedTasks() - _settledTasks(provider)) & SETTLED_MASK;
+        }
     }
 
     /// @inheritdoc IComputeMarket
@@ -481,7 +486,7 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         if (!hot && word.hasHotAsk()) _askFills[provider][word.hotAskNonce()] = word.hotAskFills();
         // Cannot truncate: fills < volume <= type(uint32).max.
         unchecked {
-            _providerWords[provider] = word.withHotAsk(askNonce, uint32(fills + 1));
+            _providerWords[provider] = word.withMatchedAsk(askNonce, uint32(fills + 1));
         }
     }
 
@@ -506,39 +511,21 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     }
 
     /// @dev Settles a replicated task from its replica words. Returns false, changing nothing, when a quorum
-    /// agrees on a result whose full hash is not `resultHash`.
+    /// agrees on a result whose full hash is not `resultHash`. With `spareCommitted`, a replica that committed
+    /// but has not revealed is not slashed (its reveal window is still open).
     function _settleReplicated(
         bytes32 taskId,
         bytes calldata record,
         uint256 lane,
         uint256[] memory words,
-        bytes32 resultHash
+        bytes32 resultHash,
+        bool spareCommitted
     ) private returns (bool) {
         uint256 seq = lane.seq();
-        uint256 quorum = record.quorum();
-        // A quorum is more than half of the replicas, so at most one result can reach it. Words carry the
-        // sequence number, so equal words are revealed results of this task.
-        uint256 winner;
-        for (uint256 i = 0; i < words.length && winner == 0; ++i) {
-            uint256 candidate = words[i];
-            if (candidate.replicaState(seq) != TaskStateLib.REPLICA_REVEALED) continue;
-            uint256 votes;
-            for (uint256 j = 0; j < words.length; ++j) {
-                if (words[j] == candidate) ++votes;
-            }
-            if (votes >= quorum) winner = candidate;
-        }
+        uint256 winner = _winner(words, seq, record.quorum());
         if (winner != 0 && !winner.matchesResult(resultHash)) return false;
 
-        uint256 paidMask;
-        uint256 slashedMask;
-        for (uint256 i = 0; i < words.length; ++i) {
-            bool agrees = winner == 0
-                ? words[i].replicaState(seq) == TaskStateLib.REPLICA_REVEALED
-                : words[i] == winner;
-            if (!agrees) slashedMask |= 1 << i;
-            else if (winner != 0) paidMask |= 1 << i;
-        }
+        (uint256 paidMask, uint256 slashedMask) = _verdict(words, seq, winner, spareCommitted);
         if (winner == 0) {
             _settle(taskId, record, lane, TaskStatus.Failed, 0, slashedMask, 0, bytes32(0));
         } else {
@@ -556,8 +543,9 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         return true;
     }
 
-    /// @dev Pays the agreeing providers, takes fees, refunds the client, moves the lane's head to the settlement
-    /// (which is the client's review right when finalized), and slashes.
+    /// @dev Pays the agreeing providers, counts the task settled for each of its providers (so stake that backed it
+    /// may leave), takes fees, refunds the client, moves the lane's head to the settlement (which is the client's
+    /// review right when finalized), and slashes.
     function _settle(
         bytes32 taskId,
         bytes calldata record,
@@ -575,16 +563,69 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
             lane.floor(),
             TaskStateLib.settlementHead(lane.head(), status, paidMask, charged)
         );
-        if (payment != 0) {
-            address token = record.token();
-            for (uint256 mask = paidMask; mask != 0; mask &= mask - 1) {
-                _credit(token, record.provider(_lowestBit(mask)), payment);
-            }
-        }
+        _payProviders(record, paidMask, payment);
         emit TaskSettled(
             taskId, resultHash, TaskStateLib.packSettlement(status, fuelUsed, paidMask, slashedMask, charged)
         );
-        if (slashedMask != 0) registry.slash(taskId, _select(record, slashedMask));
+        if (slashedMask != 0) _slash(taskId, _select(record, slashedMask));
+    }
+
+    /// @dev The revealed word a quorum agrees on, or zero. A quorum is more than half of the replicas, so at most one
+    /// result can reach it. Words carry the sequence number, so equal words are revealed results of this task.
+    function _winner(uint256[] memory words, uint256 seq, uint256 quorum)
+        private
+        pure
+        returns (uint256 winner)
+    {
+        for (uint256 i = 0; i < words.length; ++i) {
+            uint256 candidate = words[i];
+            if (candidate.replicaState(seq) != TaskStateLib.REPLICA_REVEALED) continue;
+            uint256 votes;
+            for (uint256 j = 0; j < words.length; ++j) {
+                if (words[j] == candidate) ++votes;
+            }
+            if (votes >= quorum) return candidate;
+        }
+    }
+
+    /// @dev Who is paid and who is slashed: with a winner, those that revealed it are paid and everyone else is
+    /// slashed; without one, nobody is paid and those that did not reveal (nor, when spared, commit) are slashed.
+    function _verdict(uint256[] memory words, uint256 seq, uint256 winner, bool spareCommitted)
+        private
+        pure
+        returns (uint256 paidMask, uint256 slashedMask)
+    {
+        for (uint256 i = 0; i < words.length; ++i) {
+            uint256 state = words[i].replicaState(seq);
+            bool agrees = winner == 0
+                ? state == TaskStateLib.REPLICA_REVEALED
+                    || (spareCommitted && state == TaskStateLib.REPLICA_COMMITTED)
+                : words[i] == winner;
+            if (!agrees) slashedMask |= 1 << i;
+            else if (winner != 0) paidMask |= 1 << i;
+        }
+    }
+
+    /// @dev Pays `payment` to each provider in `paidMask` and counts the task settled for every provider.
+    function _payProviders(bytes calldata record, uint256 paidMask, uint256 payment) private {
+        address token = record.token();
+        uint256 replicas = record.providerCount();
+        for (uint256 i = 0; i < replicas; ++i) {
+            _creditSettled(token, record.provider(i), (paidMask >> i) & 1 == 0 ? 0 : payment);
+        }
+    }
+
+    /// @dev Asks the registry to slash. Settlement has already paid and refunded, and must not depend on a call the
+    /// registry's owner can make fail (a revoked slasher role, a mirror that reverts): a refused slash is reported
+    /// and the task stays settled. A caller cannot cause the refusal by sending too little gas: a call that failed
+    /// with less than 1/64 of the gas it was given left over ran out of it, and the whole settlement reverts.
+    function _slash(bytes32 taskId, address[] memory providers) private {
+        uint256 gasBefore = gasleft();
+        try registry.slash(taskId, providers) {}
+        catch {
+            if (gasleft() <= gasBefore / 64) revert ComputeSlashOutOfGas(taskId);
+            emit SlashRefused(taskId, providers);
+        }
     }
 
     /// @dev Releases the task's lock: fees to the pot, the unspent rest back to the client. Returns what each
@@ -684,6 +725,22 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         if (TaskStateLib.committedWord(seq, commitment) != own) revert ComputeCommitmentMismatch(msg.sender);
         words[index] = revealed;
         complete = reveals + 1 == commits && (commits == replicas || commitClosed);
+    }
+
+    /// @dev Whether a replicated task can be settled now, and whether its committed replicas must be spared: settling
+    /// early because no quorum can form any more must not cost a provider that committed on time its reveal window,
+    /// so only those that never committed are slashed then.
+    function _finalizable(bytes calldata record, uint256[] memory words, uint256 seq, bool commitClosed)
+        private
+        view
+        returns (bool settleable, bool spareCommitted)
+    {
+        (uint256 commits, uint256 reveals) = _count(words, seq);
+        bool complete = reveals == commits && (commits == words.length || commitClosed);
+        bool revealOpen = block.timestamp <= record.revealDeadline();
+        bool quorumImpossible = commitClosed && commits < record.quorum();
+        settleable = complete || quorumImpossible || !revealOpen;
+        spareCommitted = !complete && revealOpen;
     }
 
     function _replicaWords(bytes calldata record) private view returns (mapping(uint256 => uint256) storage) {

@@ -17,7 +17,13 @@ abstract contract Escrow is IEscrow, Ownable2Step, ReentrancyGuardTransient {
     mapping(address token => mapping(address account => Account)) internal _accounts;
     mapping(address matcher => mapping(address token => FeePot)) internal _feePots;
     mapping(address token => bool) internal _allowedTokens;
+    /// @notice Every token ever allowed, so a provider's settled tasks can be summed over them (see
+    /// `Account.settledTasks`).
+    address[] internal _tokens;
     address public treasury;
+
+    uint256 public constant MAX_TOKENS = 8;
+    uint16 internal constant SETTLED_MASK = (1 << 15) - 1;
 
     constructor(address treasury_) {
         _setTreasury(treasury_);
@@ -31,13 +37,13 @@ abstract contract Escrow is IEscrow, Ownable2Step, ReentrancyGuardTransient {
         uint256 before = IERC20(token).balanceOf(address(this));
         IERC20(token).safeTransferFrom(msg.sender, address(this), amount);
         uint256 total = IERC20(token).balanceOf(address(this));
-        // Every balance kept here is a part of this total, so capping it keeps all of them within uint128.
-        if (total > type(uint128).max) revert EscrowAmountTooLarge(total);
+        // Every balance kept here is a part of this total, so capping it keeps all of them within uint120.
+        if (total > type(uint120).max) revert EscrowAmountTooLarge(total);
         uint256 received = total - before;
         Account storage account = _accounts[token][to];
-        // Cannot overflow: free + received <= total <= type(uint128).max.
+        // Cannot overflow: free + received <= total <= type(uint120).max.
         unchecked {
-            account.free += uint128(received);
+            account.free += uint120(received);
         }
         emit Deposited(token, to, received);
     }
@@ -50,7 +56,7 @@ abstract contract Escrow is IEscrow, Ownable2Step, ReentrancyGuardTransient {
         if (free < amount) revert EscrowInsufficientBalance(token, msg.sender, free, amount);
         // Cannot underflow: checked just above.
         unchecked {
-            account.free = uint128(free - amount);
+            account.free = uint120(free - amount);
         }
         IERC20(token).safeTransfer(msg.sender, amount);
         emit Withdrawn(token, msg.sender, amount);
@@ -86,6 +92,10 @@ abstract contract Escrow is IEscrow, Ownable2Step, ReentrancyGuardTransient {
     /// @notice Allows or stops new deposits of `token`. Existing balances stay withdrawable either way.
     function setTokenAllowed(address token, bool allowed) external onlyOwner {
         if (token == address(0)) revert EscrowZeroAddress();
+        if (allowed && !_isKnownToken(token)) {
+            if (_tokens.length == MAX_TOKENS) revert EscrowTooManyTokens(MAX_TOKENS);
+            _tokens.push(token);
+        }
         _allowedTokens[token] = allowed;
         emit TokenAllowed(token, allowed);
     }
@@ -111,7 +121,7 @@ abstract contract Escrow is IEscrow, Ownable2Step, ReentrancyGuardTransient {
     }
 
     // Arithmetic below is unchecked on purpose: every amount moved is a part of the escrow's own token
-    // balance, which `deposit` caps at type(uint128).max, so no sum of balances can exceed uint128.
+    // balance, which `deposit` caps at type(uint120).max, so no sum of balances can exceed uint120.
 
     /// @dev Moves `amount` from the client's free to its locked balance.
     function _lock(address token, address client, uint256 amount) internal {
@@ -119,8 +129,8 @@ abstract contract Escrow is IEscrow, Ownable2Step, ReentrancyGuardTransient {
         Account memory balance = account;
         if (balance.free < amount) revert EscrowInsufficientBalance(token, client, balance.free, amount);
         unchecked {
-            account.free = uint128(balance.free - amount);
-            account.locked = uint128(balance.locked + amount);
+            account.free = uint120(balance.free - amount);
+            account.locked = uint120(balance.locked + amount);
         }
     }
 
@@ -130,7 +140,7 @@ abstract contract Escrow is IEscrow, Ownable2Step, ReentrancyGuardTransient {
         uint256 free = balance.free;
         if (free < amount) revert EscrowInsufficientBalance(token, account, free, amount);
         unchecked {
-            balance.free = uint128(free - amount);
+            balance.free = uint120(free - amount);
         }
     }
 
@@ -140,16 +150,44 @@ abstract contract Escrow is IEscrow, Ownable2Step, ReentrancyGuardTransient {
         Account storage account = _accounts[token][client];
         Account memory balance = account;
         unchecked {
-            account.locked = uint128(balance.locked - locked);
-            account.free = uint128(balance.free + refund);
+            account.locked = uint120(balance.locked - locked);
+            account.free = uint120(balance.free + refund);
         }
     }
 
-    /// @dev Credits a provider's free balance with part of a released lock.
+    /// @dev Credits an account's free balance with part of a released lock.
     function _credit(address token, address to, uint256 amount) internal {
         unchecked {
-            _accounts[token][to].free += uint128(amount);
+            _accounts[token][to].free += uint120(amount);
         }
+    }
+
+    /// @dev Pays a provider of a settled task and counts the task settled for it, in one write.
+    function _creditSettled(address token, address provider, uint256 amount) internal {
+        Account storage account = _accounts[token][provider];
+        Account memory balance = account;
+        // The count wraps on purpose (see `Account.settledTasks`).
+        unchecked {
+            account.free = uint120(balance.free + amount);
+            account.settledTasks = (balance.settledTasks + 1) & SETTLED_MASK;
+        }
+    }
+
+    /// @dev How many tasks `provider` served have settled, summed over every token, modulo 2^15.
+    function _settledTasks(address provider) internal view returns (uint256 settled) {
+        uint256 count = _tokens.length;
+        for (uint256 i = 0; i < count; ++i) {
+            settled += _accounts[_tokens[i]][provider].settledTasks;
+        }
+        return settled & SETTLED_MASK;
+    }
+
+    function _isKnownToken(address token) private view returns (bool) {
+        uint256 count = _tokens.length;
+        for (uint256 i = 0; i < count; ++i) {
+            if (_tokens[i] == token) return true;
+        }
+        return false;
     }
 
     /// @dev Accrues fees taken from a released lock.

@@ -21,10 +21,14 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
     /// @notice Longer than any market's longest task plus challenge window (two days for compute), so stake
     /// that backs a task cannot leave before the task settles.
     uint32 public constant MIN_UNBONDING_PERIOD = 3 days;
-    uint32 public constant MAX_UNBONDING_PERIOD = 60 days;
+    /// @notice Below the timelock's `MIN_DELAY`, so every change of the rules can be escaped by unbonding first.
+    uint32 public constant MAX_UNBONDING_PERIOD = 14 days;
     uint32 public constant MAX_JAIL_DURATION = 90 days;
     /// @notice Bounds the calls every change of a provider's standing makes.
     uint256 public constant MAX_MIRRORS = 4;
+    /// @notice Gas each mirror gets per call: a market's update is one storage write (about 25,000 gas at most); a
+    /// mirror that needs more, or reverts, misses the update but can never block a stake, an unbond or a slash.
+    uint256 public constant MIRROR_GAS = 60_000;
 
     IERC20 public immutable stakeToken;
     address public treasury;
@@ -95,6 +99,7 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
         if (amount == 0) revert RegistryNothingToWithdraw();
         uint40 readyAt = _unbondingReadyAt[msg.sender];
         if (block.timestamp < readyAt) revert RegistryUnbondingNotReady(readyAt);
+        _requireNoOpenTasks(msg.sender);
         provider.unbonding = 0;
         stakeToken.safeTransfer(msg.sender, amount);
         emit StakeWithdrawn(msg.sender, amount);
@@ -232,14 +237,34 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
     }
 
     /// @dev Tells every mirror the provider's standing as it now is. Called after every change of a provider's
-    /// status, bonded stake or jail term, before any token moves.
+    /// status, bonded stake or jail term, before any token moves. A mirror that fails misses the update: no mirror
+    /// may block the provider's exit or a slash. A caller cannot make a mirror fail by sending too little gas: a
+    /// call that failed with less than 1/64 of its gas left over ran out of it, and then the whole call reverts.
     function _publish(address account) private {
         uint256 count = _mirrors.length;
         if (count == 0) return;
         Provider memory provider = _providers[account];
         for (uint256 i = 0; i < count; ++i) {
-            IProviderMirror(_mirrors[i])
-                .onProviderChanged(account, provider.bonded, provider.jailedUntil, provider.status);
+            address mirror = _mirrors[i];
+            try IProviderMirror(mirror).onProviderChanged{gas: MIRROR_GAS}(
+                account, provider.bonded, provider.jailedUntil, provider.status
+            ) {}
+            catch {
+                if (gasleft() <= MIRROR_GAS / 63) revert RegistryMirrorOutOfGas(mirror);
+                emit MirrorFailed(mirror, account);
+            }
+        }
+    }
+
+    /// @dev Reverts while a mirror reports a task of the provider still open: stake backs a task until it is final,
+    /// however late that is. A mirror that reverts or answers nonsense is ignored, so it cannot trap stake.
+    function _requireNoOpenTasks(address account) private view {
+        uint256 count = _mirrors.length;
+        for (uint256 i = 0; i < count; ++i) {
+            address mirror = _mirrors[i];
+            try IProviderMirror(mirror).openTasksOf{gas: MIRROR_GAS}(account) returns (uint256 open) {
+                if (open != 0) revert RegistryStakeBacksOpenTasks(mirror, open);
+            } catch {}
         }
     }
 

@@ -53,6 +53,9 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
     mapping(uint256 dealId => Deal) internal _deals;
     mapping(uint256 dealId => mapping(uint256 index => Slot)) internal _slots;
     mapping(uint256 dealId => mapping(uint256 index => uint256)) internal _repairRewards;
+    /// @notice The provider whose missed proof emptied a slot that is being repaired: it may not repair it (it would
+    /// win back the forfeited collateral it owes), and a deal that ends before the repair names it in the slot.
+    mapping(uint256 dealId => mapping(uint256 index => address)) internal _missedBy;
     mapping(address client => mapping(uint64 nonce => bool)) internal _bidNonceUsed;
     mapping(address provider => mapping(uint64 nonce => uint256)) internal _askFills;
 
@@ -141,6 +144,7 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
         uint256 collateral = terms.collateral;
         uint256 compensation = collateral * _params.compensationBps / BPS;
         _repairRewards[dealId][index] += collateral - compensation;
+        _missedBy[dealId][index] = current.provider;
         _slots[dealId][index] = Slot({
             provider: address(0), nextPeriod: uint32(period + 1), earned: 0, state: SlotState.Repairing
         });
@@ -158,6 +162,9 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
         // The new provider starts with the next period, so it has the rest of this one to fetch the data.
         uint256 fromPeriod = _currentPeriod(terms) + 1;
         if (fromPeriod >= terms.periods) revert StorageTooLateToRepair(dealId, index);
+        if (msg.sender == _missedBy[dealId][index]) {
+            revert StorageRepairByFaultyProvider(dealId, index, msg.sender);
+        }
         for (uint256 i = 0; i < terms.replicas; ++i) {
             if (_slots[dealId][i].provider == msg.sender) revert StorageDuplicateProvider(msg.sender);
         }
@@ -244,10 +251,11 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
                     dealId, i, current.provider, current.nextPeriod, terms.collateral, terms.collateral
                 );
             }
-            // The provider stays named: the deal's review (see `IReviews`) is about who held the slot at the end.
-            _slots[dealId][i] = Slot({
-                provider: current.provider, nextPeriod: terms.periods, earned: 0, state: SlotState.Closed
-            });
+            // The provider stays named: the deal's review (see `IReviews`) is about who held the slot at the end, or,
+            // for a slot still empty after a missed proof, who emptied it.
+            address named = current.state == SlotState.Repairing ? _missedBy[dealId][i] : current.provider;
+            _slots[dealId][i] =
+                Slot({provider: named, nextPeriod: terms.periods, earned: 0, state: SlotState.Closed});
         }
         _deals[dealId].status = DealStatus.Finished;
         _credit(terms.token, terms.client, refund);

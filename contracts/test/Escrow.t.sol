@@ -28,8 +28,8 @@ contract EscrowTest is MarketFixture {
         vm.stopPrank();
     }
 
-    function test_deposit_capsTotalAtUint128() public {
-        uint256 huge = uint256(type(uint128).max);
+    function test_deposit_capsTotalAtUint120() public {
+        uint256 huge = uint256(type(uint120).max);
         usd.mint(client, huge);
         vm.startPrank(client);
         usd.approve(address(market), huge);

@@ -183,7 +183,7 @@ contract ProviderRegistryTest is MarketFixture {
                 bytes32("unbondingPeriod"),
                 1 days,
                 3 days,
-                60 days
+                14 days
             )
         );
         vm.prank(owner);

@@ -8,7 +8,8 @@ import { loadConfig } from '../src/config.js';
 const deployment = {
   chainId: 31337,
   deployer: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266',
-  owner: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266',
+  owner: '0x8A791620dd6260079BF849Dc5567aDC3F2FdC318',
+  proposer: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266',
   treasury: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266',
   startBlock: 1,
   contracts: {
@@ -17,6 +18,7 @@ const deployment = {
     computeMarket: '0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0',
     storageMarket: '0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9',
     reviews: '0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9',
+    timelock: '0x8A791620dd6260079BF849Dc5567aDC3F2FdC318',
   },
   paymentTokens: [],
 };

@@ -79,6 +79,7 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     error ComputeRegistryNotContract(address registry);
     error ComputeNotRegistry(address caller);
     error ComputeParamOutOfBounds(bytes32 param, uint256 value, uint256 min, uint256 max);
+    error ComputeSlashOutOfGas(bytes32 taskId);
 
     /// @notice A bid was matched. `terms` is packed, not ABI-encoded (a match costs ~1.3k gas less): first the bid's
     /// content as the packed orders carry it, its 32-byte encryption key (zero when none) and its app CID and input
@@ -100,6 +101,9 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     event BidCancelled(address indexed client, uint64 nonce, bytes32 indexed taskId);
     event AskCancelled(address indexed provider, uint64 nonce);
     event ReviewRightConsumed(bytes32 indexed taskId, address indexed client);
+    /// @notice The registry refused to slash the providers a settlement found at fault (the market is no longer a
+    /// slasher, or the registry reverted). The task settled all the same: paid, refunded and final.
+    event SlashRefused(bytes32 indexed taskId, address[] providers);
     event MarketParamsUpdated(MarketParams params);
     event ReviewModuleUpdated(address module);
 
@@ -125,9 +129,12 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     function reveal(bytes calldata record, uint256 index, bytes32 resultHash, uint64 fuelUsed, bytes32 salt)
         external;
 
-    /// @notice Settles a task whose windows have run out (or that can no longer change). Anyone may call.
+    /// @notice Settles a task whose windows have run out (or that can no longer change). Anyone may call. When too
+    /// few committed for a quorum, it may be called as soon as the commit window closes; the providers that
+    /// committed are then not slashed, since their reveal window is still open.
     /// @param resultHash The full hash of the agreed result when a quorum revealed (from `ResultRevealed`);
-    /// ignored when there is none. Storage keeps only its leading bits, and the settlement event carries it.
+    /// ignored when there is none. It must be exactly the hash the quorum revealed: storage keeps a digest of it, and
+    /// any other value is refused.
     function finalize(bytes calldata record, bytes32 resultHash) external;
 
     /// @notice Retires the caller's bid `nonce` and every lower sequence number in its lane, so none of those

@@ -7,10 +7,14 @@ pragma solidity 0.8.28;
 /// payments). Fees accrue per (matcher, token): the matcher claims its part, anyone sends the protocol part
 /// to the treasury. The contract's token balance always equals the sum of all free, locked and fee balances.
 interface IEscrow {
-    /// @notice An account's balances in one token, packed in one storage word.
+    /// @notice An account's balances in one token, packed in one storage word. `settledTasks` counts, modulo
+    /// 2^15, the tasks this account served as a provider in this token that have settled: it is written with the
+    /// provider's payment, so knowing when a provider's stake is free to leave costs settlement nothing extra (see
+    /// `IComputeMarket.openTasksOf`).
     struct Account {
-        uint128 free;
-        uint128 locked;
+        uint120 free;
+        uint120 locked;
+        uint16 settledTasks;
     }
 
     /// @notice Fees accrued through one matcher in one token, packed in one storage word.
@@ -25,6 +29,7 @@ interface IEscrow {
     error EscrowAmountTooLarge(uint256 amount);
     error EscrowNothingToClaim();
     error EscrowZeroAddress();
+    error EscrowTooManyTokens(uint256 max);
 
     event Deposited(address indexed token, address indexed account, uint256 amount);
     event Withdrawn(address indexed token, address indexed account, uint256 amount);

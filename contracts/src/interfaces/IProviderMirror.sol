@@ -15,4 +15,8 @@ interface IProviderMirror {
         uint40 jailedUntil,
         IProviderRegistry.ProviderStatus status
     ) external;
+
+    /// @notice How many tasks of this market the provider serves that have not settled yet. The registry lets no
+    /// stake leave while it is not zero, so a provider that never shows up cannot withdraw before its slash.
+    function openTasksOf(address provider) external view returns (uint256);
 }

@@ -43,6 +43,8 @@ interface IProviderRegistry {
     error RegistryParamOutOfBounds(bytes32 param, uint256 value, uint256 min, uint256 max);
     error RegistryZeroAddress();
     error RegistryTooManyMirrors(uint256 max);
+    error RegistryStakeBacksOpenTasks(address market, uint256 openTasks);
+    error RegistryMirrorOutOfGas(address mirror);
 
     event ProviderRegistered(address indexed provider, uint256 resources, bytes metadataCid);
     event ProviderProfileUpdated(address indexed provider, uint256 resources, bytes metadataCid);
@@ -56,6 +58,8 @@ interface IProviderRegistry {
     event ProviderLeft(address indexed provider, uint256 unbonding, uint40 readyAt);
     event SlasherUpdated(address indexed module, bool allowed);
     event MirrorUpdated(address indexed mirror, bool added);
+    /// @notice A mirror reverted (or ran out of its gas) on an update; its copy of the provider's standing is stale.
+    event MirrorFailed(address indexed mirror, address indexed provider);
     event RegistryParamsUpdated(RegistryParams params);
     event RegistryTreasuryUpdated(address treasury);
 
@@ -74,7 +78,8 @@ interface IProviderRegistry {
     /// A new request restarts the delay for everything that is unbonding.
     function requestUnbond(uint96 amount) external;
 
-    /// @notice Transfers the caller's unbonded stake once its delay has passed.
+    /// @notice Transfers the caller's unbonded stake once its delay has passed and no market reports a task of the
+    /// caller still open (unsettled tasks keep the stake that backs them slashable, however late they settle).
     function withdrawStake() external;
 
     /// @notice Leaves the market: the caller can no longer be matched and all its stake starts unbonding.

@@ -96,6 +96,7 @@ interface IStorageMarket is IEscrow {
     error StorageNotMissed(uint256 dealId, uint256 index);
     error StorageSlotNotRepairable(uint256 dealId, uint256 index, SlotState state);
     error StorageTooLateToRepair(uint256 dealId, uint256 index);
+    error StorageRepairByFaultyProvider(uint256 dealId, uint256 index, address provider);
     error StorageDealNotOver(uint256 dealId, uint256 endsAt);
     error StorageNothingToCancel(uint256 dealId);
     error StorageRenewalExpired(uint64 deadline);
@@ -171,8 +172,8 @@ interface IStorageMarket is IEscrow {
     function reportMissed(uint256 dealId, uint256 index) external;
 
     /// @notice Takes over a slot whose provider was slashed. The caller must be eligible, must not hold another
-    /// slot of the deal, and locks the deal's collateral; it proves from the next period on and earns the repair
-    /// reward with its first proof.
+    /// slot of the deal, must not be the provider that missed, and locks the deal's collateral; it proves from the
+    /// next period on and earns the repair reward with its first proof.
     function repair(uint256 dealId, uint256 index) external;
 
     /// @notice Pays the slot's provider for its proven periods (anyone may call; the provider is paid).

@@ -6,14 +6,20 @@ import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 /// @notice The compute market's one word per provider: its standing, mirrored from the registry, and the fill
 /// count of the ask it was last matched with.
 /// @dev Layout (low to high bits): bonded 96 | jailedUntil 40 | status 8 | hot ask nonce 64 | hot ask fills 32 |
-/// hot ask set 1. A match reads this word anyway to check the provider's standing, so counting the fills of the
-/// provider's current ask here costs a warm rewrite instead of a cold read and rewrite of a slot of its own
-/// (~2,100 gas per provider). An ask's fills live either here (while it is the hot ask) or in the market's
-/// per-ask counters (once another ask took its place), never in both: switching moves them out.
+/// hot ask set 1 | matched tasks 15. `matched tasks` counts, modulo 2^15, every task the provider was matched
+/// with; less the tasks counted settled in its escrow accounts, it is the number of its open tasks. A match reads
+/// this word anyway to check the provider's standing, so counting the fills of the provider's current ask here
+/// costs a warm rewrite instead of a cold read and rewrite of a slot of its own (~2,100 gas per provider). An ask's
+/// fills live either here (while it is the hot ask) or in the market's per-ask counters (once another ask took its
+/// place), never in both: switching moves them out.
 library ProviderWordLib {
     uint256 private constant STANDING_BITS = 144;
     uint256 private constant STANDING_MASK = (1 << STANDING_BITS) - 1;
     uint256 private constant HOT_SET = 1 << 240;
+    uint256 private constant MATCHED_SHIFT = 241;
+    uint256 private constant MATCHED_MASK = (1 << 15) - 1;
+    /// @dev The standing and the matched count: what replacing the hot ask keeps.
+    uint256 private constant KEPT_MASK = STANDING_MASK | (MATCHED_MASK << MATCHED_SHIFT);
 
     /// @notice The word with a new standing, its hot ask kept.
     function withStanding(
@@ -55,12 +61,19 @@ library ProviderWordLib {
         return uint32(word >> 208);
     }
 
-    /// @notice The word with the ask `nonce` hot at `fills` fills, its standing kept.
-    function withHotAsk(uint256 word, uint64 nonce, uint32 fills) internal pure returns (uint256) {
-        return (word & STANDING_MASK) | (uint256(nonce) << 144) | (uint256(fills) << 208) | HOT_SET;
+    /// @notice The word with the ask `nonce` hot at `fills` fills and one more task matched, its standing kept.
+    function withMatchedAsk(uint256 word, uint64 nonce, uint32 fills) internal pure returns (uint256) {
+        uint256 matched = ((word >> MATCHED_SHIFT) + 1) & MATCHED_MASK;
+        return (word & STANDING_MASK) | (uint256(nonce) << 144) | (uint256(fills) << 208) | HOT_SET
+            | (matched << MATCHED_SHIFT);
     }
 
     function withoutHotAsk(uint256 word) internal pure returns (uint256) {
-        return word & STANDING_MASK;
+        return word & KEPT_MASK;
+    }
+
+    /// @notice How many tasks the provider was matched with, modulo 2^15.
+    function matchedTasks(uint256 word) internal pure returns (uint256) {
+        return word >> MATCHED_SHIFT;
     }
 }

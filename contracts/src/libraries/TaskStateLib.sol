@@ -14,8 +14,10 @@ import {TaskStatus} from "../types/Orders.sol";
 /// chain and a settled task stays provable after the lane moves on.
 /// Replica word, one per (lane, replica index), also reused: state 8 | seq 32 | payload 216, where a word counts
 /// only while its seq is the lane's. Committed: the commitment's leading 216 bits. Revealed: fuelUsed 64 | the
-/// result hash's leading 152 bits, so two revealed words are equal exactly when the results agree (another
-/// result with the same leading bits needs a second preimage, 2^152 work).
+/// leading 152 bits of keccak256(resultHash), so two revealed words are equal exactly when the full 256-bit
+/// results (and fuel) agree, and only the revealed hash itself settles the task: any other hash, even one that
+/// differs in a single bit, has an unrelated digest, and one with the same digest needs a second preimage of
+/// 152-bit keccak (2^152 work).
 library TaskStateLib {
     uint256 internal constant REPLICA_EMPTY = 0;
     uint256 internal constant REPLICA_COMMITTED = 1;
@@ -86,8 +88,8 @@ library TaskStateLib {
     }
 
     function revealedWord(uint256 seq_, bytes32 resultHash, uint64 fuelUsed) internal pure returns (uint256) {
-        return
-            ((uint256(resultHash) >> 104) << 104) | (uint256(fuelUsed) << 40) | (seq_ << 8) | REPLICA_REVEALED;
+        return ((uint256(_digest(resultHash)) >> 104) << 104) | (uint256(fuelUsed) << 40) | (seq_ << 8)
+            | REPLICA_REVEALED;
     }
 
     /// @notice The replica's state for the task with sequence `seq_`: a word left by an earlier task is empty.
@@ -99,8 +101,15 @@ library TaskStateLib {
         return uint64(word >> 40);
     }
 
-    /// @notice Whether `resultHash` is the full hash behind a revealed word's leading bits.
+    /// @notice Whether `resultHash` is the full hash that was revealed into `word`.
     function matchesResult(uint256 word, bytes32 resultHash) internal pure returns (bool) {
-        return (word >> 104) == (uint256(resultHash) >> 104);
+        return (word >> 104) == (uint256(_digest(resultHash)) >> 104);
+    }
+
+    function _digest(bytes32 resultHash) private pure returns (bytes32 digest) {
+        assembly ("memory-safe") {
+            mstore(0x00, resultHash)
+            digest := keccak256(0x00, 0x20)
+        }
     }
 }

@@ -5,10 +5,14 @@ import {IComputeMarket} from "../../src/interfaces/IComputeMarket.sol";
 import {IProviderRegistry} from "../../src/interfaces/IProviderRegistry.sol";
 import {TaskStatus} from "../../src/types/Orders.sol";
 import {MarketFixture} from "../utils/MarketFixture.sol";
+import {HostileOwnerHandler} from "./HostileOwnerHandler.sol";
 import {MarketHandler} from "./MarketHandler.sol";
 
+/// @notice The market's money invariants, run against users (a client, a matcher replaying bids, providers that lie,
+/// stay silent or try to leave with stake that backs a task) and an owner that uses every power it has at random.
 contract ComputeMarketInvariantTest is MarketFixture {
     MarketHandler internal handler;
+    HostileOwnerHandler internal hostileOwner;
 
     function setUp() public override {
         super.setUp();
@@ -29,7 +33,7 @@ contract ComputeMarketInvariantTest is MarketFixture {
         vm.stopPrank();
         handler = new MarketHandler(market, usd, client, clientKey, matcher, assigned, keys);
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](9);
+        bytes4[] memory selectors = new bytes4[](10);
         selectors[0] = MarketHandler.deposit.selector;
         selectors[1] = MarketHandler.withdraw.selector;
         selectors[2] = MarketHandler.matchTask.selector;
@@ -39,7 +43,21 @@ contract ComputeMarketInvariantTest is MarketFixture {
         selectors[6] = MarketHandler.reveal.selector;
         selectors[7] = MarketHandler.finalize.selector;
         selectors[8] = MarketHandler.warp.selector;
+        selectors[9] = MarketHandler.leaveEarly.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+
+        hostileOwner = new HostileOwnerHandler(market, registry, owner, address(usd), assigned, MIN_STAKE);
+        targetContract(address(hostileOwner));
+        bytes4[] memory powers = new bytes4[](8);
+        powers[0] = HostileOwnerHandler.setMarketParams.selector;
+        powers[1] = HostileOwnerHandler.setRegistryParams.selector;
+        powers[2] = HostileOwnerHandler.toggleSlasher.selector;
+        powers[3] = HostileOwnerHandler.toggleHostileMirror.selector;
+        powers[4] = HostileOwnerHandler.setTreasuries.selector;
+        powers[5] = HostileOwnerHandler.toggleToken.selector;
+        powers[6] = HostileOwnerHandler.setReviewModule.selector;
+        powers[7] = HostileOwnerHandler.jail.selector;
+        targetSelector(FuzzSelector({addr: address(hostileOwner), selectors: powers}));
     }
 
     /// @notice Money is conserved: the escrow holds exactly the sum of all balances and fee pots.
@@ -78,6 +96,16 @@ contract ComputeMarketInvariantTest is MarketFixture {
         }
     }
 
+    /// @notice Whatever the owner did, a free balance can always be withdrawn.
+    function invariant_withdrawalsNeverFail() public view {
+        assertEq(handler.failedWithdrawals(), 0);
+    }
+
+    /// @notice No stake leaves while a task it backs is open, however late that task settles.
+    function invariant_stakeBackingAnOpenTaskStays() public view {
+        assertEq(handler.stakeLeftBackingTasks(), 0);
+    }
+
     /// @notice A bid nonce is used once, however often it is replayed.
     function invariant_nonceUsedOnce() public view {
         for (uint256 i = 0; i < handler.taskCount(); ++i) {
@@ -93,6 +121,9 @@ contract ComputeMarketInvariantTest is MarketFixture {
             assertTrue(status == TaskStatus.Finalized || status == TaskStatus.Failed, "task not final");
         }
         assertEq(_locked(client), 0, "money left locked");
+        for (uint256 i = 0; i < handler.providerCount(); ++i) {
+            assertEq(market.openTasksOf(handler.providerAt(i)), 0, "every task counted settled");
+        }
         assertEq(usd.balanceOf(address(market)), _books());
         for (uint256 i = 0; i < handler.providerCount(); ++i) {
             address provider = handler.providerAt(i);

@@ -6,6 +6,7 @@ import {StdCheats} from "forge-std/StdCheats.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
 
 import {ComputeMarket} from "../../src/ComputeMarket.sol";
+import {ProviderRegistry} from "../../src/ProviderRegistry.sol";
 import {TestStablecoin} from "../../src/dev/TestStablecoin.sol";
 import {TaskRecordLib} from "../../src/libraries/TaskRecordLib.sol";
 import {Ask, Bid, Task, TaskStatus} from "../../src/types/Orders.sol";
@@ -44,6 +45,12 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     mapping(address provider => mapping(uint64 nonce => uint256)) public expectedFills;
     uint256 public replayAttempts;
     uint256 public withdrawn;
+    /// @dev Withdrawals of a free balance that reverted: there must be none, whatever the owner did.
+    uint256 public failedWithdrawals;
+    /// @dev Times a provider's stake left while a task it serves was open: there must be none.
+    uint256 public stakeLeftBackingTasks;
+    uint256 public earlyExitsRefused;
+    uint256 public matched;
 
     constructor(
         ComputeMarket market_,
@@ -77,8 +84,29 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         if (free == 0) return;
         amount = bound(amount, 1, free);
         vm.prank(client);
-        market.withdraw(address(usd), amount);
-        withdrawn += amount;
+        try market.withdraw(address(usd), amount) {
+            withdrawn += amount;
+        } catch {
+            ++failedWithdrawals;
+        }
+    }
+
+    /// @notice A provider, possibly with a task it never intends to serve, unbonds a little and tries to take it
+    /// out as soon as the unbonding period allows.
+    function leaveEarly(uint256 providerSeed) external {
+        address provider = providers[bound(providerSeed, 0, providers.length - 1)];
+        ProviderRegistry registry = ProviderRegistry(address(market.registry()));
+        if (registry.providerOf(provider).bonded == 0) return;
+        vm.prank(provider);
+        registry.requestUnbond(1);
+        vm.warp(block.timestamp + registry.params().unbondingPeriod);
+        uint256 open = market.openTasksOf(provider);
+        vm.prank(provider);
+        try registry.withdrawStake() {
+            if (open != 0) ++stakeLeftBackingTasks;
+        } catch {
+            ++earlyExitsRefused;
+        }
     }
 
     function matchTask(
@@ -112,6 +140,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         vm.prank(matcher);
         try market.matchOrders(orders) returns (bytes32 taskId) {
             ++timesMatched[taskId];
+            ++matched;
             _countFills(replicas, askNonce);
             _track(taskId, bid, previous, fuelSeed, lyingSeed);
             matchedBids.push(bid);

@@ -163,6 +163,11 @@ const explanations: Record<string, Explained> = {
     errorCodes.TASK_STATE_INVALID,
     ([taskId]) => `Task ${text(taskId)} cannot be finalized yet: reveals are still due.`,
   ],
+  ComputeSlashOutOfGas: [
+    errorCodes.TRANSACTION_REVERTED,
+    ([taskId]) =>
+      `Settling task ${text(taskId)} needs more gas: its slash ran out of it, and a settlement never goes through without its slash. Send it again with a higher gas limit.`,
+  ],
   ComputeNotReviewable: [errorCodes.TASK_STATE_INVALID, ([taskId]) => `Task ${text(taskId)} has no review right.`],
   ComputeAlreadyReviewed: [
     errorCodes.ALREADY_REVIEWED,
@@ -198,6 +203,10 @@ const explanations: Record<string, Explained> = {
   EscrowAmountTooLarge: [errorCodes.INVALID_ARGUMENT, ([amount]) => `The amount ${text(amount)} is too large.`],
   EscrowNothingToClaim: [errorCodes.INVALID_ARGUMENT, () => 'There are no fees to claim.'],
   EscrowZeroAddress: [errorCodes.INVALID_ARGUMENT, () => 'The address must not be zero.'],
+  EscrowTooManyTokens: [
+    errorCodes.INVALID_ARGUMENT,
+    ([max]) => `The market already knows ${text(max)} payment tokens, the most it accepts.`,
+  ],
   RegistryAlreadyRegistered: [
     errorCodes.INVALID_ARGUMENT,
     ([provider]) => `${text(provider)} is already registered; update its profile instead.`,
@@ -238,9 +247,24 @@ const explanations: Record<string, Explained> = {
     ([, value, min, max]) => `Parameter value ${text(value)} is outside ${text(min)}..${text(max)}.`,
   ],
   RegistryZeroAddress: [errorCodes.INVALID_ARGUMENT, () => 'The address must not be zero.'],
+  RegistryStakeBacksOpenTasks: [
+    errorCodes.TASK_STATE_INVALID,
+    ([market, open]) =>
+      `The stake backs ${text(open)} task(s) on market ${text(market)} that have not settled yet; it can leave once they are final (anyone may finalize a task past its deadlines).`,
+  ],
+  RegistryMirrorOutOfGas: [
+    errorCodes.TRANSACTION_REVERTED,
+    ([mirror]) =>
+      `Market ${text(mirror)} ran out of gas while hearing of the change; send the transaction again with a higher gas limit.`,
+  ],
   RegistryTooManyMirrors: [
     errorCodes.INVALID_ARGUMENT,
     ([max]) => `The registry already tells ${text(max)} markets of providers' standing; remove a retired one first.`,
+  ],
+  StorageRepairByFaultyProvider: [
+    errorCodes.NOT_AUTHORIZED,
+    ([dealId, index, provider]) =>
+      `${text(provider)} missed the proof that emptied slot ${text(index)} of deal ${text(dealId)}; another provider must repair it.`,
   ],
   StorageBidExpired: [
     errorCodes.ORDER_EXPIRED,

@@ -6,13 +6,19 @@ import {
   type PublicClient,
   type Transport,
   type WalletClient,
+  encodeFunctionData,
+  keccak256,
   parseEther,
+  toHex,
   zeroAddress,
+  zeroHash,
 } from 'viem';
 import { z } from 'zod';
 
 import { AgoraError, errorCodes } from './errors.js';
 import {
+  agoraTimelockAbi,
+  agoraTimelockBytecode,
   agoraTokenAbi,
   agoraTokenBytecode,
   computeMarketAbi,
@@ -31,14 +37,27 @@ const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an 0x-prefixed 20-byte 
 
 /** Deployment parameters; every field has a sensible development default. */
 export const deployOptionsSchema = z.object({
-  /** Final owner of every parameter (the governance timelock in production). Defaults to the deployer. */
-  owner: address.optional(),
-  /** Receives protocol fees and slashed stake. Defaults to the owner. */
+  /**
+   * Who may propose changes to the timelock that owns every parameter (the governor in production). Defaults to the
+   * deployer. Anyone may execute a proposal once its delay has passed.
+   */
+  proposer: address.optional(),
+  /**
+   * How long every change waits in the timelock, in seconds: at least `AgoraTimelock.MIN_DELAY` (15 days), a day
+   * longer than the longest unbonding period, so users can leave before a change they dislike lands.
+   */
+  timelockDelay: z
+    .number()
+    .int()
+    .min(15 * 24 * 3600, 'must be at least 15 days (1,296,000 s), longer than any unbonding period')
+    .default(15 * 24 * 3600),
+  /** Receives protocol fees and slashed stake. Defaults to the timelock. */
   treasury: address.optional(),
   /** Payment tokens to allowlist. With `devToken`, the test stablecoin is added. */
   paymentTokens: z.array(address).default([]),
   /** Deploy the DEVELOPMENT ONLY test stablecoin (anyone can mint it). */
   devToken: z.boolean().default(false),
+  /** AGORA minted to the deployer, who hands it out (in production, to the treasury and the distribution). */
   tokenSupply: z.bigint().positive().default(parseEther('1000000000')),
   registry: z
     .object({
@@ -96,7 +115,10 @@ export type DeployOptions = z.input<typeof deployOptionsSchema>;
 export const deploymentSchema = z.object({
   chainId: z.number().int(),
   deployer: address,
+  /** The timelock that owns every parameter, allowlist and role. */
   owner: address,
+  /** Who may propose changes to the timelock. */
+  proposer: address,
   treasury: address,
   /** First block that holds Agora events: where an indexer starts. */
   startBlock: z.number().int(),
@@ -106,6 +128,7 @@ export const deploymentSchema = z.object({
     computeMarket: address,
     storageMarket: address,
     reviews: address,
+    timelock: address,
     testStablecoin: address.optional(),
   }),
   paymentTokens: z.array(address),
@@ -121,8 +144,11 @@ export type DeployAgoraParameters = {
 };
 
 /**
- * Deploys the token, registry, compute and storage markets and the review contract to whatever chain the clients point at, wires them together
- * (the market may slash; payment tokens are allowlisted) and hands ownership to `owner`.
+ * Deploys the timelock, token, registry, compute and storage markets and the review contract to whatever chain the
+ * clients point at. The timelock owns every contract from its constructor; it wires them together (the market may
+ * slash and mirrors providers' standing, payment tokens are allowlisted) in one batch with no delay, whose last call
+ * raises its delay to `timelockDelay`, and then hands the proposer role to `proposer`. The deployer keeps no role
+ * unless it is the proposer.
  * @returns The deployment record, ready to be written as JSON.
  * @example
  * const deployment = await deployAgora({ publicClient, walletClient, options: { devToken: true } })
@@ -136,8 +162,7 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
   }
   const config = parsed.data;
   const deployer = walletClient.account.address;
-  const owner = config.owner ?? deployer;
-  const treasury = config.treasury ?? owner;
+  const proposer = config.proposer ?? deployer;
 
   const send = async (what: string, hash: Promise<Hex>) => {
     try {
@@ -156,12 +181,23 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
     return { address: receipt.contractAddress, blockNumber: Number(receipt.blockNumber) };
   };
 
+  const timelock = await deploy(
+    'AgoraTimelock',
+    walletClient.deployContract({
+      abi: agoraTimelockAbi,
+      bytecode: agoraTimelockBytecode,
+      args: [0n, [deployer], [zeroAddress]],
+    }),
+  );
+  const owner = timelock.address;
+  const treasury = config.treasury ?? owner;
+
   const token = await deploy(
     'AgoraToken',
     walletClient.deployContract({
       abi: agoraTokenAbi,
       bytecode: agoraTokenBytecode,
-      args: [owner, config.tokenSupply],
+      args: [deployer, config.tokenSupply],
     }),
   );
   const devToken = config.devToken
@@ -175,7 +211,7 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
     walletClient.deployContract({
       abi: providerRegistryAbi,
       bytecode: providerRegistryBytecode,
-      args: [token.address, deployer, treasury, config.registry],
+      args: [token.address, owner, treasury, config.registry],
     }),
   );
   const market = await deploy(
@@ -183,7 +219,7 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
     walletClient.deployContract({
       abi: computeMarketAbi,
       bytecode: computeMarketBytecode,
-      args: [registry.address, deployer, treasury, config.market],
+      args: [registry.address, owner, treasury, config.market],
     }),
   );
 
@@ -192,7 +228,7 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
     walletClient.deployContract({
       abi: storageMarketAbi,
       bytecode: storageMarketBytecode,
-      args: [registry.address, deployer, treasury, config.storage],
+      args: [registry.address, owner, treasury, config.storage],
     }),
   );
 
@@ -204,82 +240,100 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
       args: [market.address, storageMarket.address],
     }),
   );
-  await send(
-    'letting the review contract spend review rights',
-    walletClient.writeContract({
-      address: market.address,
-      abi: computeMarketAbi,
-      functionName: 'setReviewModule',
-      args: [reviews.address],
-    }),
-  );
-
-  await send(
-    'authorizing the market to slash',
-    walletClient.writeContract({
-      address: registry.address,
-      abi: providerRegistryAbi,
-      functionName: 'setSlasher',
-      args: [market.address, true],
-    }),
-  );
-  // Before any provider registers: the market checks providers' standing from its mirror of the registry.
-  await send(
-    "letting the market mirror providers' standing",
-    walletClient.writeContract({
-      address: registry.address,
-      abi: providerRegistryAbi,
-      functionName: 'setMirror',
-      args: [market.address, true],
-    }),
-  );
   const paymentTokens = [...config.paymentTokens, ...(devToken ? [devToken.address] : [])];
-  for (const paymentToken of paymentTokens) {
-    await send(
-      `allowlisting payment token ${paymentToken}`,
-      walletClient.writeContract({
-        address: market.address,
-        abi: computeMarketAbi,
-        functionName: 'setTokenAllowed',
-        args: [paymentToken, true],
-      }),
-    );
-    await send(
-      `allowlisting payment token ${paymentToken} for storage`,
-      walletClient.writeContract({
-        address: storageMarket.address,
-        abi: storageMarketAbi,
-        functionName: 'setTokenAllowed',
-        args: [paymentToken, true],
-      }),
-    );
-  }
-  if (owner !== deployer) {
-    // Ownable2Step: the new owner (the timelock) accepts in its own transaction.
-    for (const [what, target, abi] of [
-      ['registry', registry.address, providerRegistryAbi],
-      ['market', market.address, computeMarketAbi],
-      ['storage market', storageMarket.address, storageMarketAbi],
-    ] as const) {
-      await send(
-        `offering ${what} ownership to ${owner}`,
-        walletClient.writeContract({ address: target, abi, functionName: 'transferOwnership', args: [owner] }),
+  const calls: { target: Address; data: Hex }[] = [
+    // The review contract spends review rights; the market slashes and, before any provider registers, mirrors
+    // providers' standing (it checks them from its own copy).
+    {
+      target: market.address,
+      data: encodeFunctionData({ abi: computeMarketAbi, functionName: 'setReviewModule', args: [reviews.address] }),
+    },
+    {
+      target: registry.address,
+      data: encodeFunctionData({ abi: providerRegistryAbi, functionName: 'setSlasher', args: [market.address, true] }),
+    },
+    {
+      target: registry.address,
+      data: encodeFunctionData({ abi: providerRegistryAbi, functionName: 'setMirror', args: [market.address, true] }),
+    },
+    ...paymentTokens.flatMap((paymentToken) => [
+      {
+        target: market.address,
+        data: encodeFunctionData({
+          abi: computeMarketAbi,
+          functionName: 'setTokenAllowed',
+          args: [paymentToken, true],
+        }),
+      },
+      {
+        target: storageMarket.address,
+        data: encodeFunctionData({
+          abi: storageMarketAbi,
+          functionName: 'setTokenAllowed',
+          args: [paymentToken, true],
+        }),
+      },
+    ]),
+  ];
+  if (proposer !== deployer) {
+    for (const role of ['PROPOSER_ROLE', 'CANCELLER_ROLE'] as const) {
+      const id = keccak256(toHex(role));
+      calls.push(
+        {
+          target: timelock.address,
+          data: encodeFunctionData({ abi: agoraTimelockAbi, functionName: 'grantRole', args: [id, proposer] }),
+        },
+        {
+          target: timelock.address,
+          data: encodeFunctionData({ abi: agoraTimelockAbi, functionName: 'revokeRole', args: [id, deployer] }),
+        },
       );
     }
   }
+  // Last: from here on every change waits the full delay.
+  calls.push({
+    target: timelock.address,
+    data: encodeFunctionData({
+      abi: agoraTimelockAbi,
+      functionName: 'updateDelay',
+      args: [BigInt(config.timelockDelay)],
+    }),
+  });
+  const batch = [calls.map((call) => call.target), calls.map(() => 0n), calls.map((call) => call.data)] as const;
+  const salt = keccak256(toHex('agora deployment'));
+  await send(
+    'scheduling the wiring in the timelock',
+    walletClient.writeContract({
+      address: timelock.address,
+      abi: agoraTimelockAbi,
+      functionName: 'scheduleBatch',
+      args: [...batch, zeroHash, salt, 0n],
+    }),
+  );
+  await send(
+    'wiring the contracts through the timelock',
+    walletClient.writeContract({
+      address: timelock.address,
+      abi: agoraTimelockAbi,
+      functionName: 'executeBatch',
+      args: [...batch, zeroHash, salt],
+    }),
+  );
 
   return {
     chainId: await publicClient.getChainId(),
     deployer,
     owner,
+    proposer,
     treasury,
-    startBlock: token.blockNumber,
+    startBlock: timelock.blockNumber,
     contracts: {
       agoraToken: token.address,
       providerRegistry: registry.address,
       computeMarket: market.address,
       storageMarket: storageMarket.address,
       reviews: reviews.address,
+      timelock: timelock.address,
       ...(devToken ? { testStablecoin: devToken.address } : {}),
     },
     paymentTokens: paymentTokens.filter((tokenAddress) => tokenAddress !== zeroAddress),

@@ -4,10 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { createPublicClient, http } from 'viem';
+import { type Address, createPublicClient, getAddress, http, keccak256, toHex, zeroAddress, zeroHash } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { deploymentSchema } from '../src/deploy.js';
+import {
+  agoraTimelockAbi,
+  computeMarketAbi,
+  providerRegistryAbi,
+  storageMarketAbi,
+} from '../src/generated/contracts.js';
 import { type Anvil, anvilDevKeys, startAnvil } from '../src/dev/anvil.js';
 
 const run = promisify(execFile);
@@ -35,6 +41,63 @@ describe('deploy script', () => {
     for (const address of Object.values(deployment.contracts).filter((a) => a !== undefined)) {
       expect((await client.getCode({ address }))?.length ?? 0).toBeGreaterThan(2);
     }
+  });
+
+  it('leaves every power with the timelock alone, behind a delay longer than any unbonding', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'agora-deploy-')), 'deployment.json');
+    await run(tsx, [script, '--rpc-url', anvil.rpcUrl, '--out', out, '--dev'], {
+      env: { ...process.env, AGORA_DEPLOYER_KEY: anvilDevKeys[0] },
+    });
+    const deployment = deploymentSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    const client = createPublicClient({ transport: http(anvil.rpcUrl) });
+    const { timelock, providerRegistry, computeMarket, storageMarket } = deployment.contracts;
+    expect(deployment.owner).toBe(timelock);
+    for (const [address, abi] of [
+      [providerRegistry, providerRegistryAbi],
+      [computeMarket, computeMarketAbi],
+      [storageMarket, storageMarketAbi],
+    ] as const) {
+      expect(await client.readContract({ address, abi, functionName: 'owner' })).toBe(getAddress(timelock));
+      expect(await client.readContract({ address, abi, functionName: 'pendingOwner' })).toBe(zeroAddress);
+    }
+    const read = (functionName: 'getMinDelay') =>
+      client.readContract({ address: timelock, abi: agoraTimelockAbi, functionName });
+    const hasRole = (role: string, account: Address) =>
+      client.readContract({
+        address: timelock,
+        abi: agoraTimelockAbi,
+        functionName: 'hasRole',
+        args: [role === 'DEFAULT_ADMIN_ROLE' ? zeroHash : keccak256(toHex(role)), account],
+      });
+    const { unbondingPeriod } = await client.readContract({
+      address: providerRegistry,
+      abi: providerRegistryAbi,
+      functionName: 'params',
+    });
+    const maxUnbonding = await client.readContract({
+      address: providerRegistry,
+      abi: providerRegistryAbi,
+      functionName: 'MAX_UNBONDING_PERIOD',
+    });
+    expect(await read('getMinDelay')).toBe(15n * 24n * 3600n);
+    expect(await read('getMinDelay')).toBeGreaterThan(BigInt(maxUnbonding));
+    expect(maxUnbonding).toBeGreaterThanOrEqual(unbondingPeriod);
+    expect(await hasRole('DEFAULT_ADMIN_ROLE', timelock)).toBe(true);
+    expect(await hasRole('DEFAULT_ADMIN_ROLE', deployment.deployer)).toBe(false);
+    expect(await hasRole('EXECUTOR_ROLE', zeroAddress)).toBe(true);
+    expect(await hasRole('PROPOSER_ROLE', deployment.proposer)).toBe(true);
+    // The wiring went through the timelock: the market may slash and mirrors the registry.
+    expect(
+      await client.readContract({
+        address: providerRegistry,
+        abi: providerRegistryAbi,
+        functionName: 'isSlasher',
+        args: [computeMarket],
+      }),
+    ).toBe(true);
+    expect(
+      await client.readContract({ address: providerRegistry, abi: providerRegistryAbi, functionName: 'mirrors' }),
+    ).toEqual([getAddress(computeMarket)]);
   });
 
   it('refuses a missing key with a clear message and writes nothing', async () => {

@@ -1,5 +1,5 @@
 // Deploys Agora to any JSON-RPC URL and writes the addresses to a JSON file.
-// Usage: npm run deploy -- --rpc-url URL [--out FILE] [--dev] [--owner ADDRESS] [--treasury ADDRESS] [--payment-token ADDRESS]...
+// Usage: npm run deploy -- --rpc-url URL [--out FILE] [--dev] [--proposer ADDRESS] [--treasury ADDRESS] [--payment-token ADDRESS]...
 // The deployer key comes from AGORA_DEPLOYER_KEY (never a flag, so it stays out of shell history and logs).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -16,7 +16,7 @@ const argsSchema = z.object({
   rpcUrl: z.url({ message: 'must be an http(s) URL such as http://127.0.0.1:8545' }),
   out: z.string().min(1).default('deployments/local.json'),
   dev: z.boolean().default(false),
-  owner: z
+  proposer: z
     .string()
     .regex(/^0x[0-9a-fA-F]{40}$/)
     .optional(),
@@ -36,7 +36,7 @@ async function main() {
       'rpc-url': { type: 'string' },
       out: { type: 'string' },
       dev: { type: 'boolean' },
-      owner: { type: 'string' },
+      proposer: { type: 'string' },
       treasury: { type: 'string' },
       'payment-token': { type: 'string', multiple: true },
       json: { type: 'boolean' },
@@ -46,7 +46,7 @@ async function main() {
     rpcUrl: values['rpc-url'],
     out: values.out,
     dev: values.dev,
-    owner: values.owner,
+    proposer: values.proposer,
     treasury: values.treasury,
     paymentTokens: values['payment-token'],
     key: process.env.AGORA_DEPLOYER_KEY,
@@ -77,7 +77,7 @@ async function main() {
     options: {
       devToken: args.dev,
       paymentTokens: args.paymentTokens,
-      ...(args.owner ? { owner: args.owner } : {}),
+      ...(args.proposer ? { proposer: args.proposer } : {}),
       ...(args.treasury ? { treasury: args.treasury } : {}),
     },
   });

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Reviews} from "../src/Reviews.sol";
+import {StorageMarket} from "../src/StorageMarket.sol";
+import {AgoraTimelock} from "../src/governance/AgoraTimelock.sol";
+import {IComputeMarket} from "../src/interfaces/IComputeMarket.sol";
+import {IStorageMarket} from "../src/interfaces/IStorageMarket.sol";
+import {MarketFixture} from "./utils/MarketFixture.sol";
+
+/// @notice Every contract keeps room under the 24,576-byte code limit (EIP-170), so the next change to it does not
+/// first have to make space.
+contract CodeSizeTest is MarketFixture {
+    uint256 internal constant LIMIT = 24_576;
+    uint256 internal constant SPARE = 2048;
+
+    function test_codeSize_computeMarketRegistryReviewsAndTimelockKeep2KB() public {
+        assertLe(address(market).code.length, LIMIT - SPARE, "ComputeMarket");
+        assertLe(address(registry).code.length, LIMIT - SPARE, "ProviderRegistry");
+        Reviews reviews = new Reviews(IComputeMarket(address(market)), IStorageMarket(address(0)));
+        assertLe(address(reviews).code.length, LIMIT - SPARE, "Reviews");
+        AgoraTimelock timelock = new AgoraTimelock(0, new address[](0), new address[](0));
+        assertLe(address(timelock).code.length, LIMIT - SPARE, "AgoraTimelock");
+    }
+
+    /// KNOWN SHORTFALL: StorageMarket fits the limit (compiled at 100 optimizer runs) but has only about 130 bytes to
+    /// spare, not 2 KB; splitting its deal acceptance and repair paths out is the follow-up that restores the margin.
+    function test_codeSize_storageMarketFits() public {
+        StorageMarket storageMarket = new StorageMarket(
+            registry,
+            owner,
+            treasury,
+            IStorageMarket.StorageParams({
+                protocolFeeBps: 100,
+                matcherFeeBps: 50,
+                compensationBps: 5000,
+                periodBlocks: 600,
+                windowBlocks: 100,
+                minStake: 1
+            })
+        );
+        assertLe(address(storageMarket).code.length, LIMIT, "StorageMarket");
+    }
+}

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Vm} from "forge-std/Vm.sol";
+
+import {IComputeMarket} from "../src/interfaces/IComputeMarket.sol";
+import {IProviderMirror} from "../src/interfaces/IProviderMirror.sol";
+import {IProviderRegistry} from "../src/interfaces/IProviderRegistry.sol";
+import {Task, TaskStatus} from "../src/types/Orders.sol";
+import {MarketFixture} from "./utils/MarketFixture.sol";
+
+/// @notice A mirror an owner with every power could add: it reverts on every update and every question.
+contract RevertingMirror is IProviderMirror {
+    function onProviderChanged(address, uint96, uint40, IProviderRegistry.ProviderStatus) external pure {
+        revert("hostile mirror");
+    }
+
+    function openTasksOf(address) external pure returns (uint256) {
+        revert("hostile mirror");
+    }
+}
+
+/// @notice A mirror that burns all the gas it is given.
+contract GasBurningMirror is IProviderMirror {
+    function onProviderChanged(address, uint96, uint40, IProviderRegistry.ProviderStatus) external pure {
+        while (true) {}
+    }
+
+    function openTasksOf(address) external pure returns (uint256) {
+        while (true) {}
+        return 0;
+    }
+}
+
+/// @notice Each attack on the compute market's money paths that an audit reproduced, as the attacker would try it,
+/// with the outcome the honest parties are owed.
+contract ComputeAttacksTest is MarketFixture {
+    bytes32 internal constant RESULT = keccak256("the output");
+    bytes32 internal constant WRONG = keccak256("a wrong output");
+    uint64 internal constant FUEL = 400_000;
+    uint96 internal constant SLASHED_STAKE = STAKE - STAKE * SLASH_BPS / 10_000;
+
+    // ------------------------------------------- the settled result is the one the quorum revealed
+
+    /// A quorum revealed RESULT; a front-runner calls `finalize` with a hash sharing RESULT's leading bits.
+    function test_attack_frontRunnerSettlesAHashNobodyRevealed() public {
+        (bytes32 taskId, Task memory task) = _matchTask(3, 2);
+        for (uint256 i = 0; i < 3; ++i) {
+            _commit(task, i, RESULT, FUEL);
+        }
+        _reveal(task, 0, RESULT, FUEL);
+        _reveal(task, 1, RESULT, FUEL);
+        vm.warp(task.revealDeadline + 1);
+        address frontRunner = makeAddr("front-runner");
+        bytes32[3] memory forgeries =
+            [RESULT ^ bytes32(uint256(1)), RESULT ^ bytes32(uint256(1 << 103)), WRONG];
+        for (uint256 i = 0; i < forgeries.length; ++i) {
+            vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeResultHashMismatch.selector, taskId));
+            vm.prank(frontRunner);
+            market.finalize(_record(task), forgeries[i]);
+        }
+        vm.recordLogs();
+        vm.prank(frontRunner);
+        market.finalize(_record(task), RESULT);
+        assertEq(_settledHash(), RESULT, "the settlement carries exactly the revealed hash");
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Finalized));
+    }
+
+    /// A quorum member commits RESULT with its lowest bit flipped and reveals last: it must count as dissenting,
+    /// and its hash must not become the settlement's.
+    function test_attack_quorumMemberCommitsFlippedHash() public {
+        (bytes32 taskId, Task memory task) = _matchTask(3, 2);
+        bytes32 flipped = RESULT ^ bytes32(uint256(1));
+        _commit(task, 0, RESULT, FUEL);
+        _commit(task, 1, RESULT, FUEL);
+        _commit(task, 2, flipped, FUEL);
+        _reveal(task, 0, RESULT, FUEL);
+        _reveal(task, 1, RESULT, FUEL);
+        _reveal(task, 2, flipped, FUEL);
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Matched), "the flipped reveal does not settle");
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeResultHashMismatch.selector, taskId));
+        market.finalize(_record(task), flipped);
+        vm.recordLogs();
+        market.finalize(_record(task), RESULT);
+        assertEq(_settledHash(), RESULT);
+        assertEq(_free(providers[0]), FUEL * PRICE);
+        assertEq(_free(providers[1]), FUEL * PRICE);
+        assertEq(_free(providers[2]), 0, "the flipper is not paid");
+        assertEq(registry.providerOf(providers[2]).bonded, SLASHED_STAKE, "the flipper is slashed");
+    }
+
+    // ------------------------------------------- nobody is slashed inside its reveal window
+
+    /// One of three commits on time; the others never do. Right after the commit window anyone may settle (no
+    /// quorum can form), but the provider that committed still has its reveal window and must keep its stake.
+    function test_attack_committedProviderSlashedInsideRevealWindow() public {
+        (, Task memory task) = _matchTask(3, 2);
+        _commit(task, 0, RESULT, FUEL);
+        vm.warp(task.commitDeadline + 1);
+        vm.prank(makeAddr("griefer"));
+        market.finalize(_record(task), bytes32(0));
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Failed));
+        assertEq(_free(client), CLIENT_FUNDS, "the client gets everything back");
+        assertEq(
+            registry.providerOf(providers[0]).bonded, STAKE, "the provider that committed keeps its stake"
+        );
+        assertEq(registry.providerOf(providers[1]).bonded, SLASHED_STAKE);
+        assertEq(registry.providerOf(providers[2]).bonded, SLASHED_STAKE);
+    }
+
+    /// Once the reveal window is over, a provider that committed and stayed silent is slashed as before.
+    function test_attack_committedButSilentPastRevealDeadlineIsSlashed() public {
+        (, Task memory task) = _matchTask(3, 2);
+        _commit(task, 0, RESULT, FUEL);
+        vm.warp(task.revealDeadline + 1);
+        market.finalize(_record(task), bytes32(0));
+        assertEq(registry.providerOf(providers[0]).bonded, SLASHED_STAKE);
+    }
+
+    // ------------------------------------------- a no-show cannot take its stake out before its slash
+
+    function test_attack_noShowUnbondsBeforeFinalize() public {
+        (, Task memory task) = _matchTask(1, 1);
+        address noShow = providers[0];
+        assertEq(market.openTasksOf(noShow), 1);
+        vm.startPrank(noShow);
+        registry.leave();
+        vm.warp(block.timestamp + 30 days);
+        vm.expectRevert(
+            abi.encodeWithSelector(IProviderRegistry.RegistryStakeBacksOpenTasks.selector, address(market), 1)
+        );
+        registry.withdrawStake();
+        vm.stopPrank();
+
+        // However late, the task settles and the slash lands on the stake that was still there.
+        market.finalize(_record(task), bytes32(0));
+        assertEq(market.openTasksOf(noShow), 0);
+        assertEq(_free(client), CLIENT_FUNDS);
+        uint256 before = agora.balanceOf(noShow);
+        vm.prank(noShow);
+        registry.withdrawStake();
+        assertEq(agora.balanceOf(noShow) - before, SLASHED_STAKE, "only the slashed stake leaves");
+    }
+
+    function test_openTasksOf_countsEveryOpenTaskAcrossOutcomes() public {
+        (, Task memory r1) = _matchTask(1, 1);
+        (, Task memory r3) = _matchTask(3, 2);
+        (, Task memory failing) = _matchTask(3, 2);
+        assertEq(market.openTasksOf(providers[0]), 3);
+        assertEq(market.openTasksOf(providers[2]), 2);
+        vm.prank(providers[0]);
+        market.submitResult(_record(r1), RESULT, FUEL);
+        assertEq(market.openTasksOf(providers[0]), 2);
+        for (uint256 i = 0; i < 3; ++i) {
+            _commit(r3, i, i == 2 ? WRONG : RESULT, FUEL);
+        }
+        for (uint256 i = 0; i < 3; ++i) {
+            _reveal(r3, i, i == 2 ? WRONG : RESULT, FUEL);
+        }
+        market.finalize(_record(r3), RESULT);
+        assertEq(market.openTasksOf(providers[0]), 1);
+        assertEq(market.openTasksOf(providers[2]), 1, "a dissenter's task is settled too");
+        vm.warp(failing.revealDeadline + 1);
+        market.finalize(_record(failing), bytes32(0));
+        for (uint256 i = 0; i < 3; ++i) {
+            assertEq(market.openTasksOf(providers[i]), 0);
+        }
+    }
+
+    // ------------------------------------------- the owner cannot freeze escrow or trap stake
+
+    /// The registry's owner revokes the market's slasher role while a task is open: the task still settles, the
+    /// honest are paid and the client refunded; the slash is reported as refused.
+    function test_attack_ownerRevokesSlasher_settlementStillPays() public {
+        (bytes32 taskId, Task memory task) = _matchTask(3, 2);
+        _commit(task, 0, RESULT, FUEL);
+        _commit(task, 1, RESULT, FUEL);
+        vm.prank(owner);
+        registry.setSlasher(address(market), false);
+        vm.warp(task.commitDeadline + 1);
+        _reveal(task, 0, RESULT, FUEL);
+        address[] memory faulty = new address[](1);
+        faulty[0] = providers[2];
+        vm.expectEmit(true, false, false, true, address(market));
+        emit IComputeMarket.SlashRefused(taskId, faulty);
+        _reveal(task, 1, RESULT, FUEL);
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Finalized));
+        assertEq(_free(providers[0]), FUEL * PRICE);
+        assertEq(_free(client), CLIENT_FUNDS - _charged(2, FUEL));
+        assertEq(_locked(client), 0);
+    }
+
+    /// The owner adds a mirror that reverts on every call: settlements that slash, unbonding and withdrawals all
+    /// still work, and the real market still hears every change.
+    function test_attack_ownerAddsRevertingMirror_nothingIsBlocked() public {
+        _addHostileMirror(address(new RevertingMirror()));
+        _assertNothingBlocked();
+    }
+
+    /// Same with a mirror that burns all its gas: each call costs at most the registry's cap.
+    function test_attack_ownerAddsGasBurningMirror_nothingIsBlocked() public {
+        _addHostileMirror(address(new GasBurningMirror()));
+        _assertNothingBlocked();
+    }
+
+    /// A caller cannot starve the slash of gas so that it fails and the settlement goes through without it.
+    function test_attack_finalizerStarvesTheSlashOfGas() public {
+        (, Task memory task) = _matchTask(1, 1);
+        vm.warp(task.commitDeadline + 1);
+        bytes memory call = abi.encodeCall(market.finalize, (_record(task), bytes32(0)));
+        bool settledWithoutSlash;
+        for (uint256 gasLimit = 60_000; gasLimit < 200_000; gasLimit += 2000) {
+            uint256 snapshot = vm.snapshotState();
+            (bool ok,) = address(market).call{gas: gasLimit}(call);
+            if (ok && registry.providerOf(providers[0]).bonded == STAKE) settledWithoutSlash = true;
+            vm.revertToState(snapshot);
+        }
+        assertFalse(settledWithoutSlash, "no gas limit settles the task without its slash");
+        market.finalize(_record(task), bytes32(0));
+        assertEq(registry.providerOf(providers[0]).bonded, SLASHED_STAKE);
+    }
+
+    // ------------------------------------------- helpers
+
+    function _addHostileMirror(address mirror) internal {
+        vm.prank(owner);
+        registry.setMirror(mirror, true);
+    }
+
+    function _assertNothingBlocked() internal {
+        (, Task memory task) = _matchTask(3, 2);
+        _commit(task, 0, RESULT, FUEL);
+        _commit(task, 1, RESULT, FUEL);
+        vm.warp(task.commitDeadline + 1);
+        _reveal(task, 0, RESULT, FUEL);
+        _reveal(task, 1, RESULT, FUEL);
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Finalized));
+        assertEq(registry.providerOf(providers[2]).bonded, SLASHED_STAKE, "the no-show is slashed");
+        (uint96 mirrored,,) = market.standingOf(providers[2]);
+        assertEq(mirrored, SLASHED_STAKE, "the real market heard of the slash");
+
+        vm.startPrank(providers[0]);
+        registry.requestUnbond(1 ether);
+        vm.warp(block.timestamp + 7 days);
+        uint256 before = agora.balanceOf(providers[0]);
+        registry.withdrawStake();
+        assertEq(agora.balanceOf(providers[0]) - before, 1 ether);
+        market.withdraw(address(usd), FUEL * PRICE);
+        vm.stopPrank();
+        uint256 refund = _free(client);
+        vm.prank(client);
+        market.withdraw(address(usd), refund);
+        assertEq(usd.balanceOf(client), refund);
+    }
+
+    /// The `resultHash` of the one `TaskSettled` among the recorded logs.
+    function _settledHash() internal returns (bytes32 resultHash) {
+        Vm.Log[] memory entries = vm.getRecordedLogs();
+        for (uint256 i = 0; i < entries.length; ++i) {
+            if (entries[i].topics[0] == IComputeMarket.TaskSettled.selector) {
+                (resultHash,) = abi.decode(entries[i].data, (bytes32, uint256));
+                return resultHash;
+            }
+        }
+        revert("no TaskSettled");
+    }
+
+    function _charged(uint256 paid, uint64 fuel) internal pure returns (uint256) {
+        uint256 cost = uint256(fuel) * PRICE * paid;
+        return cost + cost * PROTOCOL_FEE_BPS / 10_000 + cost * MATCHER_FEE_BPS / 10_000;
+    }
+}
