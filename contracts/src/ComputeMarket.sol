@@ -16,6 +16,7 @@ import {ProviderWordLib} from "./libraries/ProviderWordLib.sol";
 import {TaskRecordLib} from "./libraries/TaskRecordLib.sol";
 import {TaskStateLib} from "./libraries/TaskStateLib.sol";
 import {Ask, Bid, Task, TaskStatus, VerificationMode} from "./types/Orders.sol";
+import {TASK_COUNT_MASK} from "./types/TaskCounts.sol";
 
 /// @title ComputeMarket
 /// @notice Matches signed bids and asks, escrows payment, and settles replicated results.
@@ -268,7 +269,7 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         // Both counts are modulo 2^15, so their difference is too; it must never revert (the registry would then
         // ignore this market's answer).
         unchecked {
-            return (_providerWords[provider].matchedTasks() - _settledTasks(provider)) & SETTLED_MASK;
+            return (_providerWords[provider].matchedTasks() - _settledTasks(provider)) & TASK_COUNT_MASK;
         }
     }
 

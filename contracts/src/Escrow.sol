@@ -7,6 +7,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IEscrow} from "./interfaces/IEscrow.sol";
+import {TASK_COUNT_MASK} from "./types/TaskCounts.sol";
 
 /// @title Escrow
 /// @notice Token custody for a market. Markets inherit it instead of calling a separate vault: a cross-contract
@@ -23,7 +24,6 @@ abstract contract Escrow is IEscrow, Ownable2Step, ReentrancyGuardTransient {
     address public treasury;
 
     uint256 public constant MAX_TOKENS = 8;
-    uint16 internal constant SETTLED_MASK = (1 << 15) - 1;
 
     constructor(address treasury_) {
         _setTreasury(treasury_);
@@ -169,7 +169,7 @@ abstract contract Escrow is IEscrow, Ownable2Step, ReentrancyGuardTransient {
         // The count wraps on purpose (see `Account.settledTasks`).
         unchecked {
             account.free = uint120(balance.free + amount);
-            account.settledTasks = (balance.settledTasks + 1) & SETTLED_MASK;
+            account.settledTasks = uint16((balance.settledTasks + 1) & TASK_COUNT_MASK);
         }
     }
 
@@ -179,7 +179,7 @@ abstract contract Escrow is IEscrow, Ownable2Step, ReentrancyGuardTransient {
         for (uint256 i = 0; i < count; ++i) {
             settled += _accounts[_tokens[i]][provider].settledTasks;
         }
-        return settled & SETTLED_MASK;
+        return settled & TASK_COUNT_MASK;
     }
 
     function _isKnownToken(address token) private view returns (bool) {

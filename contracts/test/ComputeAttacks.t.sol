@@ -264,9 +264,4 @@ contract ComputeAttacksTest is MarketFixture {
         }
         revert("no TaskSettled");
     }
-
-    function _charged(uint256 paid, uint64 fuel) internal pure returns (uint256) {
-        uint256 cost = uint256(fuel) * PRICE * paid;
-        return cost + cost * PROTOCOL_FEE_BPS / 10_000 + cost * MATCHER_FEE_BPS / 10_000;
-    }
 }

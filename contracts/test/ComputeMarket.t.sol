@@ -979,11 +979,6 @@ contract ComputeMarketTest is MarketFixture {
 
     // ---------------------------------------------------------------- helpers
 
-    function _charged(uint256 paid, uint64 fuel) internal pure returns (uint256) {
-        uint256 cost = uint256(fuel) * PRICE * paid;
-        return cost + cost * PROTOCOL_FEE_BPS / 10_000 + cost * MATCHER_FEE_BPS / 10_000;
-    }
-
     /// @dev `TaskSettled.settlement` as its documentation lays it out.
     function _settlement(
         TaskStatus status,

@@ -206,11 +206,6 @@ contract ReviewsComputeTest is MarketFixture {
         vm.prank(client);
         return reviews.reviewTask(_record(task), 1, _charged(1, FUEL), none, 0, rating, TEXT_CID);
     }
-
-    function _charged(uint256 paid, uint64 fuel) internal pure returns (uint256) {
-        uint256 cost = uint256(fuel) * PRICE * paid;
-        return cost + cost * PROTOCOL_FEE_BPS / 10_000 + cost * MATCHER_FEE_BPS / 10_000;
-    }
 }
 
 contract ReviewsStorageTest is StorageFixture {

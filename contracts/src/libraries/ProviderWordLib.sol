@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
+import {TASK_COUNT_MASK} from "../types/TaskCounts.sol";
 
 /// @notice The compute market's one word per provider: its standing, mirrored from the registry, and the fill
 /// count of the ask it was last matched with.
@@ -17,9 +18,8 @@ library ProviderWordLib {
     uint256 private constant STANDING_MASK = (1 << STANDING_BITS) - 1;
     uint256 private constant HOT_SET = 1 << 240;
     uint256 private constant MATCHED_SHIFT = 241;
-    uint256 private constant MATCHED_MASK = (1 << 15) - 1;
     /// @dev The standing and the matched count: what replacing the hot ask keeps.
-    uint256 private constant KEPT_MASK = STANDING_MASK | (MATCHED_MASK << MATCHED_SHIFT);
+    uint256 private constant KEPT_MASK = STANDING_MASK | (TASK_COUNT_MASK << MATCHED_SHIFT);
 
     /// @notice The word with a new standing, its hot ask kept.
     function withStanding(
@@ -63,7 +63,7 @@ library ProviderWordLib {
 
     /// @notice The word with the ask `nonce` hot at `fills` fills and one more task matched, its standing kept.
     function withMatchedAsk(uint256 word, uint64 nonce, uint32 fills) internal pure returns (uint256) {
-        uint256 matched = ((word >> MATCHED_SHIFT) + 1) & MATCHED_MASK;
+        uint256 matched = ((word >> MATCHED_SHIFT) + 1) & TASK_COUNT_MASK;
         return (word & STANDING_MASK) | (uint256(nonce) << 144) | (uint256(fills) << 208) | HOT_SET
             | (matched << MATCHED_SHIFT);
     }

@@ -248,6 +248,12 @@ abstract contract MarketFixture is Test {
         return market.balanceOf(address(usd), account).locked;
     }
 
+    /// @dev What a client is charged when `paid` providers of a matched task are paid for `fuel` each.
+    function _charged(uint256 paid, uint64 fuel) internal pure returns (uint256) {
+        uint256 cost = uint256(fuel) * PRICE * paid;
+        return cost + cost * PROTOCOL_FEE_BPS / 10_000 + cost * MATCHER_FEE_BPS / 10_000;
+    }
+
     function _lockFor(uint256 replicas, bool withMatcher) internal pure returns (uint256) {
         uint256 base = PRICE * MAX_FUEL * replicas;
         return base + base * PROTOCOL_FEE_BPS / 10_000 + (withMatcher ? base * MATCHER_FEE_BPS / 10_000 : 0);

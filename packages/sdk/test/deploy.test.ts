@@ -60,8 +60,7 @@ describe('deploy script', () => {
       expect(await client.readContract({ address, abi, functionName: 'owner' })).toBe(getAddress(timelock));
       expect(await client.readContract({ address, abi, functionName: 'pendingOwner' })).toBe(zeroAddress);
     }
-    const read = (functionName: 'getMinDelay') =>
-      client.readContract({ address: timelock, abi: agoraTimelockAbi, functionName });
+    const delay = await client.readContract({ address: timelock, abi: agoraTimelockAbi, functionName: 'getMinDelay' });
     const hasRole = (role: string, account: Address) =>
       client.readContract({
         address: timelock,
@@ -79,8 +78,8 @@ describe('deploy script', () => {
       abi: providerRegistryAbi,
       functionName: 'MAX_UNBONDING_PERIOD',
     });
-    expect(await read('getMinDelay')).toBe(15n * 24n * 3600n);
-    expect(await read('getMinDelay')).toBeGreaterThan(BigInt(maxUnbonding));
+    expect(delay).toBe(15n * 24n * 3600n);
+    expect(delay).toBeGreaterThan(BigInt(maxUnbonding));
     expect(maxUnbonding).toBeGreaterThanOrEqual(unbondingPeriod);
     expect(await hasRole('DEFAULT_ADMIN_ROLE', timelock)).toBe(true);
     expect(await hasRole('DEFAULT_ADMIN_ROLE', deployment.deployer)).toBe(false);
