@@ -617,14 +617,16 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     }
 
     /// @dev Asks the registry to slash. Settlement has already paid and refunded, and must not depend on a call the
-    /// registry's owner can make fail (a revoked slasher role, a mirror that reverts): a refused slash is reported
-    /// and the task stays settled. A caller cannot cause the refusal by sending too little gas: a call that failed
-    /// with less than 1/64 of the gas it was given left over ran out of it, and the whole settlement reverts.
+    /// registry's owner can make fail: the registry shields the slash from its mirrors, so its owner's one way to
+    /// refuse it is revoking this market's slasher role, which is reported and leaves the task settled. Any other
+    /// failure can only be gas the caller held back (nested calls hand some of it back, so the gas left over cannot
+    /// tell), and the whole settlement reverts.
     function _slash(bytes32 taskId, address[] memory providers) private {
-        uint256 gasBefore = gasleft();
         try registry.slash(taskId, providers) {}
-        catch {
-            if (gasleft() <= gasBefore / 64) revert ComputeSlashOutOfGas(taskId);
+        catch (bytes memory reason) {
+            if (bytes4(reason) != IProviderRegistry.RegistryUnauthorizedSlasher.selector) {
+                revert ComputeSlashOutOfGas(taskId);
+            }
             emit SlashRefused(taskId, providers);
         }
     }

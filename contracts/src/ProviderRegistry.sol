@@ -257,14 +257,17 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step {
     }
 
     /// @dev Reverts while a mirror reports a task of the provider still open: stake backs a task until it is final,
-    /// however late that is. A mirror that reverts or answers nonsense is ignored, so it cannot trap stake.
+    /// however late that is. A mirror that reverts is ignored, so it cannot trap stake; but a withdrawal that starves
+    /// the question of gas (under 1/64 of it left over) reverts, or a no-show could skip its own check.
     function _requireNoOpenTasks(address account) private view {
         uint256 count = _mirrors.length;
         for (uint256 i = 0; i < count; ++i) {
             address mirror = _mirrors[i];
             try IProviderMirror(mirror).openTasksOf{gas: MIRROR_GAS}(account) returns (uint256 open) {
                 if (open != 0) revert RegistryStakeBacksOpenTasks(mirror, open);
-            } catch {}
+            } catch {
+                if (gasleft() <= MIRROR_GAS / 63) revert RegistryMirrorOutOfGas(mirror);
+            }
         }
     }
 

@@ -142,6 +142,26 @@ contract ComputeAttacksTest is MarketFixture {
         assertEq(agora.balanceOf(noShow) - before, SLASHED_STAKE, "only the slashed stake leaves");
     }
 
+    /// The no-show sends its withdrawal with every gas limit from 20,000 to 150,000, hoping one starves the registry's
+    /// question to the market so that its answer is skipped.
+    function test_attack_noShowStarvesTheOpenTaskCheckOfGas() public {
+        _matchTask(1, 1);
+        address noShow = providers[0];
+        vm.prank(noShow);
+        registry.leave();
+        vm.warp(block.timestamp + 30 days);
+        bytes memory call = abi.encodeCall(registry.withdrawStake, ());
+        bool escaped;
+        for (uint256 gasLimit = 20_000; gasLimit < 150_000; gasLimit += 500) {
+            uint256 snapshot = vm.snapshotState();
+            vm.prank(noShow);
+            (bool ok,) = address(registry).call{gas: gasLimit}(call);
+            if (ok) escaped = true;
+            vm.revertToState(snapshot);
+        }
+        assertFalse(escaped, "no gas limit lets stake that backs an open task leave");
+    }
+
     function test_openTasksOf_countsEveryOpenTaskAcrossOutcomes() public {
         (, Task memory r1) = _matchTask(1, 1);
         (, Task memory r3) = _matchTask(3, 2);

@@ -102,7 +102,7 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     event AskCancelled(address indexed provider, uint64 nonce);
     event ReviewRightConsumed(bytes32 indexed taskId, address indexed client);
     /// @notice The registry refused to slash the providers a settlement found at fault (the market is no longer a
-    /// slasher, or the registry reverted). The task settled all the same: paid, refunded and final.
+    /// slasher). The task settled all the same: paid, refunded and final.
     event SlashRefused(bytes32 indexed taskId, address[] providers);
     event MarketParamsUpdated(MarketParams params);
     event ReviewModuleUpdated(address module);
