@@ -87,7 +87,8 @@ try {
     for (let i = 0; i < 3; i++) commits.push(await commitResult(network, matched.task, i, resultHash, fuelUsed));
     for (let i = 0; i < 3; i++) reveals.push(await revealResult(network, matched.task, i, resultHash, fuelUsed));
     return {
-      match: gas([matched.receipt]),
+      match: Number(matched.receipts[0]!.gasUsed),
+      seat: Number(matched.receipts[1]!.gasUsed),
       commits: commits.map((r) => Number(r.gasUsed)),
       reveals: reveals.map((r) => Number(r.gasUsed)),
     };
@@ -99,8 +100,15 @@ try {
   const r3 = await lifecycleR3();
   const newAsk = await matchTask(network, { replicas: 1, quorum: 1, nonce: nextNonce(1_000) }, { nonce: 2n });
   await submitResult(network, newAsk.task, resultHash, fuelUsed);
-  const total = (steps: { match: number; submitResult?: number; commits?: number[]; reveals?: number[] }) =>
+  const total = (steps: {
+    match: number;
+    seat?: number;
+    submitResult?: number;
+    commits?: number[];
+    reveals?: number[];
+  }) =>
     steps.match +
+    (steps.seat ?? 0) +
     (steps.submitResult ?? 0) +
     (steps.commits ?? []).reduce((a, b) => a + b, 0) +
     (steps.reveals ?? []).reduce((a, b) => a + b, 0);
@@ -129,7 +137,7 @@ try {
       'storage.proof.depth30': 65_000,
     },
     notes:
-      'Sum of gasUsed over real transactions on anvil (cancun). r1 = matchOrders + submitResult; r3 = matchOrders + 3 commits + 3 reveals, the last reveal finalizing. Steady state: accounts, fee pot, the client lane and its replica words already written by an earlier task, as for any client that reuses its lanes, and each provider matched with the same standing ask as before (its hot ask, counted in the provider word). firstTask: a fresh client, fresh providers, fresh asks and a fresh lane. compute.match.r1.newAsk: a matchOrders whose provider signed a new ask while its previous one was hot (the old count moves to a slot of its own). storage.proof.depthN: one prove transaction (a 64-byte segment and N siblings) of a deal over 2^N segments, in its second period; anvil runs a post-Prague fork, so calldata pays at least the EIP-7623 floor. storage.deal.open: matchDeal with one replica (and .r2 with two), client and providers with escrow balances already written.',
+      'Sum of gasUsed over real transactions on anvil (cancun). r1 = matchOrders + submitResult; r3 = matchOrders (the bid alone) + seat (the stake-weighted draw of the three seats from the replica pool, in the next block) + 3 commits + 3 reveals, the last reveal finalizing; the pool holds the 3 providers of the network. Steady state: accounts, fee pot, the client lane and its replica words already written by an earlier task, as for any client that reuses its lanes, and each provider matched with the same standing ask as before (its hot ask, counted in the provider word). firstTask: a fresh client, fresh providers, fresh asks and a fresh lane. compute.match.r1.newAsk: a matchOrders whose provider signed a new ask while its previous one was hot (the old count moves to a slot of its own). storage.proof.depthN: one prove transaction (a 64-byte segment and N siblings) of a deal over 2^N segments, in its second period; anvil runs a post-Prague fork, so calldata pays at least the EIP-7623 floor. storage.deal.open: matchDeal with one replica (and .r2 with two), client and providers with escrow balances already written.',
   };
   mkdirSync(dirname(resultsFile), { recursive: true });
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);

@@ -1,6 +1,6 @@
 // Writes the typed `as const` ABIs and bytecode of the deployable contracts for TypeScript, from the forge build.
 // `--check` fails instead of writing when the committed file differs from what the build gives (drift).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,6 +10,7 @@ const contracts = [
   { name: 'AgoraToken', file: 'AgoraToken.sol' },
   { name: 'TestStablecoin', file: 'TestStablecoin.sol' },
   { name: 'ProviderRegistry', file: 'ProviderRegistry.sol' },
+  { name: 'ReplicaPool', file: 'ReplicaPool.sol' },
   { name: 'ComputeMarket', file: 'ComputeMarket.sol' },
   { name: 'StorageMarket', file: 'StorageMarket.sol' },
   { name: 'Reviews', file: 'Reviews.sol' },
@@ -26,7 +27,10 @@ const parts = [
   '',
 ];
 for (const { name, file } of contracts) {
-  const artifact = JSON.parse(readFileSync(join(contractsDir, 'out', file, `${name}.json`), 'utf8')) as {
+  // A contract compiled only under the `size` profile (see foundry.toml) has its artifact under that name.
+  const plain = join(contractsDir, 'out', file, `${name}.json`);
+  const sized = join(contractsDir, 'out', file, `${name}.size.json`);
+  const artifact = JSON.parse(readFileSync(existsSync(plain) ? plain : sized, 'utf8')) as {
     abi: unknown[];
     bytecode: { object: string };
   };

@@ -10,12 +10,12 @@ import {Escrow} from "./Escrow.sol";
 import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
 import {IProviderMirror} from "./interfaces/IProviderMirror.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
+import {IReplicaPool} from "./interfaces/IReplicaPool.sol";
 import {OrderCalldataLib} from "./libraries/OrderCalldataLib.sol";
-import {OrderHashLib} from "./libraries/OrderHashLib.sol";
 import {ProviderWordLib} from "./libraries/ProviderWordLib.sol";
 import {TaskRecordLib} from "./libraries/TaskRecordLib.sol";
 import {TaskStateLib} from "./libraries/TaskStateLib.sol";
-import {Ask, Bid, Task, TaskStatus, VerificationMode} from "./types/Orders.sol";
+import {Task, TaskStatus, VerificationMode} from "./types/Orders.sol";
 import {TASK_COUNT_MASK} from "./types/TaskCounts.sol";
 
 /// @title ComputeMarket
@@ -41,7 +41,8 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     uint256 private constant BPS = 10_000;
 
     IProviderRegistry public immutable registry;
-    address public reviewModule;
+    /// @notice Where the seats of a task with several replicas are drawn from.
+    IReplicaPool public immutable pool;
     MarketParams internal _params;
 
     mapping(address client => mapping(uint32 lane => uint256)) internal _lanes;
@@ -50,15 +51,19 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     mapping(address provider => mapping(uint64 nonce => uint256)) internal _askFills;
     /// @notice Each provider's standing, mirrored from the registry, and its hot ask (see `ProviderWordLib`).
     mapping(address provider => uint256) internal _providerWords;
-    mapping(bytes32 taskId => bool) internal _reviewRightsConsumed;
 
-    constructor(IProviderRegistry registry_, address owner_, address treasury_, MarketParams memory params_)
-        Ownable(owner_)
-        Escrow(treasury_)
-        EIP712("Agora Compute", "1")
-    {
-        if (address(registry_).code.length == 0) revert ComputeRegistryNotContract(address(registry_));
+    constructor(
+        IProviderRegistry registry_,
+        IReplicaPool pool_,
+        address owner_,
+        address treasury_,
+        MarketParams memory params_
+    ) Ownable(owner_) Escrow(treasury_) EIP712("Agora Compute", "1") {
+        if (address(registry_).code.length == 0) {
+            revert ComputeRegistryNotContract(address(registry_));
+        }
         registry = registry_;
+        pool = pool_;
         _setParams(params_);
     }
 
@@ -91,6 +96,7 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     /// @inheritdoc IComputeMarket
     function commit(bytes calldata record, uint256 index, bytes32 commitment) external {
         (bytes32 taskId, uint256 lane) = _requireOpen(record);
+        if (!record.isSeated()) revert ComputeNotSeated(taskId);
         _requireReplicaProvider(record, index);
         uint64 commitDeadline = record.commitDeadline();
         if (block.timestamp > commitDeadline) revert ComputeCommitClosed(commitDeadline);
@@ -129,8 +135,13 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     /// @inheritdoc IComputeMarket
     function finalize(bytes calldata record, bytes32 resultHash) external {
         (bytes32 taskId, uint256 lane) = _requireOpen(record);
-        uint256 replicas = record.providerCount();
         bool commitClosed = block.timestamp > record.commitDeadline();
+        if (!record.isSeated()) {
+            if (!commitClosed) revert ComputeTooEarly(taskId);
+            _settleUnseated(taskId, record, lane);
+            return;
+        }
+        uint256 replicas = record.providerCount();
         if (replicas == 1) {
             if (!commitClosed) revert ComputeTooEarly(taskId);
             _settle(taskId, record, lane, TaskStatus.Failed, 0, 1, 0, bytes32(0));
@@ -142,6 +153,25 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         if (!_settleReplicated(taskId, record, lane, words, resultHash, spareCommitted)) {
             revert ComputeResultHashMismatch(taskId);
         }
+    }
+
+    /// @inheritdoc IComputeMarket
+    function seat(bytes calldata record, bytes calldata content)
+        external
+        returns (address[] memory providers)
+    {
+        (bytes32 taskId, uint256 lane) = _requireOpen(record);
+        if (record.isSeated()) revert ComputeAlreadySeated(taskId);
+        if (keccak256(content) != record.contentHash()) revert ComputeContentMismatch(taskId);
+        providers = _drawSeats(record, taskId);
+        for (uint256 i = 0; i < providers.length; ++i) {
+            _providerWords[providers[i]] = _providerWords[providers[i]].withMatchedTask();
+        }
+        bytes memory seatedRecord = record.seated(providers);
+        _lanes[record.client()][TaskStateLib.laneOf(record.nonce())] = TaskStateLib.packLane(
+            TaskStatus.Matched, lane.seq(), lane.floor(), TaskRecordLib.hash(seatedRecord)
+        );
+        emit TaskMatched(taskId, record.client(), bytes.concat(content, seatedRecord));
     }
 
     /// @inheritdoc IComputeMarket
@@ -163,36 +193,6 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         emit AskCancelled(msg.sender, nonce);
     }
 
-    /// @inheritdoc IComputeMarket
-    function consumeReviewRight(
-        bytes calldata record,
-        uint256 paidMask,
-        uint256 charged,
-        LaterTask[] calldata later
-    ) external returns (address client) {
-        if (msg.sender != reviewModule) revert ComputeUnauthorizedReviewModule(msg.sender);
-        client = record.client();
-        uint64 nonce = record.nonce();
-        bytes32 taskId = taskIdOf(client, nonce);
-        // Follow the lane's hash chain from this task's settlement to the lane's current head.
-        bytes23 head =
-            TaskStateLib.settlementHead(record.hashCalldata(), TaskStatus.Finalized, paidMask, charged);
-        for (uint256 i = 0; i < later.length; ++i) {
-            LaterTask calldata next = later[i];
-            if (next.record.length < TaskRecordLib.HEAD_LENGTH || next.record.previous() != head) {
-                revert ComputeNotReviewable(taskId);
-            }
-            head = next.record.hashCalldata();
-            if (next.status != TaskStatus.Matched) {
-                head = TaskStateLib.settlementHead(head, next.status, next.paidMask, next.charged);
-            }
-        }
-        if (_lanes[client][TaskStateLib.laneOf(nonce)].head() != head) revert ComputeNotReviewable(taskId);
-        if (_reviewRightsConsumed[taskId]) revert ComputeAlreadyReviewed(taskId);
-        _reviewRightsConsumed[taskId] = true;
-        emit ReviewRightConsumed(taskId, client);
-    }
-
     /// @inheritdoc IProviderMirror
     function onProviderChanged(
         address provider,
@@ -207,12 +207,6 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     /// @notice Sets the market parameters, each within its hard bounds.
     function setParams(MarketParams calldata params_) external onlyOwner {
         _setParams(params_);
-    }
-
-    /// @notice Sets the contract allowed to spend review rights (the review module, when it exists).
-    function setReviewModule(address module) external onlyOwner {
-        reviewModule = module;
-        emit ReviewModuleUpdated(module);
     }
 
     /// @inheritdoc IComputeMarket
@@ -244,11 +238,6 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     }
 
     /// @inheritdoc IComputeMarket
-    function isReviewRightConsumed(bytes32 taskId) external view returns (bool) {
-        return _reviewRightsConsumed[taskId];
-    }
-
-    /// @inheritdoc IComputeMarket
     function askFills(address provider, uint64 nonce) external view returns (uint256) {
         uint256 word = _providerWords[provider];
         return word.isHotAsk(nonce) ? word.hotAskFills() : _askFills[provider][nonce];
@@ -274,16 +263,6 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     }
 
     /// @inheritdoc IComputeMarket
-    function hashBid(Bid calldata bid) external view returns (bytes32) {
-        return _hashTypedDataV4(OrderHashLib.hashBid(bid));
-    }
-
-    /// @inheritdoc IComputeMarket
-    function hashAsk(Ask calldata ask) external view returns (bytes32) {
-        return _hashTypedDataV4(OrderHashLib.hashAsk(ask));
-    }
-
-    /// @inheritdoc IComputeMarket
     function lockAmount(
         uint256 pricePerFuel,
         uint64 maxFuel,
@@ -300,14 +279,27 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         return _params;
     }
 
+    /// @dev One replica: the orders name its provider's ask. Several: the orders are the bid alone, the task is
+    /// matched at the bid's price and its seats are drawn from the pool in a later block (`seat`), so nobody who
+    /// submits a match chooses the providers a quorum is made of.
     function _match(bytes calldata orders, address matcher) private returns (bytes32 taskId) {
         if (orders.length < OrderCalldataLib.BID_HEAD_LENGTH) revert ComputeOrdersMalformed();
         (uint256 bid,) = OrderCalldataLib.bounds(orders);
-        address[] memory providers = new address[](_checkBid(bid));
+        uint256 replicas = _checkBid(bid);
         bytes23 previous = _checkLane(bid);
         MarketParams memory params_ = _params;
-        uint256 price = _checkOrders(orders, matcher, providers, params_.minStake);
-        return _announce(bid, _openTask(bid, previous, providers, price, matcher, params_));
+        if (replicas == 1) {
+            address[] memory providers = new address[](1);
+            uint256 price = _checkOrders(orders, matcher, providers, params_.minStake);
+            return _announce(bid, _openTask(bid, previous, providers, price, matcher, params_));
+        }
+        _checkOrders(orders, matcher, new address[](0), 0);
+        uint256 bidPrice = OrderCalldataLib.maxPricePerFuel(bid);
+        if (bidPrice > type(uint128).max) bidPrice = type(uint128).max;
+        bytes memory record = _openTask(bid, previous, new address[](0), bidPrice, matcher, params_);
+        address client = OrderCalldataLib.client(bid);
+        taskId = taskIdOf(client, OrderCalldataLib.nonce(bid));
+        emit TaskPending(taskId, client, bytes.concat(OrderCalldataLib.content(bid), record));
     }
 
     /// @dev Checks that the orders hold one bid and exactly one ask per replica, then the bid's signature, then
@@ -388,7 +380,8 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         _requireSignature(OrderCalldataLib.client(bid), digest, _slice(signature, signatureLength));
     }
 
-    /// @dev Locks the client's escrow and stores the record's hash in the lane; returns the record.
+    /// @dev Locks the client's escrow for the bid's replicas and stores the record's hash in the lane; returns the
+    /// record. Without providers the record is pending: it ends with the tail `seat` draws from.
     function _openTask(
         uint256 bid,
         bytes23 previous,
@@ -414,12 +407,24 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
             previous: previous,
             providers: providers
         });
+        uint256 replicas = OrderCalldataLib.replicas(bid);
         _lock(
             task.token,
             task.client,
-            lockAmount(price, task.maxFuel, providers.length, task.protocolFeeBps, task.matcherFeeBps)
+            lockAmount(price, task.maxFuel, replicas, task.protocolFeeBps, task.matcherFeeBps)
         );
         record = TaskRecordLib.encode(task);
+        if (providers.length == 0) {
+            record = bytes.concat(
+                record,
+                abi.encodePacked(
+                    uint8(replicas),
+                    uint64(block.number),
+                    uint32(pool.sizeOf(task.token)),
+                    keccak256(OrderCalldataLib.content(bid))
+                )
+            );
+        }
         uint256 seq = TaskStateLib.seqOf(task.nonce);
         // The floor moves past this sequence: a bid's nonce is used once.
         _lanes[task.client][TaskStateLib.laneOf(task.nonce)] =
@@ -455,9 +460,6 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         if (askPrice > maxPrice) revert ComputePriceTooHigh(provider, askPrice, maxPrice);
         uint8 mode = OrderCalldataLib.mode(bid);
         if (OrderCalldataLib.askModes(ask) & (1 << mode) == 0) revert ComputeModeNotAccepted(provider, mode);
-        for (uint256 j = 0; j < i; ++j) {
-            if (providers[j] == provider) revert ComputeDuplicateProvider(provider);
-        }
         providers[i] = provider;
         next = _requireAskSignature(bid, ask, provider);
     }
@@ -569,6 +571,49 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
             taskId, resultHash, TaskStateLib.packSettlement(status, fuelUsed, paidMask, slashedMask, charged)
         );
         if (slashedMask != 0) _slash(taskId, _select(record, slashedMask));
+    }
+
+    /// @dev Fails a task whose seats were never drawn: the client gets its whole lock back and nobody is slashed.
+    function _settleUnseated(bytes32 taskId, bytes calldata record, uint256 lane) private {
+        uint256 locked = lockAmount(
+            record.pricePerFuel(),
+            record.maxFuel(),
+            record.pendingReplicas(),
+            record.protocolFeeBps(),
+            record.matcherFeeBps()
+        );
+        _release(record.token(), record.client(), locked, locked);
+        _lanes[record.client()][TaskStateLib.laneOf(record.nonce())] = TaskStateLib.packLane(
+            TaskStatus.Failed,
+            lane.seq(),
+            lane.floor(),
+            TaskStateLib.settlementHead(lane.head(), TaskStatus.Failed, 0, 0)
+        );
+        emit TaskSettled(taskId, bytes32(0), TaskStateLib.packSettlement(TaskStatus.Failed, 0, 0, 0, 0));
+    }
+
+    /// @dev Draws a pending task's seats, seeded by the hash of the block it was matched in. That hash is zero in the
+    /// match's own block and 256 blocks on: the seed is one nobody knew when the match was sent.
+    function _drawSeats(bytes calldata record, bytes32 taskId)
+        private
+        view
+        returns (address[] memory providers)
+    {
+        uint256 drawBlock = record.drawBlock();
+        bytes32 blockHash = blockhash(drawBlock);
+        if (blockHash == 0) revert ComputeDrawUnavailable(taskId, drawBlock);
+        providers = pool.draw(
+            IReplicaPool.DrawRequest({
+                token: record.token(),
+                seed: keccak256(abi.encode(blockHash, taskId)),
+                size: record.poolSize(),
+                drawBlock: drawBlock,
+                replicas: record.pendingReplicas(),
+                maxPricePerFuel: record.pricePerFuel(),
+                minStake: _params.minStake
+            })
+        );
+        if (providers.length == 0) revert ComputeSeatsUnavailable(taskId);
     }
 
     /// @dev The revealed word a quorum agrees on, or zero. A quorum is more than half of the replicas, so at most one

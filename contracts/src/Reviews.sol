@@ -7,6 +7,8 @@ import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
 import {IReviews} from "./interfaces/IReviews.sol";
 import {IStorageMarket} from "./interfaces/IStorageMarket.sol";
 import {TaskRecordLib} from "./libraries/TaskRecordLib.sol";
+import {TaskStateLib} from "./libraries/TaskStateLib.sol";
+import {TaskStatus} from "./types/Orders.sol";
 import {DealStatus} from "./types/StorageOrders.sol";
 
 /// @title Reviews of providers by the clients who paid them (see `IReviews`).
@@ -40,9 +42,9 @@ contract Reviews is IReviews {
         bytes calldata textCid
     ) external returns (bytes32 reviewId) {
         _checkContent(rating, textCid);
-        // The market checks the record against its lane and spends the right (once), so the record read below
-        // is the task's own.
-        address client = computeMarket.consumeReviewRight(record, paidMask, charged, later);
+        // The record is the task's own once its settlement chains to the lane's head; `_record` allows one review
+        // per task.
+        address client = _requireFinalized(record, paidMask, charged, later);
         if (msg.sender != client) revert ReviewNotClient(msg.sender, client);
         reviewId = _record(
             Subject.Task, _taskIdOf(record), _providerOf(record, providerIndex), charged, rating, textCid
@@ -100,6 +102,34 @@ contract Reviews is IReviews {
         uint256 providers = record.providerCount();
         if (index >= providers) revert ReviewUnknownProvider(index, providers);
         return record.provider(index);
+    }
+
+    /// @dev Follows the client's lane from this task's settlement as finalized, through each later task, to the
+    /// lane's current head in the market; returns the task's client. The market keeps only that head, so this is
+    /// how a record, its paid mask and its charge are proven after the lane has moved on.
+    function _requireFinalized(
+        bytes calldata record,
+        uint256 paidMask,
+        uint256 charged,
+        IComputeMarket.LaterTask[] calldata later
+    ) private view returns (address client) {
+        client = record.client();
+        uint64 nonce = record.nonce();
+        bytes23 head =
+            TaskStateLib.settlementHead(record.hashCalldata(), TaskStatus.Finalized, paidMask, charged);
+        for (uint256 i = 0; i < later.length; ++i) {
+            IComputeMarket.LaterTask calldata next = later[i];
+            if (next.record.length < TaskRecordLib.HEAD_LENGTH || next.record.previous() != head) {
+                revert ReviewTaskNotReviewable(_taskIdOf(record));
+            }
+            head = next.record.hashCalldata();
+            if (next.status != TaskStatus.Matched) {
+                head = TaskStateLib.settlementHead(head, next.status, next.paidMask, next.charged);
+            }
+        }
+        if (computeMarket.laneState(client, TaskStateLib.laneOf(nonce)).head != head) {
+            revert ReviewTaskNotReviewable(_taskIdOf(record));
+        }
     }
 
     function _record(

@@ -3,10 +3,12 @@ pragma solidity 0.8.28;
 
 import {Vm} from "forge-std/Vm.sol";
 
+import {ComputeMarket} from "../src/ComputeMarket.sol";
 import {IComputeMarket} from "../src/interfaces/IComputeMarket.sol";
 import {IProviderMirror} from "../src/interfaces/IProviderMirror.sol";
 import {IProviderRegistry} from "../src/interfaces/IProviderRegistry.sol";
-import {Task, TaskStatus} from "../src/types/Orders.sol";
+import {Ask, Bid, Task, TaskStatus} from "../src/types/Orders.sol";
+import {ComputeDigests} from "./utils/ComputeDigests.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
 
 /// @notice A mirror an owner with every power could add: it reverts on every update and every question.
@@ -35,6 +37,7 @@ contract GasBurningMirror is IProviderMirror {
 /// @notice Each attack on the compute market's money paths that an audit reproduced, as the attacker would try it,
 /// with the outcome the honest parties are owed.
 contract ComputeAttacksTest is MarketFixture {
+    using ComputeDigests for ComputeMarket;
     bytes32 internal constant RESULT = keccak256("the output");
     bytes32 internal constant WRONG = keccak256("a wrong output");
     uint64 internal constant FUEL = 400_000;
@@ -43,6 +46,41 @@ contract ComputeAttacksTest is MarketFixture {
     // ------------------------------------------- the settled result is the one the quorum revealed
 
     /// A quorum revealed RESULT; a front-runner calls `finalize` with a hash sharing RESULT's leading bits.
+    /// Attack 1: the submitter of a match names two sybils and one honest provider as the replicas of a 3-replica
+    /// task. Seats are drawn instead: orders naming them are refused, and sybils that join, rejoin or top up their
+    /// stake once the seed's block is out are passed over by the draw.
+    function test_attack_submitterPicksItsOwnQuorum() public {
+        _poolOnly(3); // the honest providers 0, 1 and 2
+        Bid memory bid = _bid(3, 2);
+        bytes memory bidSignature = _signBid(bid);
+        Ask[] memory asks = new Ask[](3);
+        bytes[] memory signatures = new bytes[](3);
+        for (uint256 i = 0; i < 3; ++i) {
+            asks[i] = _ask(i == 0 ? 0 : i + 2); // providers 3 and 4 are the submitter's sybils
+            signatures[i] = _sign(providerKeys[i == 0 ? 0 : i + 2], market.hashAsk(asks[i]));
+        }
+        bytes memory chosen = _orders(bid, bidSignature, asks, signatures);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeAskCountMismatch.selector, 3, 0));
+        vm.prank(matcher);
+        market.matchOrders(chosen);
+
+        Task memory task = _taskFor(bid, matcher);
+        bytes memory bidOnly = _orders(bid, bidSignature, new Ask[](0), new bytes[](0));
+        vm.prank(matcher);
+        market.matchOrders(bidOnly);
+        bytes memory pending = _pendingRecord(bid, task);
+        // In the match's block, after it: the sybils join (one even restakes first); the seed is still unknown.
+        for (uint256 i = 3; i < 5; ++i) {
+            vm.prank(providers[i]);
+            pool.join(address(usd), uint96(PRICE), uint32(block.timestamp + 1 days));
+        }
+        vm.roll(block.number + 1);
+        task.providers = market.seat(pending, _content(bid));
+        for (uint256 i = 0; i < 3; ++i) {
+            assertEq(task.providers[i], providers[i], "only members from before the match are drawn");
+        }
+    }
+
     function test_attack_frontRunnerSettlesAHashNobodyRevealed() public {
         (bytes32 taskId, Task memory task) = _matchTask(3, 2);
         for (uint256 i = 0; i < 3; ++i) {

@@ -9,9 +9,12 @@ import {IEscrow} from "../src/interfaces/IEscrow.sol";
 import {IProviderRegistry} from "../src/interfaces/IProviderRegistry.sol";
 import {OrderCalldataLib} from "../src/libraries/OrderCalldataLib.sol";
 import {Ask, Bid, Task, TaskStatus} from "../src/types/Orders.sol";
+import {ComputeDigests} from "./utils/ComputeDigests.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
 
 contract ComputeMarketTest is MarketFixture {
+    using ComputeDigests for ComputeMarket;
+
     bytes32 internal constant RESULT = keccak256("the output");
     bytes32 internal constant WRONG = keccak256("a wrong output");
     uint64 internal constant FUEL = 400_000;
@@ -30,7 +33,10 @@ contract ComputeMarketTest is MarketFixture {
         assertEq(lane.head, bytes23(keccak256(_record(task))));
         assertEq(uint8(_status(task)), uint8(TaskStatus.Matched));
         assertEq(taskId, market.taskIdOf(client, task.nonce));
-        assertEq(market.askFills(providers[0], 1), 1);
+        // Drawn seats fill no ask, but each counts an open task against its provider's stake.
+        for (uint256 i = 0; i < 3; ++i) {
+            assertEq(market.openTasksOf(task.providers[i]), 1);
+        }
     }
 
     function test_matchOrders_emitsTheRecord() public {
@@ -56,20 +62,28 @@ contract ComputeMarketTest is MarketFixture {
         market.matchOrders(_orders(bid, bidSignature, asks, signatures));
     }
 
-    function test_matchOrders_pricesAtTheHighestAsk() public {
+    function test_seat_paysEverySeatTheBidsPriceAndSkipsDearerMembers() public {
+        vm.prank(providers[0]);
+        pool.join(address(usd), 3, uint32(block.timestamp + 1 days));
+        vm.prank(providers[1]);
+        pool.join(address(usd), 5, uint32(block.timestamp + 1 days));
+        vm.prank(providers[2]);
+        pool.join(address(usd), 6, uint32(block.timestamp + 1 days)); // above the bid: never drawn
+        vm.roll(block.number + 1);
         Bid memory bid = _bid(2, 2);
         bid.maxPricePerFuel = 5;
-        Ask[] memory asks = new Ask[](2);
-        bytes[] memory signatures = new bytes[](2);
-        for (uint256 i = 0; i < 2; ++i) {
-            asks[i] = _ask(i);
-            asks[i].pricePerFuel = 3 + i;
-            signatures[i] = _sign(providerKeys[i], market.hashAsk(asks[i]));
-        }
-        bytes memory bidSignature = _signBid(bid);
+        Task memory task = _taskFor(bid, matcher);
+        task.pricePerFuel = 5;
+        bytes memory orders = _orders(bid, _signBid(bid), new Ask[](0), new bytes[](0));
         vm.prank(matcher);
-        market.matchOrders(_orders(bid, bidSignature, asks, signatures));
-        assertEq(_locked(client), market.lockAmount(4, MAX_FUEL, 2, PROTOCOL_FEE_BPS, MATCHER_FEE_BPS));
+        market.matchOrders(orders);
+        assertEq(_locked(client), market.lockAmount(5, MAX_FUEL, 2, PROTOCOL_FEE_BPS, MATCHER_FEE_BPS));
+        _seat(bid, task);
+        assertEq(task.providers.length, 2);
+        assertEq(task.providers[0], providers[0]);
+        assertEq(task.providers[1], providers[1]);
+        assertEq(market.laneState(client, uint32(bid.nonce >> 32)).head, bytes23(keccak256(_record(task))));
+        assertEq(_locked(client), market.lockAmount(5, MAX_FUEL, 2, PROTOCOL_FEE_BPS, MATCHER_FEE_BPS));
     }
 
     function test_matchOrders_revertsWhen_bidExpired() public {
@@ -158,11 +172,12 @@ contract ComputeMarketTest is MarketFixture {
         market.matchOrders(_orders(bid, bidSignature, new Ask[](1), new bytes[](1)));
     }
 
-    function test_matchOrders_revertsWhen_askCountDiffersFromReplicas() public {
+    function test_matchOrders_revertsWhen_severalReplicasComeWithAsks() public {
+        // Seats of a replicated task are drawn: the orders may not name them.
         Bid memory bid = _bid(3, 2);
         (Ask[] memory asks, bytes[] memory signatures) = _asksFor(2);
         bytes memory bidSignature = _signBid(bid);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeAskCountMismatch.selector, 2, 3));
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeAskCountMismatch.selector, 2, 0));
         vm.prank(matcher);
         market.matchOrders(_orders(bid, bidSignature, asks, signatures));
     }
@@ -254,24 +269,6 @@ contract ComputeMarketTest is MarketFixture {
             vm.prank(matcher);
             market.matchOrders(_orders(bid, bidSignature, asks, signatures));
         }
-    }
-
-    function test_matchOrders_revertsWhen_providerTwice() public {
-        Bid memory bid = _bid(3, 2);
-        Ask[] memory asks = new Ask[](3);
-        bytes[] memory signatures = new bytes[](3);
-        asks[0] = _ask(0);
-        asks[1] = _ask(1);
-        asks[2] = _ask(0);
-        for (uint256 i = 0; i < 3; ++i) {
-            signatures[i] = _sign(providerKeys[i == 1 ? 1 : 0], market.hashAsk(asks[i]));
-        }
-        bytes memory bidSignature = _signBid(bid);
-        vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.ComputeDuplicateProvider.selector, providers[0])
-        );
-        vm.prank(matcher);
-        market.matchOrders(_orders(bid, bidSignature, asks, signatures));
     }
 
     function test_matchOrders_revertsWhen_askVolumeUsedUp() public {
@@ -807,79 +804,6 @@ contract ComputeMarketTest is MarketFixture {
         market.matchOrders(_orders(bid, bidSignature, asks, signatures));
     }
 
-    // ---------------------------------------------------------------- review right
-
-    function test_consumeReviewRight_onceForTheClient() public {
-        address reviews = _setReviewModule();
-        (bytes32 taskId, Task memory task) = _matchTask(1, 1);
-        vm.prank(providers[0]);
-        market.submitResult(_record(task), RESULT, FUEL);
-        uint256 charged = _charged(1, FUEL);
-        IComputeMarket.LaterTask[] memory none = new IComputeMarket.LaterTask[](0);
-
-        vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.ComputeUnauthorizedReviewModule.selector, client)
-        );
-        vm.prank(client);
-        market.consumeReviewRight(_record(task), 1, charged, none);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotReviewable.selector, taskId));
-        vm.prank(reviews);
-        market.consumeReviewRight(_record(task), 1, charged + 1, none);
-
-        vm.prank(reviews);
-        assertEq(market.consumeReviewRight(_record(task), 1, charged, none), client);
-        assertTrue(market.isReviewRightConsumed(taskId));
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeAlreadyReviewed.selector, taskId));
-        vm.prank(reviews);
-        market.consumeReviewRight(_record(task), 1, charged, none);
-    }
-
-    function test_consumeReviewRight_survivesLaneReuseThroughTheChain() public {
-        address reviews = _setReviewModule();
-        bidLane = 9;
-        (bytes32 taskId, Task memory reviewed) = _matchTask(1, 1);
-        vm.prank(providers[0]);
-        market.submitResult(_record(reviewed), RESULT, FUEL);
-        (, Task memory failed) = _matchTask(1, 1);
-        vm.warp(failed.commitDeadline + 1);
-        market.finalize(_record(failed), bytes32(0));
-        vm.warp(block.timestamp + 1 days + 1); // the failed provider's jail ends
-        (, Task memory open) = _matchTask(1, 1);
-
-        IComputeMarket.LaterTask[] memory later = new IComputeMarket.LaterTask[](2);
-        later[0] = IComputeMarket.LaterTask({
-            record: _record(failed), status: TaskStatus.Failed, paidMask: 0, charged: 0
-        });
-        later[1] = IComputeMarket.LaterTask({
-            record: _record(open), status: TaskStatus.Matched, paidMask: 0, charged: 0
-        });
-        IComputeMarket.LaterTask[] memory gap = new IComputeMarket.LaterTask[](1);
-        gap[0] = later[1];
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotReviewable.selector, taskId));
-        vm.prank(reviews);
-        market.consumeReviewRight(_record(reviewed), 1, _charged(1, FUEL), gap);
-
-        vm.prank(reviews);
-        assertEq(market.consumeReviewRight(_record(reviewed), 1, _charged(1, FUEL), later), client);
-        assertTrue(market.isReviewRightConsumed(taskId));
-    }
-
-    function test_consumeReviewRight_noneForFailedTask() public {
-        address reviews = _setReviewModule();
-        (bytes32 taskId, Task memory task) = _matchTask(1, 1);
-        vm.warp(task.commitDeadline + 1);
-        market.finalize(_record(task), bytes32(0));
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotReviewable.selector, taskId));
-        vm.prank(reviews);
-        market.consumeReviewRight(_record(task), 0, 0, new IComputeMarket.LaterTask[](0));
-    }
-
-    function _setReviewModule() internal returns (address reviews) {
-        reviews = makeAddr("reviews");
-        vm.prank(owner);
-        market.setReviewModule(reviews);
-    }
-
     // ---------------------------------------------------------------- parameters
 
     function test_constructor_revertsWhenTheRegistryHasNoCode() public {
@@ -890,23 +814,74 @@ contract ComputeMarketTest is MarketFixture {
         vm.expectRevert(
             abi.encodeWithSelector(IComputeMarket.ComputeRegistryNotContract.selector, notARegistry)
         );
-        new ComputeMarket(IProviderRegistry(notARegistry), owner, treasury, params);
+        new ComputeMarket(IProviderRegistry(notARegistry), pool, owner, treasury, params);
     }
 
-    function test_matchOrders_checksEveryProvidersStanding() public {
-        // The last of three providers is checked too, with the registry's error.
+    function test_seat_passesOverMembersWhoseStandingChanged() public {
+        // Jailed after joining, and restaked after joining: neither is drawn until it joins again.
+        _poolOnly(4);
         vm.prank(owner);
         registry.jail(providers[2], uint40(block.timestamp + 1 days));
-        Bid memory bid = _bid(3, 2);
-        (Ask[] memory asks, bytes[] memory signatures) = _asksFor(3);
-        bytes memory orders = _orders(bid, _signBid(bid), asks, signatures);
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                IProviderRegistry.RegistryJailed.selector, providers[2], uint40(block.timestamp + 1 days)
-            )
-        );
+        agora.transfer(providers[3], 1 ether);
+        vm.startPrank(providers[3]);
+        agora.approve(address(registry), 1 ether);
+        registry.stake(1 ether);
+        vm.stopPrank();
+        vm.roll(block.number + 1);
+        Bid memory bid = _bid(2, 2);
+        Task memory task = _taskFor(bid, matcher);
+        bytes memory orders = _orders(bid, _signBid(bid), new Ask[](0), new bytes[](0));
         vm.prank(matcher);
         market.matchOrders(orders);
+        _seat(bid, task);
+        assertEq(task.providers[0], providers[0]);
+        assertEq(task.providers[1], providers[1]);
+    }
+
+    function test_seat_refusesTheMatchBlockAndAnUnknownContent() public {
+        _poolOnly(3);
+        Bid memory bid = _bid(3, 2);
+        Task memory task = _taskFor(bid, matcher);
+        bytes memory orders = _orders(bid, _signBid(bid), new Ask[](0), new bytes[](0));
+        vm.prank(matcher);
+        bytes32 taskId = market.matchOrders(orders);
+        bytes memory pending = _pendingRecord(bid, task);
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeDrawUnavailable.selector, taskId, block.number)
+        );
+        market.seat(pending, _content(bid));
+        vm.roll(block.number + 1);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeContentMismatch.selector, taskId));
+        market.seat(pending, hex"00");
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotSeated.selector, taskId));
+        vm.prank(providers[0]);
+        market.commit(pending, 0, bytes32(uint256(1)));
+    }
+
+    function test_finalize_refundsATaskNeverSeated() public {
+        _poolOnly(3);
+        Bid memory bid = _bid(3, 2);
+        Task memory task = _taskFor(bid, matcher);
+        bytes memory orders = _orders(bid, _signBid(bid), new Ask[](0), new bytes[](0));
+        vm.prank(matcher);
+        bytes32 taskId = market.matchOrders(orders);
+        bytes memory pending = _pendingRecord(bid, task);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeTooEarly.selector, taskId));
+        market.finalize(pending, bytes32(0));
+        // 257 blocks on, the seed's block hash is gone: the task cannot be seated any more.
+        vm.roll(block.number + 257);
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeDrawUnavailable.selector, taskId, block.number - 257)
+        );
+        market.seat(pending, _content(bid));
+        vm.warp(task.commitDeadline + 1);
+        market.finalize(pending, bytes32(0));
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Failed));
+        assertEq(_free(client), CLIENT_FUNDS);
+        assertEq(_locked(client), 0);
+        for (uint256 i = 0; i < 3; ++i) {
+            assertEq(registry.providerOf(providers[i]).bonded, STAKE);
+        }
     }
 
     function test_setParams_boundsAndOwner() public {

@@ -7,11 +7,14 @@ import {ComputeMarket} from "../src/ComputeMarket.sol";
 import {IComputeMarket} from "../src/interfaces/IComputeMarket.sol";
 import {IProviderRegistry} from "../src/interfaces/IProviderRegistry.sol";
 import {Ask, Bid} from "../src/types/Orders.sol";
+import {ComputeDigests} from "./utils/ComputeDigests.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
 
 /// @notice The compute market's copy of each provider's standing follows the registry's exactly, and the fills of a
 /// provider's asks are counted exactly whichever ask is the hot one in the provider's word.
 contract ProviderMirrorTest is MarketFixture {
+    using ComputeDigests for ComputeMarket;
+
     // ---------------------------------------------------------------- the mirrored standing
 
     function test_mirror_followsEveryChangeOfStanding() public {
@@ -70,7 +73,7 @@ contract ProviderMirrorTest is MarketFixture {
     }
 
     function test_providersRegisteredBeforeAMarketMirrors_areRefusedUntilSynced() public {
-        ComputeMarket late = new ComputeMarket(registry, owner, treasury, market.params());
+        ComputeMarket late = new ComputeMarket(registry, pool, owner, treasury, market.params());
         vm.prank(owner);
         late.setTokenAllowed(address(usd), true);
         market = late;
@@ -120,9 +123,11 @@ contract ProviderMirrorTest is MarketFixture {
         registry.setMirror(address(market), true);
         assertEq(registry.mirrors().length, 1);
         for (uint256 i = 1; i < registry.MAX_MIRRORS(); ++i) {
-            registry.setMirror(address(new ComputeMarket(registry, owner, treasury, market.params())), true);
+            registry.setMirror(
+                address(new ComputeMarket(registry, pool, owner, treasury, market.params())), true
+            );
         }
-        address extra = address(new ComputeMarket(registry, owner, treasury, market.params()));
+        address extra = address(new ComputeMarket(registry, pool, owner, treasury, market.params()));
         vm.expectRevert(
             abi.encodeWithSelector(IProviderRegistry.RegistryTooManyMirrors.selector, registry.MAX_MIRRORS())
         );

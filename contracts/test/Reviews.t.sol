@@ -5,7 +5,7 @@ import {Reviews} from "../src/Reviews.sol";
 import {IComputeMarket} from "../src/interfaces/IComputeMarket.sol";
 import {IReviews} from "../src/interfaces/IReviews.sol";
 import {IStorageMarket} from "../src/interfaces/IStorageMarket.sol";
-import {Task} from "../src/types/Orders.sol";
+import {Task, TaskStatus} from "../src/types/Orders.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
 import {StorageFixture} from "./utils/StorageFixture.sol";
 
@@ -24,8 +24,6 @@ contract ReviewsComputeTest is MarketFixture {
     function setUp() public override {
         super.setUp();
         reviews = new Reviews(market, IStorageMarket(address(0)));
-        vm.prank(owner);
-        market.setReviewModule(address(reviews));
     }
 
     function test_reviewTask_recordsTheReviewAndTheProvidersScore() public {
@@ -51,14 +49,17 @@ contract ReviewsComputeTest is MarketFixture {
         assertEq(score.weightedRatings, 4 * charged);
         assertEq(score.stars[3], 1);
         assertEq(score.stars[0] + score.stars[1] + score.stars[2] + score.stars[4], 0);
-        assertTrue(market.isReviewRightConsumed(taskId));
     }
 
     function test_reviewTask_onceATask() public {
         (bytes32 taskId, Task memory task) = _settledSingle(FUEL);
         vm.startPrank(client);
         reviews.reviewTask(_record(task), 1, _charged(1, FUEL), none, 0, 5, TEXT_CID);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeAlreadyReviewed.selector, taskId));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IReviews.ReviewAlreadyReviewed.selector, reviews.reviewIdOf(IReviews.Subject.Task, taskId)
+            )
+        );
         reviews.reviewTask(_record(task), 1, _charged(1, FUEL), none, 0, 1, TEXT_CID);
         vm.stopPrank();
         assertEq(reviews.scoreOf(providers[0]).stars[4], 1);
@@ -70,7 +71,7 @@ contract ReviewsComputeTest is MarketFixture {
         vm.expectRevert(abi.encodeWithSelector(IReviews.ReviewNotClient.selector, matcher, client));
         vm.prank(matcher);
         reviews.reviewTask(_record(task), 1, _charged(1, FUEL), none, 0, 1, TEXT_CID);
-        assertFalse(market.isReviewRightConsumed(taskId));
+        assertEq(reviews.review(reviews.reviewIdOf(IReviews.Subject.Task, taskId)).client, address(0));
         vm.prank(client);
         reviews.reviewTask(_record(task), 1, _charged(1, FUEL), none, 0, 3, TEXT_CID);
     }
@@ -78,14 +79,42 @@ contract ReviewsComputeTest is MarketFixture {
     function test_reviewTask_refusesAForgedRecordOrCharge() public {
         (bytes32 taskId, Task memory task) = _settledSingle(FUEL);
         task.providers[0] = providers[3];
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotReviewable.selector, taskId));
+        vm.expectRevert(abi.encodeWithSelector(IReviews.ReviewTaskNotReviewable.selector, taskId));
         vm.prank(client);
         reviews.reviewTask(_record(task), 1, _charged(1, FUEL), none, 0, 1, TEXT_CID);
         task.providers[0] = providers[0];
         // Claiming a bigger charge, to weigh more, breaks the lane's hash chain.
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotReviewable.selector, taskId));
+        vm.expectRevert(abi.encodeWithSelector(IReviews.ReviewTaskNotReviewable.selector, taskId));
         vm.prank(client);
         reviews.reviewTask(_record(task), 1, _charged(1, FUEL) * 10, none, 0, 1, TEXT_CID);
+    }
+
+    function test_reviewTask_survivesLaneReuseThroughTheChain() public {
+        bidLane = 9;
+        (bytes32 taskId, Task memory reviewed) = _matchTask(1, 1);
+        vm.prank(providers[0]);
+        market.submitResult(_record(reviewed), RESULT, FUEL);
+        (, Task memory failed) = _matchTask(1, 1);
+        vm.warp(failed.commitDeadline + 1);
+        market.finalize(_record(failed), bytes32(0));
+        vm.warp(block.timestamp + 1 days + 1); // the failed provider's jail ends
+        (, Task memory open) = _matchTask(1, 1);
+
+        IComputeMarket.LaterTask[] memory later = new IComputeMarket.LaterTask[](2);
+        later[0] = IComputeMarket.LaterTask({
+            record: _record(failed), status: TaskStatus.Failed, paidMask: 0, charged: 0
+        });
+        later[1] = IComputeMarket.LaterTask({
+            record: _record(open), status: TaskStatus.Matched, paidMask: 0, charged: 0
+        });
+        IComputeMarket.LaterTask[] memory gap = new IComputeMarket.LaterTask[](1);
+        gap[0] = later[1];
+        vm.startPrank(client);
+        vm.expectRevert(abi.encodeWithSelector(IReviews.ReviewTaskNotReviewable.selector, taskId));
+        reviews.reviewTask(_record(reviewed), 1, _charged(1, FUEL), gap, 0, 4, TEXT_CID);
+        reviews.reviewTask(_record(reviewed), 1, _charged(1, FUEL), later, 0, 4, TEXT_CID);
+        vm.stopPrank();
+        assertEq(reviews.scoreOf(providers[0]).stars[3], 1);
     }
 
     function test_reviewTask_refusesBadRatingsAndCids() public {
@@ -110,7 +139,7 @@ contract ReviewsComputeTest is MarketFixture {
         (bytes32 taskId, Task memory task) = _matchTask(1, 1);
         vm.warp(task.commitDeadline + 1);
         market.finalize(_record(task), bytes32(0));
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotReviewable.selector, taskId));
+        vm.expectRevert(abi.encodeWithSelector(IReviews.ReviewTaskNotReviewable.selector, taskId));
         vm.prank(client);
         reviews.reviewTask(_record(task), 0, 0, none, 0, 1, TEXT_CID);
     }

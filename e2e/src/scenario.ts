@@ -33,6 +33,7 @@ import {
   createAgoraClient,
   decodeResources,
   decodeTaskMatched,
+  decodeTaskPending,
   deployAgora,
   encodeOrders,
   encodeTaskRecord,
@@ -109,6 +110,12 @@ export async function startNetwork({ providerCount = 3, clientFunds = 1_000_000_
       );
       await agora(provider).register(decodeResources(RESOURCES), PLACEHOLDER_CID);
       await agora(provider).stake(stake);
+      // Replicated tasks draw their seats from the pool, so every provider takes replicated work, as an agent does.
+      await agora(provider).joinPool({
+        token: testStablecoin,
+        floorPricePerFuel: 2n,
+        expiry: Math.floor(Date.now() / 1000) + 30 * 24 * 3600,
+      });
     }
     return {
       anvil,
@@ -190,28 +197,39 @@ export async function send(network: Network, hash: Promise<Hex>): Promise<Transa
   return receipt;
 }
 
-/** Matches a bid with asks of the first `bid.replicas` providers through the matcher; returns the task. */
+/**
+ * Matches a bid through the matcher; returns the task. One replica: with the first provider's ask. Several: the bid
+ * alone, then its seats are drawn from the pool (every provider of the network is a member).
+ */
 export async function matchTask(
   network: Network,
   bidOverrides: Partial<Bid> = {},
   askOverrides: Partial<Ask> = {},
 ): Promise<MatchedTask> {
   const bid = await signedBid(network, bidOverrides);
-  const asks = await Promise.all(
-    network.providers.slice(0, bid.bid.replicas).map((provider) => signedAsk(network, provider, askOverrides)),
-  );
+  const asks = bid.bid.replicas === 1 ? [await signedAsk(network, network.providers[0]!, askOverrides)] : [];
   return matchSigned(network, bid, asks);
 }
 
-export type MatchedTask = { taskId: Hex; task: Task; record: Hex; receipt: TransactionReceipt };
+export type MatchedTask = {
+  taskId: Hex;
+  task: Task;
+  record: Hex;
+  /** The transaction that emitted `TaskMatched`: the match, or for a replicated task the seat. */
+  receipt: TransactionReceipt;
+  receipts: TransactionReceipt[];
+};
 
-/** Sends `matchOrders` as the matcher for signed orders; returns the task. */
+/**
+ * Sends `matchOrders` as the matcher for signed orders, and `seat` when the task is pending; returns the task. The
+ * receipts are the match's and, for a replicated task, the seat's.
+ */
 export async function matchSigned(
   network: Network,
   { bid, signature }: { bid: Bid; signature: Hex },
   asks: readonly { ask: Ask; signature: Hex }[],
 ): Promise<MatchedTask> {
-  const receipt = await send(
+  let receipt = await send(
     network,
     network.matcher.writeContract({
       address: network.market,
@@ -220,10 +238,25 @@ export async function matchSigned(
       args: [encodeOrders(bid, signature, asks)],
     }),
   );
+  const receipts = [receipt];
+  const [pending] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskPending' });
+  if (pending) {
+    const terms = decodeTaskPending(pending.args.terms);
+    receipt = await send(
+      network,
+      network.matcher.writeContract({
+        address: network.market,
+        abi: computeMarketAbi,
+        functionName: 'seat',
+        args: [terms.record, terms.content],
+      }),
+    );
+    receipts.push(receipt);
+  }
   const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
   if (!matched) throw new Error('matchOrders emitted no TaskMatched');
   const { task, record } = decodeTaskMatched(matched.args.terms);
-  return { taskId: matched.args.taskId, task, record, receipt };
+  return { taskId: matched.args.taskId, task, record, receipt, receipts };
 }
 
 export function providerWallet(network: Network, address: Address): Wallet {

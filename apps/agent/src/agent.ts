@@ -256,6 +256,7 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
       chain,
       signer,
       market: config.market,
+      pool: config.deployment.contracts.replicaPool,
       chainId: config.deployment.chainId,
       state,
       terms: { ...config.ask, resources },

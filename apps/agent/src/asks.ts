@@ -1,7 +1,14 @@
 // The provider's standing offer: one signed ask at a time, replaced before it expires or runs out of volume, and
 // cancelled on chain when the configured terms change (so the old price cannot be filled any more). Each is posted
 // to the configured matchers and served at `GET /ask` for anyone matching by hand.
-import { type Ask, askTypes, computeMarketAbi, computeMarketDomain, verificationMode } from '@agora/sdk';
+import {
+  type Ask,
+  askTypes,
+  computeMarketAbi,
+  computeMarketDomain,
+  replicaPoolAbi,
+  verificationMode,
+} from '@agora/sdk';
 import type { Address, Hex, LocalAccount } from 'viem';
 import type { AgentState, StoredAsk } from './agent-state.js';
 import type { AgentChain } from './chain.js';
@@ -21,7 +28,11 @@ export type AskTerms = {
 export type SignedAsk = { ask: Ask; signature: Hex };
 
 export type AskManager = {
-  /** Signs a new ask when there is none usable at chain time `now`, and posts it where it has not been posted yet. */
+  /**
+   * Signs a new ask when there is none usable at chain time `now`, and posts it where it has not been posted yet; and,
+   * when the agent takes replicated work, keeps its replica-pool membership current (replicated seats are drawn from
+   * the pool, not matched with asks).
+   */
   refresh(now: bigint): Promise<void>;
 };
 
@@ -55,6 +66,8 @@ export function createAskManager(options: {
   chain: AgentChain;
   signer: LocalAccount;
   market: Address;
+  /** The replica pool replicated seats are drawn from. */
+  pool: Address;
   chainId: number;
   state: DurableState<AgentState>;
   terms: AskTerms;
@@ -148,12 +161,54 @@ export function createAskManager(options: {
     }
   };
 
+  /**
+   * Joins the pool again when the agent is not a member, its terms changed, its membership lapses within a fifth of
+   * the ask's lifetime, or its stake moved since it joined (a slash, an unbond: the draw passes it over until then).
+   */
+  const renewMembership = async (now: bigint) => {
+    if (!terms.modes.includes('replicated')) return;
+    const { publicClient } = chain;
+    const [[slot, member], standing] = await Promise.all([
+      publicClient.readContract({
+        address: options.pool,
+        abi: replicaPoolAbi,
+        functionName: 'slotOf',
+        args: [terms.token, chain.account],
+      }),
+      publicClient.readContract({
+        address: options.pool,
+        abi: replicaPoolAbi,
+        functionName: 'standingHash',
+        args: [chain.account],
+      }),
+    ]);
+    if (member) {
+      const current = await publicClient.readContract({
+        address: options.pool,
+        abi: replicaPoolAbi,
+        functionName: 'memberAt',
+        args: [terms.token, slot],
+      });
+      const fresh = BigInt(current.expiry) - now >= BigInt(Math.ceil(terms.ttlSeconds / 5));
+      if (fresh && current.floorPricePerFuel === terms.pricePerFuel && current.standing === standing) return;
+    }
+    const expiry = Number(now) + terms.ttlSeconds;
+    await chain.write({
+      address: options.pool,
+      abi: replicaPoolAbi,
+      functionName: 'join',
+      args: [terms.token, terms.pricePerFuel, expiry],
+    });
+    logger.info({ token: terms.token, floorPricePerFuel: terms.pricePerFuel, expiry }, 'replica pool joined');
+  };
+
   return {
     async refresh(now) {
       const stored = state.read().ask;
       let signed = stored ? fromStoredAsk(stored) : undefined;
       if (!signed || !(await usable(signed, now))) signed = await sign(now);
       await publish(signed);
+      await renewMembership(now);
     },
   };
 }

@@ -17,6 +17,8 @@ import {
   createOrderHasher,
   fastLocalAccount,
   decodeResources,
+  decodeTaskMatched,
+  decodeTaskPending,
   encodeOrders,
   explainContractError,
   laneOf,
@@ -366,6 +368,9 @@ export async function startMatcher(
 
     async function send(match: Match, handOver: (handover: Handover) => void): Promise<void> {
       const { bid } = match;
+      // A replicated bid goes alone: its seats are drawn from the replica pool (the asks it was matched with in the
+      // book only tell that enough providers take such work), and `seat` follows once the match is mined.
+      const replicated = bid.bid.replicas > 1;
       metrics.matches.inc({ result: 'sent' });
       let hash: Hex;
       try {
@@ -373,13 +378,7 @@ export async function startMatcher(
           address: market,
           abi: computeMarketAbi,
           functionName: 'matchOrders',
-          args: [
-            encodeOrders(
-              bid.bid,
-              bid.signed.signature,
-              match.asks.map((a) => a.signed),
-            ),
-          ],
+          args: [encodeOrders(bid.bid, bid.signed.signature, replicated ? [] : match.asks.map((a) => a.signed))],
         });
       } catch (error) {
         const refused = await failed(match, error);
@@ -387,34 +386,58 @@ export async function startMatcher(
         return;
       }
       handOver({ sent: true });
-      // A hint to the providers' agents to read the chain now rather than at their next poll, sent as soon as the
-      // node has the transaction (a wake before it is mined costs the agent one read that finds nothing new).
-      for (const ask of match.asks) {
-        const endpoint = endpoints.get(ask.provider);
-        if (endpoint) {
-          fetch(`${endpoint}/wake`, { method: 'POST', signal: AbortSignal.timeout(1_000) })
-            .then((response) => response.body?.cancel())
-            .catch(() => undefined);
+      const wake = (providers: readonly string[]) => {
+        // A hint to the providers' agents to read the chain now rather than at their next poll (a wake before the
+        // transaction is mined costs the agent one read that finds nothing new).
+        for (const provider of providers) {
+          const endpoint = endpoints.get(provider.toLowerCase());
+          if (endpoint) {
+            fetch(`${endpoint}/wake`, { method: 'POST', signal: AbortSignal.timeout(1_000) })
+              .then((response) => response.body?.cancel())
+              .catch(() => undefined);
+          }
         }
-      }
+      };
+      if (!replicated) wake(match.asks.map((ask) => ask.provider));
       try {
-        const receipt = await receiptOf(publicClient, hash);
+        let receipt = await receiptOf(publicClient, hash);
+        if (receipt.status === 'success' && replicated) {
+          const [pending] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskPending' });
+          if (pending) {
+            const terms = decodeTaskPending(pending.args.terms);
+            receipt = await receiptOf(
+              publicClient,
+              await sender.sendTransaction({
+                address: market,
+                abi: computeMarketAbi,
+                functionName: 'seat',
+                args: [terms.record, terms.content],
+              }),
+            );
+          }
+        }
         const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
         if (receipt.status !== 'success' || !matched) {
           await failed(match, new AgoraError(errorCodes.TRANSACTION_REVERTED, `matchOrders reverted in ${hash}.`));
           return;
         }
+        if (replicated) {
+          wake(decodeTaskMatched(matched.args.terms).task.providers);
+          book.release(match); // no ask was filled: the seats were drawn
+        }
         metrics.matches.inc({ result: 'matched' });
         const outcome: BidOutcome = { status: 'matched', taskId: matched.args.taskId, transactionHash: hash };
         // Every line of the match in one write.
         const lines: Promise<void>[] = [];
-        for (const ask of match.asks) {
-          lines.push(journal.append({ t: 'fill', hash: ask.hash }));
-          if (ask.available <= 0) lines.push(drop(ask.hash));
+        if (!replicated) {
+          for (const ask of match.asks) {
+            lines.push(journal.append({ t: 'fill', hash: ask.hash }));
+            if (ask.available <= 0) lines.push(drop(ask.hash));
+          }
         }
         lines.push(drop(bid.hash, outcome));
         await Promise.all(lines);
-        logger.info({ taskId: matched.args.taskId, replicas: match.asks.length, tx: hash }, 'match settled on chain');
+        logger.info({ taskId: matched.args.taskId, replicas: bid.bid.replicas, tx: hash }, 'match settled on chain');
       } catch (error) {
         // The transaction went out; whether it landed is for the chain poll to tell (TaskMatched or not).
         logger.warn({ err: error, tx: hash }, 'could not read the receipt of a match');

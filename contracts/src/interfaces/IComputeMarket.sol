@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Ask, Bid, TaskStatus} from "../types/Orders.sol";
+import {TaskStatus} from "../types/Orders.sol";
 import {IEscrow} from "./IEscrow.sol";
 import {IProviderMirror} from "./IProviderMirror.sol";
 import {IProviderRegistry} from "./IProviderRegistry.sol";
@@ -35,8 +35,8 @@ interface IComputeMarket is IEscrow, IProviderMirror {
         bytes23 head;
     }
 
-    /// @notice A task settled after the one a review right is claimed for, in the same lane: enough to follow
-    /// the lane's hash chain from that task to the lane's current head.
+    /// @notice A task settled (or opened) after the one a review is written for, in the same lane: enough to follow
+    /// the lane's hash chain from that task to the lane's current head (see `Reviews.reviewTask`).
     struct LaterTask {
         bytes record;
         TaskStatus status;
@@ -54,7 +54,6 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     error ComputeModeUnsupported(uint8 mode);
     error ComputeModeNotAccepted(address provider, uint8 mode);
     error ComputePriceTooHigh(address provider, uint256 askPrice, uint256 maxPrice);
-    error ComputeDuplicateProvider(address provider);
     error ComputeAskExhausted(address provider, uint64 nonce);
     error ComputeInvalidBid();
     error ComputeOrdersMalformed();
@@ -73,19 +72,24 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     error ComputeCommitmentMismatch(address provider);
     error ComputeFuelAboveLimit(uint64 fuelUsed, uint64 maxFuel);
     error ComputeTooEarly(bytes32 taskId);
-    error ComputeNotReviewable(bytes32 taskId);
-    error ComputeAlreadyReviewed(bytes32 taskId);
-    error ComputeUnauthorizedReviewModule(address caller);
     error ComputeRegistryNotContract(address registry);
     error ComputeNotRegistry(address caller);
     error ComputeParamOutOfBounds(bytes32 param, uint256 value, uint256 min, uint256 max);
     error ComputeSlashOutOfGas(bytes32 taskId);
+    error ComputeNotSeated(bytes32 taskId);
+    error ComputeAlreadySeated(bytes32 taskId);
+    error ComputeDrawUnavailable(bytes32 taskId, uint256 drawBlock);
+    error ComputeContentMismatch(bytes32 taskId);
+    error ComputeSeatsUnavailable(bytes32 taskId);
 
     /// @notice A bid was matched. `terms` is packed, not ABI-encoded (a match costs ~1.3k gas less): first the bid's
     /// content as the packed orders carry it, its 32-byte encryption key (zero when none) and its app CID and input
     /// CID, each after a one-byte length; then, to the end, the task's record (`TaskRecordLib`, the bytes every
     /// later call passes back; the matcher and the providers are in it). The SDK's `decodeTaskMatched` reads it.
     event TaskMatched(bytes32 indexed taskId, address indexed client, bytes terms);
+    /// @notice A task with several replicas was matched and its escrow locked at the bid's price; its seats are drawn
+    /// by `seat` from the next block on, which emits `TaskMatched`. `terms`: the bid content, then the pending record.
+    event TaskPending(bytes32 indexed taskId, address indexed client, bytes terms);
     event ResultCommitted(bytes32 indexed taskId, address indexed provider, bytes32 commitment);
     event ResultRevealed(
         bytes32 indexed taskId, address indexed provider, bytes32 resultHash, uint64 fuelUsed
@@ -100,23 +104,31 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     event TaskSettled(bytes32 indexed taskId, bytes32 resultHash, uint256 settlement);
     event BidCancelled(address indexed client, uint64 nonce, bytes32 indexed taskId);
     event AskCancelled(address indexed provider, uint64 nonce);
-    event ReviewRightConsumed(bytes32 indexed taskId, address indexed client);
     /// @notice The registry refused to slash the providers a settlement found at fault (the market is no longer a
     /// slasher). The task settled all the same: paid, refunded and final.
     event SlashRefused(bytes32 indexed taskId, address[] providers);
     event MarketParamsUpdated(MarketParams params);
-    event ReviewModuleUpdated(address module);
 
-    /// @notice Matches a signed bid with one signed ask per replica and locks the client's escrow; the caller is
-    /// the matcher and earns the matcher fee.
-    /// @param orders The bid and its asks, each with its signature, packed as `OrderCalldataLib` lays out (the
-    /// SDK's `encodeOrders`); they are signed as the EIP-712 `Bid` and `Ask` of `Orders.sol`.
+    /// @notice Matches a signed bid and locks the client's escrow; the caller is the matcher and earns the matcher
+    /// fee. A one-replica bid comes with the signed ask of its provider. A bid with several replicas comes alone: it
+    /// is matched at its own price (what each seat is paid: seats are drawn, not auctioned), and its seats are drawn
+    /// from the replica pool by `seat`.
+    /// @param orders The bid and its ask (if any), each with its signature, packed as `OrderCalldataLib` lays out
+    /// (the SDK's `encodeOrders`); they are signed as the EIP-712 `Bid` and `Ask` of `Orders.sol`.
     /// @return taskId `keccak256(abi.encode(bid.client, bid.nonce))`.
     function matchOrders(bytes calldata orders) external returns (bytes32 taskId);
 
     /// @notice The client fills asks directly, without a matcher (no matcher fee; the bid's signature may be
     /// empty, it is not checked). `orders` as in `matchOrders`.
     function fill(bytes calldata orders) external returns (bytes32 taskId);
+
+    /// @notice Draws the seats of a pending task (see `TaskPending`) from the replica pool, seeded by the hash of
+    /// the block the task was matched in, and emits `TaskMatched` with the seated record. Anyone may call it, from
+    /// the block after the match until 256 blocks later; the draw is the same whoever calls and whenever. The seats
+    /// are members whose floor price is at most the bid's. A task never seated fails at its commit deadline with its
+    /// whole lock refunded.
+    /// @param content The bid's content as `TaskPending` emitted it.
+    function seat(bytes calldata record, bytes calldata content) external returns (address[] memory providers);
 
     /// @notice Single-replica fast path: the provider submits its result and the task settles at once.
     function submitResult(bytes calldata record, bytes32 resultHash, uint64 fuelUsed) external;
@@ -144,17 +156,6 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     /// @notice Exhausts the caller's ask with `nonce`, so it can never be filled again.
     function cancelAsk(uint64 nonce) external;
 
-    /// @notice Spends the client's one review right for a finalized task. Only the review module.
-    /// @param record The task's record; `paidMask` and `charged` as in its `TaskSettled`.
-    /// @param later The tasks settled or opened in the same lane since, oldest first (empty if none).
-    /// @return client The client who may review.
-    function consumeReviewRight(
-        bytes calldata record,
-        uint256 paidMask,
-        uint256 charged,
-        LaterTask[] calldata later
-    ) external returns (address client);
-
     /// @notice The task id a bid of `client` with `nonce` gets.
     function taskIdOf(address client, uint64 nonce) external pure returns (bytes32);
 
@@ -171,9 +172,6 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     /// @notice The replica word of (client, lane, index), as stored (see `TaskStateLib`).
     function replicaWord(address client, uint32 lane, uint256 index) external view returns (uint256);
 
-    /// @notice Whether the review right of a task has been spent.
-    function isReviewRightConsumed(bytes32 taskId) external view returns (bool);
-
     /// @notice How many times the ask (provider, nonce) has been filled (type(uint256).max once cancelled).
     function askFills(address provider, uint64 nonce) external view returns (uint256);
 
@@ -184,12 +182,6 @@ interface IComputeMarket is IEscrow, IProviderMirror {
         external
         view
         returns (uint96 bonded, uint40 jailedUntil, IProviderRegistry.ProviderStatus status);
-
-    /// @notice The EIP-712 digest a client signs for `bid`.
-    function hashBid(Bid calldata bid) external view returns (bytes32);
-
-    /// @notice The EIP-712 digest a provider signs for `ask`.
-    function hashAsk(Ask calldata ask) external view returns (bytes32);
 
     /// @notice The amount escrow locks for a task with these terms.
     function lockAmount(

@@ -44,6 +44,7 @@ interface IReviews {
     error ReviewUnknownProvider(uint256 index, uint256 providers);
     error ReviewDealNotFinished(uint256 dealId);
     error ReviewAlreadyReviewed(bytes32 reviewId);
+    error ReviewTaskNotReviewable(bytes32 taskId);
     error ReviewUnknownReview(bytes32 reviewId);
     error ReviewNotProvider(address caller, address provider);
     error ReviewAlreadyResponded(bytes32 reviewId);

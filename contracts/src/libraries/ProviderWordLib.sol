@@ -68,6 +68,12 @@ library ProviderWordLib {
             | (matched << MATCHED_SHIFT);
     }
 
+    /// @notice The word with one more matched task, its hot ask kept: a seat drawn from the pool fills no ask.
+    function withMatchedTask(uint256 word) internal pure returns (uint256) {
+        uint256 matched = ((word >> MATCHED_SHIFT) + 1) & TASK_COUNT_MASK;
+        return (word & ~(TASK_COUNT_MASK << MATCHED_SHIFT)) | (matched << MATCHED_SHIFT);
+    }
+
     function withoutHotAsk(uint256 word) internal pure returns (uint256) {
         return word & KEPT_MASK;
     }

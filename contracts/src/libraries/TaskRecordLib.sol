@@ -7,11 +7,16 @@ import {Task} from "../types/Orders.sol";
 /// @dev Layout (big-endian, no padding): client 20 | nonce 8 | token 20 | matcher 20 | pricePerFuel 16 |
 /// maxFuel 8 | quorum 1 | protocolFeeBps 2 | matcherFeeBps 2 | commitDeadline 8 | revealDeadline 8 | previous 23
 /// | providers 20 each. A three-replica record is 196 bytes against 480 ABI-encoded, and every commit, reveal
-/// and settlement carries it. The readers do not check the length: callers first compare the record's hash with
-/// the stored one, and only records the market itself encoded were ever stored.
+/// and settlement carries it.
+/// A task with several replicas is matched before its seats are drawn; until then its record ends, in place of
+/// providers, with a pending tail: replicas 1 | draw block 8 | pool size 4 | content hash 32. The tail is 45 bytes,
+/// which no whole number of providers is, so `isSeated` tells the two forms apart.
+/// The readers do not check the length: callers first compare the record's hash with the stored one, and only records
+/// the market itself encoded were ever stored.
 library TaskRecordLib {
     uint256 internal constant HEAD_LENGTH = 136;
     uint256 internal constant PROVIDER_LENGTH = 20;
+    uint256 internal constant PENDING_TAIL_LENGTH = 45;
 
     /// @notice The packed record of `task`.
     function encode(Task memory task) internal pure returns (bytes memory record) {
@@ -38,6 +43,26 @@ library TaskRecordLib {
             for { let i := 0 } lt(i, mload(providers)) { i := add(i, 1) } {
                 mstore(
                     add(out, mul(i, PROVIDER_LENGTH)),
+                    shl(96, mload(add(providers, mul(add(i, 1), 0x20))))
+                )
+            }
+        }
+    }
+
+    /// @notice `record` (a pending one) with its pending tail replaced by `providers`.
+    function seated(bytes calldata record, address[] memory providers)
+        internal
+        pure
+        returns (bytes memory out)
+    {
+        out = new bytes(HEAD_LENGTH + PROVIDER_LENGTH * providers.length);
+        assembly ("memory-safe") {
+            let ptr := add(out, 0x20)
+            calldatacopy(ptr, record.offset, HEAD_LENGTH)
+            let end := add(ptr, HEAD_LENGTH)
+            for { let i := 0 } lt(i, mload(providers)) { i := add(i, 1) } {
+                mstore(
+                    add(end, mul(i, PROVIDER_LENGTH)),
                     shl(96, mload(add(providers, mul(add(i, 1), 0x20))))
                 )
             }
@@ -128,6 +153,39 @@ library TaskRecordLib {
     function previous(bytes calldata record) internal pure returns (bytes23 value) {
         assembly ("memory-safe") {
             value := and(calldataload(add(record.offset, 113)), shl(72, not(0)))
+        }
+    }
+
+    /// @notice Whether the record names its providers (false while its seats are still to be drawn).
+    function isSeated(bytes calldata record) internal pure returns (bool) {
+        return (record.length - HEAD_LENGTH) % PROVIDER_LENGTH == 0;
+    }
+
+    /// @notice A pending record's replica count.
+    function pendingReplicas(bytes calldata record) internal pure returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := shr(248, calldataload(add(record.offset, HEAD_LENGTH)))
+        }
+    }
+
+    /// @notice The block whose hash seeds a pending record's draw: the block it was matched in.
+    function drawBlock(bytes calldata record) internal pure returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := shr(192, calldataload(add(record.offset, add(HEAD_LENGTH, 1))))
+        }
+    }
+
+    /// @notice How many pool slots existed when a pending record was matched.
+    function poolSize(bytes calldata record) internal pure returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := shr(224, calldataload(add(record.offset, add(HEAD_LENGTH, 9))))
+        }
+    }
+
+    /// @notice The hash of the bid content `TaskMatched` will carry for a pending record.
+    function contentHash(bytes calldata record) internal pure returns (bytes32 value) {
+        assembly ("memory-safe") {
+            value := calldataload(add(record.offset, add(HEAD_LENGTH, 13)))
         }
     }
 

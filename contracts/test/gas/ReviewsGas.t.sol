@@ -15,8 +15,6 @@ contract ReviewsGasTest is MarketFixture {
 
     function test_gas_reviewTask() public {
         Reviews reviews = new Reviews(market, IStorageMarket(address(0)));
-        vm.prank(owner);
-        market.setReviewModule(address(reviews));
         IComputeMarket.LaterTask[] memory none = new IComputeMarket.LaterTask[](0);
         bytes32 reviewId;
         for (uint256 i = 0; i < 2; ++i) {

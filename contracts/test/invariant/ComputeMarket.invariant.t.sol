@@ -33,7 +33,7 @@ contract ComputeMarketInvariantTest is MarketFixture {
         vm.stopPrank();
         handler = new MarketHandler(market, usd, client, clientKey, matcher, assigned, keys);
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](10);
+        bytes4[] memory selectors = new bytes4[](12);
         selectors[0] = MarketHandler.deposit.selector;
         selectors[1] = MarketHandler.withdraw.selector;
         selectors[2] = MarketHandler.matchTask.selector;
@@ -44,6 +44,8 @@ contract ComputeMarketInvariantTest is MarketFixture {
         selectors[7] = MarketHandler.finalize.selector;
         selectors[8] = MarketHandler.warp.selector;
         selectors[9] = MarketHandler.leaveEarly.selector;
+        selectors[10] = MarketHandler.chooseQuorum.selector;
+        selectors[11] = MarketHandler.seat.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
 
         hostileOwner = new HostileOwnerHandler(market, registry, owner, address(usd), assigned, MIN_STAKE);
@@ -55,8 +57,8 @@ contract ComputeMarketInvariantTest is MarketFixture {
         powers[3] = HostileOwnerHandler.toggleHostileMirror.selector;
         powers[4] = HostileOwnerHandler.setTreasuries.selector;
         powers[5] = HostileOwnerHandler.toggleToken.selector;
-        powers[6] = HostileOwnerHandler.setReviewModule.selector;
-        powers[7] = HostileOwnerHandler.jail.selector;
+        powers[6] = HostileOwnerHandler.jail.selector;
+        powers[7] = HostileOwnerHandler.setSeatStake.selector;
         targetSelector(FuzzSelector({addr: address(hostileOwner), selectors: powers}));
     }
 
@@ -107,6 +109,11 @@ contract ComputeMarketInvariantTest is MarketFixture {
     }
 
     /// @notice A bid nonce is used once, however often it is replayed.
+    /// @notice No submitter ever gets a replicated task matched with providers of its choosing.
+    function invariant_submitterNeverChoosesAQuorum() public view {
+        assertEq(handler.chosenQuorums(), 0);
+    }
+
     function invariant_nonceUsedOnce() public view {
         for (uint256 i = 0; i < handler.taskCount(); ++i) {
             assertEq(handler.timesMatched(handler.taskIdAt(i)), 1);

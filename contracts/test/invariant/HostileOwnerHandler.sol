@@ -6,6 +6,7 @@ import {StdUtils} from "forge-std/StdUtils.sol";
 
 import {ComputeMarket} from "../../src/ComputeMarket.sol";
 import {ProviderRegistry} from "../../src/ProviderRegistry.sol";
+import {ReplicaPool} from "../../src/ReplicaPool.sol";
 import {IComputeMarket} from "../../src/interfaces/IComputeMarket.sol";
 import {IProviderRegistry} from "../../src/interfaces/IProviderRegistry.sol";
 import {RevertingMirror} from "../ComputeAttacks.t.sol";
@@ -102,9 +103,11 @@ contract HostileOwnerHandler is CommonBase, StdUtils {
         ++powersUsed;
     }
 
-    function setReviewModule(address module) external {
+    /// @notice Any seat stake, in bounds: it reweighs draws, but cannot seat a non-member or move money.
+    function setSeatStake(uint96 seatStake) external {
+        seatStake = uint96(bound(seatStake, 1, 100_000 ether));
         vm.prank(owner);
-        market.setReviewModule(module);
+        ReplicaPool(address(market.pool())).setSeatStake(seatStake);
         ++powersUsed;
     }
 

@@ -7,13 +7,17 @@ import {StdUtils} from "forge-std/StdUtils.sol";
 
 import {ComputeMarket} from "../../src/ComputeMarket.sol";
 import {ProviderRegistry} from "../../src/ProviderRegistry.sol";
+import {ReplicaPool} from "../../src/ReplicaPool.sol";
 import {TestStablecoin} from "../../src/dev/TestStablecoin.sol";
 import {TaskRecordLib} from "../../src/libraries/TaskRecordLib.sol";
 import {Ask, Bid, Task, TaskStatus} from "../../src/types/Orders.sol";
+import {ComputeDigests} from "../utils/ComputeDigests.sol";
 import {OrderCalldata} from "../utils/OrderCalldata.sol";
 
 /// @notice Drives the market through random but valid sequences and keeps ghost books to compare against.
 contract MarketHandler is CommonBase, StdCheats, StdUtils {
+    using ComputeDigests for ComputeMarket;
+
     ComputeMarket internal immutable market;
     TestStablecoin internal immutable usd;
     address internal immutable client;
@@ -27,6 +31,9 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         Task task;
         uint64 fuel;
         uint256 lying; // bitmask of providers that commit a wrong result
+        /// @dev The pending record of a replicated task until it is seated; empty once seated (or for one replica).
+        bytes pending;
+        bytes content;
     }
 
     OpenTask[] internal tasks;
@@ -51,6 +58,11 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     uint256 public stakeLeftBackingTasks;
     uint256 public earlyExitsRefused;
     uint256 public matched;
+    /// @dev Matches a submitter got through with the providers of its choice on a replicated task: there must be none.
+    uint256 public chosenQuorums;
+    uint256 public quorumChoicesTried;
+    uint256 public seated;
+    ReplicaPool internal immutable pool;
 
     constructor(
         ComputeMarket market_,
@@ -62,6 +74,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         uint256[] memory providerKeys_
     ) {
         market = market_;
+        pool = ReplicaPool(address(market_.pool()));
         usd = usd_;
         client = client_;
         clientKey = clientKey_;
@@ -136,18 +149,95 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         uint64 askNonce = secondAsk ? 2 : 1;
         bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
         bytes23 previous = market.laneState(client, lane).head;
-        bytes memory orders = _orders(bid, bidSignature, askNonce);
+        if (replicas == 1) {
+            bytes memory orders = _orders(bid, bidSignature, askNonce);
+            vm.prank(matcher);
+            try market.matchOrders(orders) returns (bytes32 taskId) {
+                ++timesMatched[taskId];
+                ++matched;
+                _countFills(replicas, askNonce);
+                _track(taskId, bid, previous, fuelSeed, lyingSeed);
+                matchedBids.push(bid);
+                matchedBidSignatures.push(bidSignature);
+            } catch {
+                // Underfunded client or busy lane: a refusal, not a loss.
+            }
+            return;
+        }
+        // Replicated: the providers' agents renew their pool memberships, the bid goes alone, seats are drawn.
+        _renewPool();
+        bytes memory bidOnly = OrderCalldata.encode(bid, bidSignature, new Ask[](0), new bytes[](0));
         vm.prank(matcher);
-        try market.matchOrders(orders) returns (bytes32 taskId) {
+        try market.matchOrders(bidOnly) returns (bytes32 taskId) {
             ++timesMatched[taskId];
             ++matched;
-            _countFills(replicas, askNonce);
             _track(taskId, bid, previous, fuelSeed, lyingSeed);
             matchedBids.push(bid);
             matchedBidSignatures.push(bidSignature);
-        } catch {
-            // Underfunded client or busy lane: a refusal, not a loss.
+            vm.roll(block.number + 1);
+            _seat(tasks[tasks.length - 1]);
+        } catch {}
+    }
+
+    /// @notice A hostile submitter names the replicas of a replicated bid itself (its own pick of providers, in its
+    /// own order): the market must refuse every such match.
+    function chooseQuorum(uint256 laneSeed, uint256 pickSeed) external {
+        uint32 lane = uint32(bound(laneSeed, 1, LANES));
+        Bid memory bid = Bid({
+            client: client,
+            token: address(usd),
+            appCid: hex"0155",
+            inputCid: hex"0155",
+            maxFuel: 1_000_000,
+            maxPricePerFuel: 2,
+            replicas: 3,
+            quorum: 2,
+            mode: 0,
+            deadline: uint64(block.timestamp + 1 hours),
+            nonce: (uint64(lane) << 32) | (nextSeq[lane] + 1),
+            encryptionKey: bytes32(0)
+        });
+        (Ask[] memory asks, bytes[] memory signatures) = _asks(3, 1);
+        // Two seats for the same provider, the pick of the seed: the submitter's sybil twice.
+        uint256 sybil = pickSeed % 3;
+        asks[(sybil + 1) % 3] = asks[sybil];
+        signatures[(sybil + 1) % 3] = signatures[sybil];
+        bytes memory orders =
+            OrderCalldata.encode(bid, _sign(clientKey, market.hashBid(bid)), asks, signatures);
+        ++quorumChoicesTried;
+        vm.prank(matcher);
+        try market.matchOrders(orders) {
+            ++chosenQuorums;
+        } catch {}
+    }
+
+    /// @notice Seats a pending task, as anyone may (the draw is the same whoever calls).
+    function seat(uint256 index) external {
+        if (tasks.length == 0) return;
+        OpenTask storage open = tasks[bound(index, 0, tasks.length - 1)];
+        if (open.pending.length == 0 || _statusOf(open) != TaskStatus.Matched) return;
+        _seat(open);
+    }
+
+    function _seat(OpenTask storage open) internal {
+        try market.seat(open.pending, open.content) returns (address[] memory seats) {
+            open.task.providers = seats;
+            delete open.pending;
+            ++seated;
+        } catch {}
+    }
+
+    /// @dev Each provider rejoins when its standing changed since it joined (a slash, an unbond), as its agent does.
+    function _renewPool() internal {
+        for (uint256 i = 0; i < providers.length; ++i) {
+            (uint256 slot, bool member) = pool.slotOf(address(usd), providers[i]);
+            if (member && pool.memberAt(address(usd), slot).standing == pool.standingHash(providers[i])) {
+                continue;
+            }
+            vm.prank(providers[i]);
+            try pool.join(address(usd), 2, uint32(block.timestamp + 365 days)) {} catch {}
         }
+        vm.roll(block.number + 1);
     }
 
     function _track(bytes32 taskId, Bid memory bid, bytes23 previous, uint256 fuelSeed, uint256 lyingSeed)
@@ -155,10 +245,9 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     {
         ComputeMarket.MarketParams memory params = market.params();
         uint64 commitDeadline = uint64(block.timestamp) + params.commitWindow;
-        address[] memory assigned = new address[](bid.replicas);
-        for (uint256 i = 0; i < bid.replicas; ++i) {
-            assigned[i] = providers[i];
-        }
+        bool replicated = bid.replicas != 1;
+        address[] memory assigned = new address[](replicated ? 0 : 1);
+        if (!replicated) assigned[0] = providers[0];
         tasks.push(
             OpenTask({
                 taskId: taskId,
@@ -178,9 +267,23 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
                     providers: assigned
                 }),
                 fuel: uint64(bound(fuelSeed, 0, 1_000_000)),
-                lying: bid.replicas == 1 ? 0 : lyingSeed % 8
+                lying: bid.replicas == 1 ? 0 : lyingSeed % 8,
+                pending: "",
+                content: abi.encodePacked(bytes32(0), uint8(2), bid.appCid, uint8(2), bid.inputCid)
             })
         );
+        if (replicated) {
+            OpenTask storage open = tasks[tasks.length - 1];
+            open.pending = bytes.concat(
+                TaskRecordLib.encode(open.task),
+                abi.encodePacked(
+                    bid.replicas,
+                    uint64(block.number),
+                    uint32(pool.sizeOf(address(usd))),
+                    keccak256(open.content)
+                )
+            );
+        }
     }
 
     function _orders(Bid memory bid, bytes memory bidSignature, uint64 askNonce)
@@ -224,7 +327,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         if (matchedBids.length == 0) return;
         index = bound(index, 0, matchedBids.length - 1);
         Bid memory bid = matchedBids[index];
-        (Ask[] memory asks, bytes[] memory signatures) = _asks(bid.replicas, 1);
+        (Ask[] memory asks, bytes[] memory signatures) = _asks(bid.replicas == 1 ? 1 : 0, 1);
         ++replayAttempts;
         vm.prank(matcher);
         try market.matchOrders(
@@ -248,7 +351,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
 
     function commit(uint256 index, uint256 providerSeed) external {
         (bool found, OpenTask storage open) = _open(index);
-        if (!found || open.task.providers.length == 1) return;
+        if (!found || open.task.providers.length < 2) return;
         uint256 i = bound(providerSeed, 0, open.task.providers.length - 1);
         address provider = open.task.providers[i];
         bytes32 commitment =
@@ -259,7 +362,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
 
     function reveal(uint256 index, uint256 providerSeed) external {
         (bool found, OpenTask storage open) = _open(index);
-        if (!found || open.task.providers.length == 1) return;
+        if (!found || open.task.providers.length < 2) return;
         uint256 i = bound(providerSeed, 0, open.task.providers.length - 1);
         address provider = open.task.providers[i];
         vm.prank(provider);
@@ -341,6 +444,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     }
 
     function _record(OpenTask storage open) internal view returns (bytes memory) {
+        if (open.pending.length != 0) return open.pending;
         return TaskRecordLib.encode(open.task);
     }
 

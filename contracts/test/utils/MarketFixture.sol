@@ -6,15 +6,20 @@ import {Test} from "forge-std/Test.sol";
 import {AgoraToken} from "../../src/AgoraToken.sol";
 import {ComputeMarket} from "../../src/ComputeMarket.sol";
 import {ProviderRegistry} from "../../src/ProviderRegistry.sol";
+import {ReplicaPool} from "../../src/ReplicaPool.sol";
 import {TestStablecoin} from "../../src/dev/TestStablecoin.sol";
 import {IComputeMarket} from "../../src/interfaces/IComputeMarket.sol";
 import {IProviderRegistry} from "../../src/interfaces/IProviderRegistry.sol";
+import {IReplicaPool} from "../../src/interfaces/IReplicaPool.sol";
 import {TaskRecordLib} from "../../src/libraries/TaskRecordLib.sol";
 import {Ask, Bid, Task, TaskStatus} from "../../src/types/Orders.sol";
+import {ComputeDigests} from "./ComputeDigests.sol";
 import {OrderCalldata} from "./OrderCalldata.sol";
 
 /// @notice Deploys the real contracts and gives tests funded, staked, signing actors.
 abstract contract MarketFixture is Test {
+    using ComputeDigests for ComputeMarket;
+
     uint96 internal constant MIN_STAKE = 1000 ether;
     uint96 internal constant STAKE = 10_000 ether;
     uint16 internal constant PROTOCOL_FEE_BPS = 100;
@@ -46,6 +51,7 @@ abstract contract MarketFixture is Test {
     TestStablecoin internal usd;
     ProviderRegistry internal registry;
     ComputeMarket internal market;
+    ReplicaPool internal pool;
 
     /// @dev Each bid gets a lane of its own unless a test sets `bidLane`, so tasks can be open side by side.
     uint32 internal nextLane = 1;
@@ -65,8 +71,10 @@ abstract contract MarketFixture is Test {
                 unbondingPeriod: 7 days, slashBps: SLASH_BPS, jailDuration: 1 days
             })
         );
+        pool = new ReplicaPool(registry, owner, STAKE);
         market = new ComputeMarket(
             registry,
+            pool,
             owner,
             treasury,
             IComputeMarket.MarketParams({
@@ -188,14 +196,77 @@ abstract contract MarketFixture is Test {
         });
     }
 
-    /// @dev Matches a fresh bid with the first `replicas` providers through the matcher.
+    /// @dev Matches a fresh bid with the first `replicas` providers through the matcher. With several replicas the
+    /// pool holds exactly those providers, so the draw seats all of them, in slot (here: index) order.
     function _matchTask(uint8 replicas, uint8 quorum) internal returns (bytes32 taskId, Task memory task) {
         Bid memory bid = _bid(replicas, quorum);
-        (Ask[] memory asks, bytes[] memory signatures) = _asksFor(replicas);
         bytes memory bidSignature = _signBid(bid);
+        if (replicas == 1) {
+            (Ask[] memory asks, bytes[] memory signatures) = _asksFor(1);
+            task = _taskFor(bid, matcher);
+            vm.prank(matcher);
+            taskId = market.matchOrders(_orders(bid, bidSignature, asks, signatures));
+            return (taskId, task);
+        }
+        _poolOnly(replicas);
         task = _taskFor(bid, matcher);
         vm.prank(matcher);
-        taskId = market.matchOrders(_orders(bid, bidSignature, asks, signatures));
+        taskId = market.matchOrders(_orders(bid, bidSignature, new Ask[](0), new bytes[](0)));
+        _seat(bid, task);
+    }
+
+    /// @dev Makes the pool of the test token hold exactly `providers[0..count)`, each joined with its standing as it
+    /// is now, in a block before the next match.
+    function _poolOnly(uint256 count) internal {
+        for (uint256 i = providers.length; i > count; --i) {
+            (, bool member) = pool.slotOf(address(usd), providers[i - 1]);
+            if (member) {
+                vm.prank(providers[i - 1]);
+                pool.leave(address(usd));
+            }
+        }
+        for (uint256 i = 0; i < count; ++i) {
+            _joinPool(providers[i]);
+        }
+        vm.roll(block.number + 1);
+    }
+
+    /// @dev Joins (or renews) `provider` unless its membership is current.
+    function _joinPool(address provider) internal {
+        (uint256 slot, bool member) = pool.slotOf(address(usd), provider);
+        if (member) {
+            IReplicaPool.Member memory current = pool.memberAt(address(usd), slot);
+            if (current.standing == pool.standingHash(provider) && current.expiry > block.timestamp + 1 days) return;
+        }
+        vm.prank(provider);
+        pool.join(address(usd), uint96(PRICE), uint32(block.timestamp + 30 days));
+    }
+
+    /// @dev The pending record `matchOrders` stores for a several-replica `bid` matched now into `task`'s lane.
+    function _pendingRecord(Bid memory bid, Task memory task) internal view returns (bytes memory) {
+        Task memory head = task;
+        head.providers = new address[](0);
+        head.pricePerFuel = uint128(bid.maxPricePerFuel);
+        return bytes.concat(
+            TaskRecordLib.encode(head),
+            abi.encodePacked(
+                bid.replicas, uint64(block.number), uint32(pool.sizeOf(bid.token)), keccak256(_content(bid))
+            )
+        );
+    }
+
+    /// @dev The bid content `TaskPending` and `TaskMatched` carry: from the encryption key to the CIDs' end.
+    function _content(Bid memory bid) internal pure returns (bytes memory) {
+        return abi.encodePacked(
+            bid.encryptionKey, uint8(bid.appCid.length), bid.appCid, uint8(bid.inputCid.length), bid.inputCid
+        );
+    }
+
+    /// @dev Seats a pending task in the next block; `task` (as `_taskFor` built it) gets the drawn providers.
+    function _seat(Bid memory bid, Task memory task) internal {
+        bytes memory pending = _pendingRecord(bid, task);
+        vm.roll(block.number + 1);
+        task.providers = market.seat(pending, _content(bid));
     }
 
     /// @dev The packed orders `matchOrders` and `fill` take.

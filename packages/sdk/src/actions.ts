@@ -31,6 +31,7 @@ import {
   agoraTokenAbi,
   computeMarketAbi,
   providerRegistryAbi,
+  replicaPoolAbi,
   reviewsAbi,
   storageMarketAbi,
 } from './generated/contracts.js';
@@ -43,6 +44,7 @@ import {
   computeMarketDomain,
   decodeSettlement,
   decodeTaskMatched,
+  decodeTaskPending,
   encodeOrders,
 } from './orders.js';
 import { type Resources, encodeResources } from './resources.js';
@@ -132,6 +134,21 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
     } catch (error) {
       throw toAgoraError(error, action);
     }
+  }
+
+  /** The task a match opened: at once for one replica, or once `seat` drew the seats of a pending one. */
+  async function seatIfPending(receipt: TransactionReceipt) {
+    const [pending] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskPending' });
+    if (!pending) return taskOf(receipt);
+    const terms = decodeTaskPending(pending.args.terms);
+    return taskOf(
+      await write({
+        address: market,
+        abi: computeMarketAbi,
+        functionName: 'seat',
+        args: [terms.record, terms.content],
+      }),
+    );
   }
 
   async function read<T>(action: string, work: () => Promise<T>): Promise<T> {
@@ -343,9 +360,13 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
         () => signer().signTypedData({ domain: marketDomain(), types: bidTypes, primaryType: 'Bid', message: bid }),
       ),
     }),
-    /** Matches a signed bid with signed asks as the matcher; returns the task id and record from `TaskMatched`. */
-    matchOrders: async ({ bid, signature }: SignedBid, asks: readonly SignedAsk[]) =>
-      taskOf(
+    /**
+     * Matches a signed bid as the matcher; returns the task id and record from `TaskMatched`. A one-replica bid takes
+     * its provider's signed ask; a bid with several replicas takes none: it is matched alone and its seats are drawn
+     * from the replica pool by a second transaction (`seat`), sent here once the match is mined.
+     */
+    matchOrders: async ({ bid, signature }: SignedBid, asks: readonly SignedAsk[] = []) =>
+      seatIfPending(
         await write({
           address: market,
           abi: computeMarketAbi,
@@ -353,9 +374,9 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
           args: [encodeOrders(bid, signature, asks)],
         }),
       ),
-    /** The client takes asks directly, without a matcher (and without its fee). */
-    fill: async (bid: Bid, asks: readonly SignedAsk[]) =>
-      taskOf(
+    /** The client matches its own bid, without a matcher (and without its fee); asks as in `matchOrders`. */
+    fill: async (bid: Bid, asks: readonly SignedAsk[] = []) =>
+      seatIfPending(
         await write({
           address: market,
           abi: computeMarketAbi,
@@ -363,6 +384,69 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
           args: [encodeOrders(bid, '0x', asks)],
         }),
       ),
+    /**
+     * Draws the seats of a pending task (from its `TaskPending` event) and returns the seated task. Anyone may send it,
+     * from the block after the match; the draw is the same whoever sends it.
+     */
+    seat: async (pending: { record: Hex; content: Hex }) =>
+      taskOf(
+        await write({
+          address: market,
+          abi: computeMarketAbi,
+          functionName: 'seat',
+          args: [pending.record, pending.content],
+        }),
+      ),
+    /**
+     * Joins (or renews) the replica pool of `token`: the provider may then be drawn for replicated tasks that pay at
+     * least `floorPricePerFuel`, until `expiry` (unix seconds). Any change to its stake makes it ineligible until it
+     * joins again.
+     */
+    joinPool: (args: { token: Address; floorPricePerFuel: bigint; expiry: number }) =>
+      write({
+        address: deployment.contracts.replicaPool,
+        abi: replicaPoolAbi,
+        functionName: 'join',
+        args: [args.token, args.floorPricePerFuel, args.expiry],
+      }),
+    leavePool: (token: Address) =>
+      write({ address: deployment.contracts.replicaPool, abi: replicaPoolAbi, functionName: 'leave', args: [token] }),
+    /** Whether `provider` is a member of `token`'s pool that draws can seat now (its standing unchanged since joining). */
+    poolMembership: async (token: Address, provider: Address) => {
+      const pool = deployment.contracts.replicaPool;
+      const [[slot, member], standing] = await read('pool', () =>
+        Promise.all([
+          publicClient.readContract({
+            address: pool,
+            abi: replicaPoolAbi,
+            functionName: 'slotOf',
+            args: [token, provider],
+          }),
+          publicClient.readContract({
+            address: pool,
+            abi: replicaPoolAbi,
+            functionName: 'standingHash',
+            args: [provider],
+          }),
+        ]),
+      );
+      if (!member) return { member: false as const };
+      const terms = await read('pool', () =>
+        publicClient.readContract({
+          address: pool,
+          abi: replicaPoolAbi,
+          functionName: 'memberAt',
+          args: [token, slot],
+        }),
+      );
+      return {
+        member: true as const,
+        slot,
+        floorPricePerFuel: terms.floorPricePerFuel,
+        expiry: terms.expiry,
+        current: terms.standing.toLowerCase() === standing.toLowerCase(),
+      };
+    },
     cancelBid: (nonce: bigint) =>
       write({ address: market, abi: computeMarketAbi, functionName: 'cancelBid', args: [nonce] }),
     cancelAsk: (nonce: bigint) =>

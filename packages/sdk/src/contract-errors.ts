@@ -13,6 +13,7 @@ import {
   agoraTokenAbi,
   computeMarketAbi,
   providerRegistryAbi,
+  replicaPoolAbi,
   reviewsAbi,
   storageMarketAbi,
   testStablecoinAbi,
@@ -24,6 +25,7 @@ const agoraErrorsAbi: Abi = [
   ...computeMarketAbi,
   ...storageMarketAbi,
   ...reviewsAbi,
+  ...replicaPoolAbi,
   ...providerRegistryAbi,
   ...agoraTokenAbi,
   ...testStablecoinAbi,
@@ -86,7 +88,8 @@ const explanations: Record<string, Explained> = {
   ],
   ComputeAskCountMismatch: [
     errorCodes.ORDER_INVALID,
-    ([asks, replicas]) => `The bid wants ${text(replicas)} replicas but ${text(asks)} asks were given.`,
+    ([asks, expected]) =>
+      `The orders carry ${text(asks)} asks; this bid takes ${text(expected)} (a bid with several replicas takes none: its seats are drawn from the replica pool).`,
   ],
   ComputeModeUnsupported: [
     errorCodes.ORDER_INVALID,
@@ -105,10 +108,6 @@ const explanations: Record<string, Explained> = {
     errorCodes.ORDER_INVALID,
     ([provider, askPrice, maxPrice]) =>
       `Provider ${text(provider)} asks ${text(askPrice)} per fuel unit, above the bid's maximum of ${text(maxPrice)}.`,
-  ],
-  ComputeDuplicateProvider: [
-    errorCodes.ORDER_INVALID,
-    ([provider]) => `Provider ${text(provider)} appears twice; replicas must run on different providers.`,
   ],
   ComputeAskExhausted: [
     errorCodes.ASK_EXHAUSTED,
@@ -168,14 +167,27 @@ const explanations: Record<string, Explained> = {
     ([taskId]) =>
       `Settling task ${text(taskId)} needs more gas: its slash ran out of it, and a settlement never goes through without its slash. Send it again with a higher gas limit.`,
   ],
-  ComputeNotReviewable: [errorCodes.TASK_STATE_INVALID, ([taskId]) => `Task ${text(taskId)} has no review right.`],
-  ComputeAlreadyReviewed: [
-    errorCodes.ALREADY_REVIEWED,
-    ([taskId]) => `The review right of task ${text(taskId)} was already used.`,
+  ComputeNotSeated: [
+    errorCodes.TASK_STATE_INVALID,
+    ([taskId]) => `Task ${text(taskId)} has no seats yet: call seat with its pending record from the next block on.`,
   ],
-  ComputeUnauthorizedReviewModule: [
-    errorCodes.NOT_AUTHORIZED,
-    ([caller]) => `${text(caller)} is not the review module.`,
+  ComputeAlreadySeated: [
+    errorCodes.TASK_STATE_INVALID,
+    ([taskId]) => `Task ${text(taskId)} is already seated; use the record its TaskMatched event carries.`,
+  ],
+  ComputeDrawUnavailable: [
+    errorCodes.TASK_STATE_INVALID,
+    ([taskId, block]) =>
+      `The seats of task ${text(taskId)} are drawn from the hash of block ${text(block)}, which is not available now: seat from the block after the match, within 256 blocks. A task never seated fails at its commit deadline with its lock refunded.`,
+  ],
+  ComputeContentMismatch: [
+    errorCodes.INVALID_ARGUMENT,
+    ([taskId]) => `The bid content given for task ${text(taskId)} is not the one its TaskPending event carried.`,
+  ],
+  ComputeSeatsUnavailable: [
+    errorCodes.PROVIDER_NOT_ELIGIBLE,
+    ([taskId]) =>
+      `Too few eligible pool members at the bid's price to seat task ${text(taskId)}; it fails at its commit deadline with its lock refunded.`,
   ],
   ComputeNotRegistry: [
     errorCodes.NOT_AUTHORIZED,
@@ -292,7 +304,8 @@ const explanations: Record<string, Explained> = {
   ],
   StorageAskCountMismatch: [
     errorCodes.ORDER_INVALID,
-    ([asks, replicas]) => `The bid wants ${text(replicas)} replicas but ${text(asks)} asks were given.`,
+    ([asks, expected]) =>
+      `The orders carry ${text(asks)} asks; this bid takes ${text(expected)} (a bid with several replicas takes none: its seats are drawn from the replica pool).`,
   ],
   StorageTokenMismatch: [
     errorCodes.ORDER_INVALID,
@@ -411,6 +424,40 @@ const explanations: Record<string, Explained> = {
   ReviewDealNotFinished: [
     errorCodes.DEAL_STATE_INVALID,
     ([dealId]) => `Deal ${text(dealId)} has not finished; a deal is reviewed once it has.`,
+  ],
+  ReviewTaskNotReviewable: [
+    errorCodes.TASK_STATE_INVALID,
+    ([taskId]) =>
+      `Task ${text(taskId)} cannot be reviewed: it is not finalized with this record, paid mask and charge.`,
+  ],
+  PoolNotActiveProvider: [
+    errorCodes.PROVIDER_NOT_ELIGIBLE,
+    ([provider]) => `${text(provider)} is not an active, staked provider; register and stake before joining the pool.`,
+  ],
+  PoolProviderJailed: [
+    errorCodes.PROVIDER_NOT_ELIGIBLE,
+    ([provider, until]) => `${text(provider)} is jailed until ${text(until)} and cannot join the pool before then.`,
+  ],
+  PoolExpiryInPast: [
+    errorCodes.INVALID_ARGUMENT,
+    ([expiry]) => `A pool membership must lapse in the future, not at ${text(expiry)}.`,
+  ],
+  PoolFull: [
+    errorCodes.SERVICE_UNAVAILABLE,
+    ([token, size]) => `The replica pool of ${text(token)} is full (${text(size)} slots); wait for a lapsed member.`,
+  ],
+  PoolNotMember: [
+    errorCodes.INVALID_ARGUMENT,
+    ([provider, token]) => `${text(provider)} is not in the replica pool of ${text(token)}.`,
+  ],
+  PoolMemberCurrent: [
+    errorCodes.INVALID_ARGUMENT,
+    ([provider]) => `${text(provider)} is a current pool member and cannot be evicted.`,
+  ],
+  PoolTooManySeats: [errorCodes.INVALID_ARGUMENT, ([replicas]) => `A draw seats at most 16, not ${text(replicas)}.`],
+  PoolSeatStakeOutOfBounds: [
+    errorCodes.INVALID_ARGUMENT,
+    ([value, min, max]) => `Seat stake ${text(value)} is outside ${text(min)}..${text(max)}.`,
   ],
   ReviewAlreadyReviewed: [errorCodes.ALREADY_REVIEWED, ([reviewId]) => `Review ${text(reviewId)} already exists.`],
   ReviewUnknownReview: [errorCodes.NOT_AUTHORIZED, ([reviewId]) => `There is no review ${text(reviewId)}.`],

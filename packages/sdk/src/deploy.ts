@@ -23,6 +23,8 @@ import {
   agoraTokenBytecode,
   computeMarketAbi,
   computeMarketBytecode,
+  replicaPoolAbi,
+  replicaPoolBytecode,
   providerRegistryAbi,
   providerRegistryBytecode,
   storageMarketAbi,
@@ -88,6 +90,11 @@ export const deployOptionsSchema = z.object({
       revealWindow: 600,
       minStake: parseEther('1000'),
     }),
+  /**
+   * The stake that buys a whole ticket in the draw of replicated seats: a member is drawn in proportion to its bonded
+   * stake up to this much, so stake above it buys no more seats.
+   */
+  seatStake: z.bigint().positive().default(parseEther('10000')),
   storage: z
     .object({
       protocolFeeBps: z.number().int().default(100),
@@ -126,6 +133,8 @@ export const deploymentSchema = z.object({
     agoraToken: address,
     providerRegistry: address,
     computeMarket: address,
+    /** Where the seats of replicated tasks are drawn from (providers join it per payment token). */
+    replicaPool: address,
     storageMarket: address,
     reviews: address,
     timelock: address,
@@ -214,12 +223,20 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
       args: [token.address, owner, treasury, config.registry],
     }),
   );
+  const pool = await deploy(
+    'ReplicaPool',
+    walletClient.deployContract({
+      abi: replicaPoolAbi,
+      bytecode: replicaPoolBytecode,
+      args: [registry.address, owner, config.seatStake],
+    }),
+  );
   const market = await deploy(
     'ComputeMarket',
     walletClient.deployContract({
       abi: computeMarketAbi,
       bytecode: computeMarketBytecode,
-      args: [registry.address, owner, treasury, config.market],
+      args: [registry.address, pool.address, owner, treasury, config.market],
     }),
   );
 
@@ -242,12 +259,8 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
   );
   const paymentTokens = [...config.paymentTokens, ...(devToken ? [devToken.address] : [])];
   const calls: { target: Address; data: Hex }[] = [
-    // The review contract spends review rights; the market slashes and, before any provider registers, mirrors
-    // providers' standing (it checks them from its own copy).
-    {
-      target: market.address,
-      data: encodeFunctionData({ abi: computeMarketAbi, functionName: 'setReviewModule', args: [reviews.address] }),
-    },
+    // The market slashes and, before any provider registers, mirrors providers' standing (it checks them from its
+    // own copy).
     {
       target: registry.address,
       data: encodeFunctionData({ abi: providerRegistryAbi, functionName: 'setSlasher', args: [market.address, true] }),
@@ -331,6 +344,7 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
       agoraToken: token.address,
       providerRegistry: registry.address,
       computeMarket: market.address,
+      replicaPool: pool.address,
       storageMarket: storageMarket.address,
       reviews: reviews.address,
       timelock: timelock.address,

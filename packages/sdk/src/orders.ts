@@ -260,6 +260,35 @@ export function decodeTaskMatched(terms: Hex): MatchedTerms {
   };
 }
 
+/** What `TaskPending.terms` carries: the bid's content, then the pending record `seat` draws the task's seats for. */
+export type PendingTerms = {
+  /** The bid's content, as `seat` takes it back. */
+  content: Hex;
+  /** The pending record: the task's head, then replicas, the draw block, the pool size and the content hash. */
+  record: Hex;
+  replicas: number;
+  /** The block whose hash seeds the draw: seats can be drawn from the next block on, for 256 blocks. */
+  drawBlock: bigint;
+};
+
+const pendingTailLength = 45;
+
+/** Reads `TaskPending.terms`; throws AGORA_INVALID_ARGUMENT when the bytes are not laid out so. */
+export function decodeTaskPending(terms: Hex): PendingTerms {
+  const length = size(terms);
+  const recordAt = length - recordHeadLength - pendingTailLength;
+  if (recordAt < 35) {
+    throw new AgoraError('AGORA_INVALID_ARGUMENT', `TaskPending terms of ${length} bytes hold no pending record`);
+  }
+  const tail = recordAt + recordHeadLength;
+  return {
+    content: slice(terms, 0, recordAt),
+    record: slice(terms, recordAt),
+    replicas: Number(hexToBigInt(slice(terms, tail, tail + 1))),
+    drawBlock: hexToBigInt(slice(terms, tail + 1, tail + 9)),
+  };
+}
+
 /** `TaskSettled.settlement`, unpacked. */
 export type Settlement = {
   /** `taskStatus.finalized` or `taskStatus.failed`. */

@@ -18,7 +18,7 @@ export type LaterTask = { record: Hex; status: number; paidMask: bigint; charged
 
 /**
  * The tasks matched in the same lane of the same client after `record`'s task, oldest first, each with its
- * settlement: the hash chain `consumeReviewRight` follows from the reviewed task to the lane's current head.
+ * settlement: the hash chain `Reviews.reviewTask` follows from the reviewed task to the lane's current head.
  */
 export async function laterTasksInLane(
   publicClient: PublicClient,

@@ -11,6 +11,7 @@ import { deploymentSchema } from '../src/deploy.js';
 import {
   agoraTimelockAbi,
   computeMarketAbi,
+  replicaPoolAbi,
   providerRegistryAbi,
   storageMarketAbi,
 } from '../src/generated/contracts.js';
@@ -50,11 +51,12 @@ describe('deploy script', () => {
     });
     const deployment = deploymentSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
     const client = createPublicClient({ transport: http(anvil.rpcUrl) });
-    const { timelock, providerRegistry, computeMarket, storageMarket } = deployment.contracts;
+    const { timelock, providerRegistry, computeMarket, replicaPool, storageMarket } = deployment.contracts;
     expect(deployment.owner).toBe(timelock);
     for (const [address, abi] of [
       [providerRegistry, providerRegistryAbi],
       [computeMarket, computeMarketAbi],
+      [replicaPool, replicaPoolAbi],
       [storageMarket, storageMarketAbi],
     ] as const) {
       expect(await client.readContract({ address, abi, functionName: 'owner' })).toBe(getAddress(timelock));

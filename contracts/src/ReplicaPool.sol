@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
+
+import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
+import {IReplicaPool} from "./interfaces/IReplicaPool.sol";
+
+/// @title ReplicaPool
+/// @notice Membership of the providers that take replicated work, per payment token, and the stake-weighted draw of
+/// a task's seats (see `IReplicaPool`).
+/// @dev Standing (bonded stake, jail, status) is read from the registry at draw time and must match its fingerprint
+/// taken at join. A slot is two words: provider, block joined and expiry; floor price and standing fingerprint.
+contract ReplicaPool is IReplicaPool, Ownable2Step {
+    /// @notice Slots per token. Draws sample slots uniformly, so a bound keeps an adversary from diluting the pool
+    /// with empty ones; free slots are reused.
+    uint256 public constant MAX_SIZE = 4096;
+    /// @notice Tries per seat. With every slot taken and every member eligible, a three-seat draw from three members
+    /// (the worst case: each new seat must find the one member not yet seated) fails with probability below 1e-8.
+    uint256 public constant TRIES_PER_SEAT = 16;
+    uint256 public constant MAX_SEATS = 16;
+    uint96 public constant MAX_SEAT_STAKE = 1e9 ether;
+
+    IProviderRegistry public immutable registry;
+    uint96 public seatStake;
+
+    mapping(address token => Member[]) internal _members;
+    /// @dev Slot index plus one; zero for a provider without a slot.
+    mapping(address token => mapping(address provider => uint256)) internal _slotPlusOne;
+    mapping(address token => uint256[]) internal _freeSlots;
+
+    constructor(IProviderRegistry registry_, address owner_, uint96 seatStake_) Ownable(owner_) {
+        registry = registry_;
+        _setSeatStake(seatStake_);
+    }
+
+    /// @inheritdoc IReplicaPool
+    function join(address token, uint96 floorPricePerFuel, uint32 expiry) external {
+        if (expiry <= block.timestamp) revert PoolExpiryInPast(expiry);
+        IProviderRegistry.Provider memory standing = registry.providerOf(msg.sender);
+        if (standing.status != IProviderRegistry.ProviderStatus.Active || standing.bonded == 0) {
+            revert PoolNotActiveProvider(msg.sender);
+        }
+        if (standing.jailedUntil > block.timestamp) {
+            revert PoolProviderJailed(msg.sender, standing.jailedUntil);
+        }
+        Member memory member = Member({
+            provider: msg.sender,
+            // Block numbers fit 32 bits for centuries at one block a second.
+            joinedAt: uint32(block.number),
+            expiry: expiry,
+            floorPricePerFuel: floorPricePerFuel,
+            standing: _standingHash(msg.sender, standing)
+        });
+        uint256 slot = _slotPlusOne[token][msg.sender];
+        if (slot != 0) {
+            slot -= 1;
+        } else {
+            slot = _takeSlot(token);
+            _slotPlusOne[token][msg.sender] = slot + 1;
+        }
+        _members[token][slot] = member;
+        emit PoolJoined(msg.sender, token, slot, member);
+    }
+
+    /// @inheritdoc IReplicaPool
+    function leave(address token) external {
+        _free(token, msg.sender);
+    }
+
+    /// @inheritdoc IReplicaPool
+    function evict(address token, address provider) external {
+        uint256 slotPlusOne = _slotPlusOne[token][provider];
+        if (slotPlusOne == 0) revert PoolNotMember(provider, token);
+        bool lapsed = _members[token][slotPlusOne - 1].expiry < block.timestamp;
+        if (!lapsed && registry.providerOf(provider).status == IProviderRegistry.ProviderStatus.Active) {
+            revert PoolMemberCurrent(provider, token);
+        }
+        _free(token, provider);
+    }
+
+    /// @notice Sets the stake that buys a whole seat ticket. Weights already joined keep their value.
+    function setSeatStake(uint96 seatStake_) external onlyOwner {
+        _setSeatStake(seatStake_);
+    }
+
+    /// @inheritdoc IReplicaPool
+    function draw(DrawRequest calldata request) external view returns (address[] memory seats) {
+        uint256 replicas = request.replicas;
+        if (replicas > MAX_SEATS) revert PoolTooManySeats(replicas);
+        Member[] storage members = _members[request.token];
+        uint256 size = request.size < members.length ? request.size : members.length;
+        if (size < replicas) return new address[](0);
+        uint256[] memory slots = _drawSlots(members, request, size);
+        if (slots.length == 0) return new address[](0);
+        _sort(slots);
+        seats = new address[](replicas);
+        for (uint256 i = 0; i < replicas; ++i) {
+            seats[i] = members[slots[i]].provider;
+        }
+    }
+
+    /// @inheritdoc IReplicaPool
+    function standingHash(address provider) external view returns (bytes20) {
+        return _standingHash(provider, registry.providerOf(provider));
+    }
+
+    /// @inheritdoc IReplicaPool
+    function sizeOf(address token) external view returns (uint256) {
+        return _members[token].length;
+    }
+
+    /// @inheritdoc IReplicaPool
+    function memberAt(address token, uint256 slot) external view returns (Member memory) {
+        return _members[token][slot];
+    }
+
+    /// @inheritdoc IReplicaPool
+    function slotOf(address token, address provider) external view returns (uint256 slot, bool member) {
+        uint256 slotPlusOne = _slotPlusOne[token][provider];
+        return slotPlusOne == 0 ? (0, false) : (slotPlusOne - 1, true);
+    }
+
+    /// @dev The drawn slots, in draw order; empty when the tries ran out.
+    function _drawSlots(Member[] storage members, DrawRequest calldata request, uint256 size)
+        private
+        view
+        returns (uint256[] memory slots)
+    {
+        uint256 replicas = request.replicas;
+        slots = new uint256[](replicas);
+        uint256 seated;
+        for (uint256 try_ = 0; try_ < replicas * TRIES_PER_SEAT && seated < replicas; ++try_) {
+            uint256 ticket = uint256(keccak256(abi.encode(request.seed, try_)));
+            uint256 slot = ticket % size;
+            if (_isSeated(slots, seated, slot)) continue;
+            if (_eligibleFloor(members[slot], request, ticket >> 128) > request.maxPricePerFuel) continue;
+            slots[seated++] = slot;
+        }
+        if (seated < replicas) return new uint256[](0);
+    }
+
+    /// @dev The member's floor when the try keeps it, else type(uint256).max (which no price reaches). `roll` is
+    /// uniform over 128 bits; an eligible member is kept with probability min(bonded, cap) / cap.
+    function _eligibleFloor(Member storage member, DrawRequest calldata request, uint256 roll)
+        private
+        view
+        returns (uint256)
+    {
+        address provider = member.provider;
+        if (provider == address(0) || member.joinedAt >= request.drawBlock || member.expiry < block.timestamp)
+        {
+            return type(uint256).max;
+        }
+        IProviderRegistry.Provider memory standing = registry.providerOf(provider);
+        // An unchanged standing is still active, unjailed and bonded as it was when the member joined.
+        if (_standingHash(provider, standing) != member.standing || standing.bonded < request.minStake) {
+            return type(uint256).max;
+        }
+        uint256 cap = seatStake;
+        uint256 weight = standing.bonded < cap ? standing.bonded : cap;
+        if (roll % cap >= weight) return type(uint256).max;
+        return member.floorPricePerFuel;
+    }
+
+    /// @dev Binds every field a stake move can change, and the unbonding's ready time, which only ever moves
+    /// forward: no sequence of stake, unbond, withdraw or slash returns a changed standing to its old fingerprint.
+    function _standingHash(address provider, IProviderRegistry.Provider memory standing)
+        private
+        view
+        returns (bytes20)
+    {
+        return bytes20(
+            keccak256(
+                abi.encode(
+                    standing.bonded,
+                    standing.unbonding,
+                    standing.jailedUntil,
+                    standing.status,
+                    registry.unbondingReadyAt(provider)
+                )
+            )
+        );
+    }
+
+    function _isSeated(uint256[] memory slots, uint256 seated, uint256 slot) private pure returns (bool) {
+        for (uint256 i = 0; i < seated; ++i) {
+            if (slots[i] == slot) return true;
+        }
+        return false;
+    }
+
+    /// @dev Insertion sort: at most `MAX_SEATS` entries.
+    function _sort(uint256[] memory values) private pure {
+        for (uint256 i = 1; i < values.length; ++i) {
+            uint256 value = values[i];
+            uint256 j = i;
+            for (; j > 0 && values[j - 1] > value; --j) {
+                values[j] = values[j - 1];
+            }
+            values[j] = value;
+        }
+    }
+
+    function _takeSlot(address token) private returns (uint256 slot) {
+        uint256[] storage free = _freeSlots[token];
+        if (free.length != 0) {
+            slot = free[free.length - 1];
+            free.pop();
+            return slot;
+        }
+        Member[] storage members = _members[token];
+        slot = members.length;
+        if (slot >= MAX_SIZE) revert PoolFull(token, slot);
+        members.push();
+    }
+
+    function _free(address token, address provider) private {
+        uint256 slotPlusOne = _slotPlusOne[token][provider];
+        if (slotPlusOne == 0) revert PoolNotMember(provider, token);
+        uint256 slot = slotPlusOne - 1;
+        delete _members[token][slot];
+        delete _slotPlusOne[token][provider];
+        _freeSlots[token].push(slot);
+        emit PoolLeft(provider, token, slot);
+    }
+
+    function _setSeatStake(uint96 seatStake_) private {
+        if (seatStake_ == 0 || seatStake_ > MAX_SEAT_STAKE) {
+            revert PoolSeatStakeOutOfBounds(seatStake_, 1, MAX_SEAT_STAKE);
+        }
+        seatStake = seatStake_;
+        emit SeatStakeUpdated(seatStake_);
+    }
+}

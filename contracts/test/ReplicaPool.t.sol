@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+
+import {IReplicaPool} from "../src/interfaces/IReplicaPool.sol";
+import {MarketFixture} from "./utils/MarketFixture.sol";
+
+contract ReplicaPoolTest is MarketFixture {
+    uint32 internal expiry;
+
+    function setUp() public override {
+        super.setUp();
+        expiry = uint32(block.timestamp + 1 days);
+    }
+
+    function _request(uint256 replicas, uint256 price)
+        internal
+        view
+        returns (IReplicaPool.DrawRequest memory)
+    {
+        return IReplicaPool.DrawRequest({
+            token: address(usd),
+            seed: keccak256("seed"),
+            size: pool.sizeOf(address(usd)),
+            drawBlock: block.number,
+            replicas: replicas,
+            maxPricePerFuel: price,
+            minStake: MIN_STAKE
+        });
+    }
+
+    function test_join_takesASlotAndRenewingKeepsIt() public {
+        vm.prank(providers[0]);
+        pool.join(address(usd), 2, expiry);
+        vm.prank(providers[1]);
+        pool.join(address(usd), 3, expiry);
+        (uint256 slot, bool member) = pool.slotOf(address(usd), providers[1]);
+        assertTrue(member);
+        assertEq(slot, 1);
+        vm.roll(block.number + 5);
+        vm.prank(providers[1]);
+        pool.join(address(usd), 4, expiry + 1);
+        IReplicaPool.Member memory renewed = pool.memberAt(address(usd), 1);
+        assertEq(renewed.provider, providers[1]);
+        assertEq(renewed.floorPricePerFuel, 4);
+        assertEq(renewed.joinedAt, block.number, "a renewal counts as a fresh join for draws");
+        assertEq(pool.sizeOf(address(usd)), 2);
+    }
+
+    function test_join_refusesStrangersJailedProvidersAndPastExpiry() public {
+        address stranger = makeAddr("stranger");
+        vm.expectRevert(abi.encodeWithSelector(IReplicaPool.PoolNotActiveProvider.selector, stranger));
+        vm.prank(stranger);
+        pool.join(address(usd), 2, expiry);
+        vm.expectRevert(
+            abi.encodeWithSelector(IReplicaPool.PoolExpiryInPast.selector, uint32(block.timestamp))
+        );
+        vm.prank(providers[0]);
+        pool.join(address(usd), 2, uint32(block.timestamp));
+        uint40 until = uint40(block.timestamp + 1 hours);
+        vm.prank(owner);
+        registry.jail(providers[0], until);
+        vm.expectRevert(abi.encodeWithSelector(IReplicaPool.PoolProviderJailed.selector, providers[0], until));
+        vm.prank(providers[0]);
+        pool.join(address(usd), 2, expiry);
+    }
+
+    function test_leaveAndEvict_freeSlotsForReuse() public {
+        for (uint256 i = 0; i < 3; ++i) {
+            vm.prank(providers[i]);
+            pool.join(address(usd), 2, expiry);
+        }
+        vm.prank(providers[1]);
+        pool.leave(address(usd));
+        vm.expectRevert(
+            abi.encodeWithSelector(IReplicaPool.PoolMemberCurrent.selector, providers[2], address(usd))
+        );
+        pool.evict(address(usd), providers[2]);
+        vm.warp(expiry + 1);
+        pool.evict(address(usd), providers[2]); // lapsed: anyone may free the slot
+        vm.prank(providers[3]);
+        pool.join(address(usd), 2, uint32(block.timestamp + 1 days));
+        (uint256 slot,) = pool.slotOf(address(usd), providers[3]);
+        assertEq(slot, 2, "the last freed slot is reused first");
+        assertEq(pool.sizeOf(address(usd)), 3);
+        vm.expectRevert(
+            abi.encodeWithSelector(IReplicaPool.PoolNotMember.selector, providers[1], address(usd))
+        );
+        vm.prank(providers[1]);
+        pool.leave(address(usd));
+    }
+
+    function test_draw_seatsDistinctEligibleMembersInSlotOrder() public {
+        for (uint256 i = 0; i < 5; ++i) {
+            vm.prank(providers[i]);
+            pool.join(address(usd), i == 4 ? 3 : 2, expiry);
+        }
+        vm.roll(block.number + 1);
+        address[] memory seats = pool.draw(_request(4, 2));
+        assertEq(seats.length, 4);
+        for (uint256 i = 0; i < 4; ++i) {
+            assertEq(seats[i], providers[i], "the member asking 3 per fuel is never drawn at 2");
+        }
+        assertEq(pool.draw(_request(5, 2)).length, 0, "too few eligible: no seats at all");
+        assertEq(pool.draw(_request(5, 3)).length, 5);
+    }
+
+    function test_draw_passesOverMembersJoinedInOrAfterTheDrawBlock() public {
+        for (uint256 i = 0; i < 3; ++i) {
+            vm.prank(providers[i]);
+            pool.join(address(usd), 2, expiry);
+        }
+        assertEq(pool.draw(_request(1, 2)).length, 0);
+        vm.roll(block.number + 1);
+        assertEq(pool.draw(_request(3, 2)).length, 3);
+    }
+
+    function test_draw_passesOverLapsedAndUnderstakedMembers() public {
+        for (uint256 i = 0; i < 3; ++i) {
+            vm.prank(providers[i]);
+            pool.join(address(usd), 2, i == 0 ? uint32(block.timestamp + 1) : expiry);
+        }
+        vm.roll(block.number + 1);
+        vm.warp(block.timestamp + 2);
+        assertEq(pool.draw(_request(3, 2)).length, 0, "a lapsed member is not drawn");
+        IReplicaPool.DrawRequest memory request = _request(2, 2);
+        request.minStake = STAKE + 1;
+        assertEq(pool.draw(request).length, 0, "members below the market's minimum stake are not drawn");
+    }
+
+    function test_draw_weighsByStakeUpToTheSeatStake() public {
+        // Seat stake is 10,000; provider 0 is bonded 10,000, provider 1 only 2,500: it is kept a quarter as often.
+        vm.prank(owner);
+        pool.setSeatStake(STAKE);
+        (address light, uint256 key) = makeAddrAndKey("light");
+        providers.push(light);
+        providerKeys.push(key);
+        _registerAndStake(light, STAKE / 4);
+        vm.prank(providers[0]);
+        pool.join(address(usd), 2, expiry);
+        vm.prank(light);
+        pool.join(address(usd), 2, expiry);
+        vm.roll(block.number + 1);
+        IReplicaPool.DrawRequest memory request = _request(1, 2);
+        request.minStake = 1;
+        uint256 heavySeats;
+        uint256 lightSeats;
+        for (uint256 i = 0; i < 2000; ++i) {
+            request.seed = keccak256(abi.encode(i));
+            address[] memory seats = pool.draw(request);
+            if (seats[0] == providers[0]) ++heavySeats;
+            else ++lightSeats;
+        }
+        // Expected 1600 to 400 (weights 4:1); 4 sigma of a binomial(2000, 0.2) is about 72.
+        assertApproxEqAbs(lightSeats, 400, 72);
+        assertEq(heavySeats + lightSeats, 2000);
+    }
+
+    function test_setSeatStake_ownerOnlyAndBounded() public {
+        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, client));
+        vm.prank(client);
+        pool.setSeatStake(1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IReplicaPool.PoolSeatStakeOutOfBounds.selector, 0, 1, 1e9 ether)
+        );
+        vm.prank(owner);
+        pool.setSeatStake(0);
+    }
+}
