@@ -9,6 +9,7 @@ import { describeResult, executeModule, prepareApp } from '@agora/runtime';
 import {
   type Ask,
   computeMarketAbi,
+  createAgoraClient,
   decodeSettlement,
   lockAmount,
   nonceOf,
@@ -126,9 +127,11 @@ async function submitTask(
     maxPricePerFuel: 3n,
     nonce: nonceOf(++lane, 1),
   });
-  const asks = await Promise.all(
-    askSources.map(async (source) => (typeof source === 'string' ? askOf(source) : source)),
-  );
+  // One replica: the ask names its provider. Several: the seats are drawn from the pool of running agents.
+  const asks =
+    replicas === 1
+      ? await Promise.all(askSources.map(async (source) => (typeof source === 'string' ? askOf(source) : source)))
+      : [];
   return matchSigned(network, bid, asks);
 }
 
@@ -175,6 +178,14 @@ describe('provider agents on anvil', () => {
     );
     agents = [];
     for (const file of files) agents.push(await startProviderAgent(file));
+    // Replicated seats are drawn from the pool: only providers with a running agent stay in it.
+    for (const provider of network.providers.slice(3)) {
+      await createAgoraClient({
+        publicClient: network.publicClient,
+        wallet: provider,
+        deployment: network.deployment,
+      }).leavePool(network.usd);
+    }
   }, 60_000);
 
   afterAll(async () => {
