@@ -163,11 +163,13 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         (bytes32 taskId, uint256 lane) = _requireOpen(record);
         if (record.isSeated()) revert ComputeAlreadySeated(taskId);
         if (keccak256(content) != record.contentHash()) revert ComputeContentMismatch(taskId);
-        providers = _drawSeats(record, taskId);
+        uint256 price;
+        (providers, price) = _drawSeats(record, taskId);
         for (uint256 i = 0; i < providers.length; ++i) {
             _providerWords[providers[i]] = _providerWords[providers[i]].withMatchedTask();
         }
-        bytes memory seatedRecord = record.seated(providers);
+        _releaseAbovePrice(record, price);
+        bytes memory seatedRecord = record.seated(providers, price);
         _lanes[record.client()][TaskStateLib.laneOf(record.nonce())] = TaskStateLib.packLane(
             TaskStatus.Matched, lane.seq(), lane.floor(), TaskRecordLib.hash(seatedRecord)
         );
@@ -597,12 +599,12 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     function _drawSeats(bytes calldata record, bytes32 taskId)
         private
         view
-        returns (address[] memory providers)
+        returns (address[] memory providers, uint256 price)
     {
         uint256 drawBlock = record.drawBlock();
         bytes32 blockHash = blockhash(drawBlock);
         if (blockHash == 0) revert ComputeDrawUnavailable(taskId, drawBlock);
-        providers = pool.draw(
+        (providers, price) = pool.draw(
             IReplicaPool.DrawRequest({
                 token: record.token(),
                 seed: keccak256(abi.encode(blockHash, taskId)),
@@ -614,6 +616,20 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
             })
         );
         if (providers.length == 0) revert ComputeSeatsUnavailable(taskId);
+    }
+
+    /// @dev A seated task pays its seats the highest of their floors (never above the bid's price, which the draw
+    /// enforced): the lock taken at the bid's price shrinks to that price, and the client gets the difference now.
+    function _releaseAbovePrice(bytes calldata record, uint256 price) private {
+        uint256 bidPrice = record.pricePerFuel();
+        if (price == bidPrice) return;
+        uint64 maxFuel = record.maxFuel();
+        uint256 replicas = record.pendingReplicas();
+        uint256 protocolFeeBps = record.protocolFeeBps();
+        uint256 matcherFeeBps = record.matcherFeeBps();
+        uint256 excess = lockAmount(bidPrice, maxFuel, replicas, protocolFeeBps, matcherFeeBps)
+            - lockAmount(price, maxFuel, replicas, protocolFeeBps, matcherFeeBps);
+        _release(record.token(), record.client(), excess, excess);
     }
 
     /// @dev The revealed word a quorum agrees on, or zero. A quorum is more than half of the replicas, so at most one

@@ -86,18 +86,25 @@ contract ReplicaPool is IReplicaPool, Ownable2Step {
     }
 
     /// @inheritdoc IReplicaPool
-    function draw(DrawRequest calldata request) external view returns (address[] memory seats) {
+    function draw(DrawRequest calldata request)
+        external
+        view
+        returns (address[] memory seats, uint256 clearingPricePerFuel)
+    {
         uint256 replicas = request.replicas;
         if (replicas > MAX_SEATS) revert PoolTooManySeats(replicas);
         Member[] storage members = _members[request.token];
         uint256 size = request.size < members.length ? request.size : members.length;
-        if (size < replicas) return new address[](0);
+        if (size < replicas) return (new address[](0), 0);
         uint256[] memory slots = _drawSlots(members, request, size);
-        if (slots.length == 0) return new address[](0);
+        if (slots.length == 0) return (new address[](0), 0);
         _sort(slots);
         seats = new address[](replicas);
         for (uint256 i = 0; i < replicas; ++i) {
-            seats[i] = members[slots[i]].provider;
+            Member storage member = members[slots[i]];
+            seats[i] = member.provider;
+            uint256 floor = member.floorPricePerFuel;
+            if (floor > clearingPricePerFuel) clearingPricePerFuel = floor;
         }
     }
 

@@ -62,28 +62,34 @@ contract ComputeMarketTest is MarketFixture {
         market.matchOrders(_orders(bid, bidSignature, asks, signatures));
     }
 
-    function test_seat_paysEverySeatTheBidsPriceAndSkipsDearerMembers() public {
+    function test_seat_paysEverySeatTheHighestFloorAndRefundsTheRest() public {
         vm.prank(providers[0]);
         pool.join(address(usd), 3, uint32(block.timestamp + 1 days));
         vm.prank(providers[1]);
         pool.join(address(usd), 5, uint32(block.timestamp + 1 days));
         vm.prank(providers[2]);
-        pool.join(address(usd), 6, uint32(block.timestamp + 1 days)); // above the bid: never drawn
+        pool.join(address(usd), 7, uint32(block.timestamp + 1 days)); // above the bid: never drawn
         vm.roll(block.number + 1);
         Bid memory bid = _bid(2, 2);
-        bid.maxPricePerFuel = 5;
+        bid.maxPricePerFuel = 6;
         Task memory task = _taskFor(bid, matcher);
-        task.pricePerFuel = 5;
         bytes memory orders = _orders(bid, _signBid(bid), new Ask[](0), new bytes[](0));
+        uint256 free = _free(client);
         vm.prank(matcher);
         market.matchOrders(orders);
-        assertEq(_locked(client), market.lockAmount(5, MAX_FUEL, 2, PROTOCOL_FEE_BPS, MATCHER_FEE_BPS));
+        uint256 lockedAtBid = market.lockAmount(6, MAX_FUEL, 2, PROTOCOL_FEE_BPS, MATCHER_FEE_BPS);
+        assertEq(_locked(client), lockedAtBid);
         _seat(bid, task);
         assertEq(task.providers.length, 2);
         assertEq(task.providers[0], providers[0]);
         assertEq(task.providers[1], providers[1]);
+        assertEq(task.pricePerFuel, 5, "both seats are paid the higher floor, 5, not the bid's 6");
         assertEq(market.laneState(client, uint32(bid.nonce >> 32)).head, bytes23(keccak256(_record(task))));
-        assertEq(_locked(client), market.lockAmount(5, MAX_FUEL, 2, PROTOCOL_FEE_BPS, MATCHER_FEE_BPS));
+        uint256 lockedAtFloor = market.lockAmount(5, MAX_FUEL, 2, PROTOCOL_FEE_BPS, MATCHER_FEE_BPS);
+        assertEq(_locked(client), lockedAtFloor);
+        assertEq(
+            _free(client), free - lockedAtFloor, "the lock above the seats' price is back with the client"
+        );
     }
 
     function test_matchOrders_revertsWhen_bidExpired() public {

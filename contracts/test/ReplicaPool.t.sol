@@ -30,6 +30,10 @@ contract ReplicaPoolTest is MarketFixture {
         });
     }
 
+    function _seats(IReplicaPool.DrawRequest memory request) internal view returns (address[] memory seats) {
+        (seats,) = pool.draw(request);
+    }
+
     function test_join_takesASlotAndRenewingKeepsIt() public {
         vm.prank(providers[0]);
         pool.join(address(usd), 2, expiry);
@@ -97,13 +101,17 @@ contract ReplicaPoolTest is MarketFixture {
             pool.join(address(usd), i == 4 ? 3 : 2, expiry);
         }
         vm.roll(block.number + 1);
-        address[] memory seats = pool.draw(_request(4, 2));
+        address[] memory seats = _seats(_request(4, 2));
         assertEq(seats.length, 4);
         for (uint256 i = 0; i < 4; ++i) {
             assertEq(seats[i], providers[i], "the member asking 3 per fuel is never drawn at 2");
         }
-        assertEq(pool.draw(_request(5, 2)).length, 0, "too few eligible: no seats at all");
-        assertEq(pool.draw(_request(5, 3)).length, 5);
+        (, uint256 clearing) = pool.draw(_request(4, 2));
+        assertEq(clearing, 2, "the highest floor among the seats");
+        assertEq(_seats(_request(5, 2)).length, 0, "too few eligible: no seats at all");
+        (address[] memory all, uint256 allClearing) = pool.draw(_request(5, 3));
+        assertEq(all.length, 5);
+        assertEq(allClearing, 3, "the member asking 3 sets the price it is seated at");
     }
 
     function test_draw_passesOverMembersJoinedInOrAfterTheDrawBlock() public {
@@ -111,9 +119,9 @@ contract ReplicaPoolTest is MarketFixture {
             vm.prank(providers[i]);
             pool.join(address(usd), 2, expiry);
         }
-        assertEq(pool.draw(_request(1, 2)).length, 0);
+        assertEq(_seats(_request(1, 2)).length, 0);
         vm.roll(block.number + 1);
-        assertEq(pool.draw(_request(3, 2)).length, 3);
+        assertEq(_seats(_request(3, 2)).length, 3);
     }
 
     function test_draw_passesOverLapsedAndUnderstakedMembers() public {
@@ -123,10 +131,10 @@ contract ReplicaPoolTest is MarketFixture {
         }
         vm.roll(block.number + 1);
         vm.warp(block.timestamp + 2);
-        assertEq(pool.draw(_request(3, 2)).length, 0, "a lapsed member is not drawn");
+        assertEq(_seats(_request(3, 2)).length, 0, "a lapsed member is not drawn");
         IReplicaPool.DrawRequest memory request = _request(2, 2);
         request.minStake = STAKE + 1;
-        assertEq(pool.draw(request).length, 0, "members below the market's minimum stake are not drawn");
+        assertEq(_seats(request).length, 0, "members below the market's minimum stake are not drawn");
     }
 
     function test_draw_weighsByStakeUpToTheSeatStake() public {
@@ -148,7 +156,7 @@ contract ReplicaPoolTest is MarketFixture {
         uint256 lightSeats;
         for (uint256 i = 0; i < 2000; ++i) {
             request.seed = keccak256(abi.encode(i));
-            address[] memory seats = pool.draw(request);
+            address[] memory seats = _seats(request);
             if (seats[0] == providers[0]) ++heavySeats;
             else ++lightSeats;
         }

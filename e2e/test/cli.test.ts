@@ -118,7 +118,7 @@ describe('agora CLI on a local network', () => {
     expect(submitted.json.output).toBe(local.stdout);
     expect(submitted.json.paid).toHaveLength(3);
     expect(submitted.json.slashed).toEqual([]);
-    // Price-time priority: the three cheapest asks (2, 3, 4); the task pays the highest of them to every replica.
+    // The pool holds the three agents (floors 2, 3 and 4), so all three are drawn; each is paid the highest floor.
     expect(submitted.json.pricePerFuel).toBe('4');
   });
 
@@ -193,7 +193,11 @@ describe('agora CLI on a local network', () => {
       wallet: createWalletClient({ account: privateKeyToAccount(liarKey), chain, transport }),
       deployment: dev.deployment,
     });
-    // The cheapest ask on the book, good for one task: the next 3-replica task takes it.
+    // The liar joins the replica pool at the lowest floor, 1; a bid at most 3 per fuel is then open to it and to the
+    // agents asking 2 and 3 only, so all three are drawn and it sits beside two honest providers. Its ask on the book
+    // tells the matcher that three providers take such a bid.
+    const expiry = Math.floor(Date.now() / 1000) + 600;
+    await liar.joinPool({ token: dev.network.token, floorPricePerFuel: 1n, expiry });
     const signed = await liar.signAsk({
       provider: liar.account,
       token: dev.network.token,
@@ -201,7 +205,7 @@ describe('agora CLI on a local network', () => {
       resources: (await liar.provider(liar.account)).resources,
       modes: 1,
       volume: 1,
-      expiry: BigInt(Math.floor(Date.now() / 1000) + 600),
+      expiry: BigInt(expiry),
       nonce: 1n,
     });
     const posted = await fetch(`${dev.network.matcherUrl}/asks`, {
@@ -218,6 +222,8 @@ describe('agora CLI on a local network', () => {
       '--input',
       inputFile,
       '--replicas',
+      '3',
+      '--max-price',
       '3',
       '--network',
       networkFile,

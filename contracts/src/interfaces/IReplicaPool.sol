@@ -63,9 +63,13 @@ interface IReplicaPool {
     /// call it: it keeps the pool dense, so draws find a member in fewer tries.
     function evict(address token, address provider) external;
 
-    /// @notice Draws the request's seats: distinct eligible members, in slot order. An empty array when the draw found
-    /// too few within its bounded tries.
-    function draw(DrawRequest calldata request) external view returns (address[] memory seats);
+    /// @notice Draws the request's seats: distinct eligible members, in slot order, and the highest of their floors
+    /// (the one price that pays every seat its floor). An empty array when the draw found too few within its bounded
+    /// tries.
+    function draw(DrawRequest calldata request)
+        external
+        view
+        returns (address[] memory seats, uint256 clearingPricePerFuel);
 
     /// @notice How many slots `token`'s pool has (taken or free); a draw samples the slots that existed at its match.
     function sizeOf(address token) external view returns (uint256);

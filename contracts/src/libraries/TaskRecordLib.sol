@@ -49,8 +49,8 @@ library TaskRecordLib {
         }
     }
 
-    /// @notice `record` (a pending one) with its pending tail replaced by `providers`.
-    function seated(bytes calldata record, address[] memory providers)
+    /// @notice `record` (a pending one) at `price` per fuel, with its pending tail replaced by `providers`.
+    function seated(bytes calldata record, address[] memory providers, uint256 price)
         internal
         pure
         returns (bytes memory out)
@@ -59,6 +59,9 @@ library TaskRecordLib {
         assembly ("memory-safe") {
             let ptr := add(out, 0x20)
             calldatacopy(ptr, record.offset, HEAD_LENGTH)
+            // The price is the 16 bytes at 68; the 16 after it are kept.
+            let priceAt := add(ptr, 68)
+            mstore(priceAt, or(shl(128, price), and(mload(priceAt), 0xffffffffffffffffffffffffffffffff)))
             let end := add(ptr, HEAD_LENGTH)
             for { let i := 0 } lt(i, mload(providers)) { i := add(i, 1) } {
                 mstore(

@@ -222,12 +222,20 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     function _seat(OpenTask storage open) internal {
         try market.seat(open.pending, open.content) returns (address[] memory seats) {
             open.task.providers = seats;
+            uint256 price;
+            for (uint256 i = 0; i < seats.length; ++i) {
+                (uint256 slot,) = pool.slotOf(address(usd), seats[i]);
+                uint256 floor = pool.memberAt(address(usd), slot).floorPricePerFuel;
+                if (floor > price) price = floor;
+            }
+            open.task.pricePerFuel = uint128(price);
             delete open.pending;
             ++seated;
         } catch {}
     }
 
     /// @dev Each provider rejoins when its standing changed since it joined (a slash, an unbond), as its agent does.
+    /// Half ask 1 per fuel and half the bids' 2, so seated tasks are paid either and the lock shrinks on some.
     function _renewPool() internal {
         for (uint256 i = 0; i < providers.length; ++i) {
             (uint256 slot, bool member) = pool.slotOf(address(usd), providers[i]);
@@ -235,7 +243,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
                 continue;
             }
             vm.prank(providers[i]);
-            try pool.join(address(usd), 2, uint32(block.timestamp + 365 days)) {} catch {}
+            try pool.join(address(usd), uint96(1 + i % 2), uint32(block.timestamp + 365 days)) {} catch {}
         }
         vm.roll(block.number + 1);
     }

@@ -262,11 +262,19 @@ abstract contract MarketFixture is Test {
         );
     }
 
-    /// @dev Seats a pending task in the next block; `task` (as `_taskFor` built it) gets the drawn providers.
+    /// @dev Seats a pending task in the next block; `task` (as `_taskFor` built it) gets the drawn providers and the
+    /// price they are paid, the highest of their floors.
     function _seat(Bid memory bid, Task memory task) internal {
         bytes memory pending = _pendingRecord(bid, task);
         vm.roll(block.number + 1);
         task.providers = market.seat(pending, _content(bid));
+        uint256 price;
+        for (uint256 i = 0; i < task.providers.length; ++i) {
+            (uint256 slot,) = pool.slotOf(bid.token, task.providers[i]);
+            uint256 floor = pool.memberAt(bid.token, slot).floorPricePerFuel;
+            if (floor > price) price = floor;
+        }
+        task.pricePerFuel = uint128(price);
     }
 
     /// @dev The packed orders `matchOrders` and `fill` take.

@@ -677,13 +677,16 @@ export function createSerialSender(publicClient: PublicClient, walletClient: Ago
 
   /** Whether the node answers `eth_createAccessList`; learnt from the first answer. */
   let accessLists: boolean | undefined;
-  /** Runs the call on the latest state; resolves with the gas it used, rejects with the revert. */
+  /**
+   * Runs the call in the pending block, where the transaction will land (a seat reads the hash of the match's block,
+   * which the match's own block cannot); resolves with the gas it used, rejects with the revert.
+   */
   const simulate = async (transaction: { from: Address; to: Address; data: Hex }): Promise<bigint> => {
     if (accessLists !== false) {
       try {
         const { gasUsed } = await publicClient.request({
           method: 'eth_createAccessList',
-          params: [transaction, 'latest'],
+          params: [transaction, 'pending'],
         });
         accessLists = true;
         return hexToBigInt(gasUsed);
