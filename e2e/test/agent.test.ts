@@ -106,18 +106,21 @@ const bondedStake = async (network: Network, account: Address) =>
 
 let lane = 1_000;
 
-/** The client's bid for `app` with `input`, matched by the matcher with the asks the agents serve. */
+/**
+ * The client's bid for `app` with `input`, matched by the matcher: with the one ask given (an agent's URL serves its
+ * own), or for a number of replicas with none, its seats then drawn from the pool of running agents.
+ */
 async function submitTask(
   network: Network,
   content: ClientContent,
-  askSources: readonly (string | { ask: Ask; signature: Hex })[],
+  askSources: number | readonly [string | { ask: Ask; signature: Hex }],
   app: Uint8Array,
   input: { args?: string[]; stdin?: Uint8Array },
   terms: { maxFuel?: bigint; quorum?: number } = {},
 ) {
   const appCid = await content.add(app);
   const inputCid = await content.addInput(input.args ?? [], input.stdin);
-  const replicas = askSources.length;
+  const replicas = typeof askSources === 'number' ? askSources : 1;
   const bid = await signedBid(network, {
     appCid,
     inputCid,
@@ -127,11 +130,10 @@ async function submitTask(
     maxPricePerFuel: 3n,
     nonce: nonceOf(++lane, 1),
   });
-  // One replica: the ask names its provider. Several: the seats are drawn from the pool of running agents.
   const asks =
-    replicas === 1
-      ? await Promise.all(askSources.map(async (source) => (typeof source === 'string' ? askOf(source) : source)))
-      : [];
+    typeof askSources === 'number'
+      ? []
+      : await Promise.all(askSources.map(async (source) => (typeof source === 'string' ? askOf(source) : source)));
   return matchSigned(network, bid, asks);
 }
 
@@ -188,6 +190,29 @@ describe('provider agents on anvil', () => {
     }
   }, 60_000);
 
+  /**
+   * Stops the in-process agents at `indices` (a stopping agent leaves the replica pool), runs `work` with the pool
+   * that is left, and starts them again, back in the pool. A test that needs its task's seats known draws them from a
+   * pool of exactly that many members.
+   */
+  async function withAgentsStopped<T>(indices: number[], work: () => Promise<T>): Promise<T> {
+    const agora = createAgoraClient({ publicClient: network.publicClient, deployment: network.deployment });
+    for (const index of indices) {
+      await agents[index]!.stop();
+      expect(await agora.poolMembership(network.usd, agents[index]!.provider)).toEqual({ member: false });
+    }
+    try {
+      return await work();
+    } finally {
+      for (const index of indices) {
+        agents[index] = await startProviderAgent(files[index]!);
+        await until('the restarted agent back in the pool', async () =>
+          (await agora.poolMembership(network.usd, agents[index]!.provider)).member ? true : undefined,
+        );
+      }
+    }
+  }
+
   afterAll(async () => {
     await Promise.all((agents ?? []).map((agent) => agent.stop()));
     await content?.close();
@@ -201,13 +226,7 @@ describe('provider agents on anvil', () => {
     const clientBefore = await escrowBalance(network, network.client.account.address);
     const walletsBefore = await Promise.all(agents.map((agent) => walletBalance(network, agent.provider)));
 
-    const { taskId, task } = await submitTask(
-      network,
-      content,
-      agents.map((agent) => agent.url),
-      app,
-      { stdin },
-    );
+    const { taskId, task } = await submitTask(network, content, 3, app, { stdin });
     const settled = await settlementOf(network, taskId);
 
     const expected = await expectedResult(app, { stdin }, taskId, task.maxFuel, task.commitDeadline);
@@ -246,23 +265,30 @@ describe('provider agents on anvil', () => {
 
   it('a provider that lies about its result is slashed and jailed; the honest agents are paid', async () => {
     const liar = network.providers[3]!;
-    const { ask: liarAsk, signature: liarSignature } = await signedAskOf(network, liar);
+    const liarClient = createAgoraClient({
+      publicClient: network.publicClient,
+      wallet: liar,
+      deployment: network.deployment,
+    });
     const app = await readExample('wordcount');
     const stdin = new TextEncoder().encode('to be or not to be that is the question\n'.repeat(200));
-    const stakeBefore = await Promise.all(
-      [agents[0]!.provider, agents[1]!.provider, liar.account.address].map((a) => bondedStake(network, a)),
-    );
+    const honest = [agents[0]!.provider, agents[1]!.provider];
+    const stakeBefore = await Promise.all([...honest, liar.account.address].map((a) => bondedStake(network, a)));
 
-    const { taskId, task } = await submitTask(
-      network,
-      content,
-      [agents[0]!.url, agents[1]!.url, { ask: liarAsk, signature: liarSignature }],
-      app,
-      { stdin },
-    );
+    // The pool holds the liar and two honest agents only, so the draw seats all three.
+    const { taskId, task } = await withAgentsStopped([2], async () => {
+      await liarClient.joinPool({
+        token: network.usd,
+        floorPricePerFuel: 2n,
+        expiry: Math.floor(Date.now() / 1000) + 3_600,
+      });
+      return submitTask(network, content, 3, app, { stdin });
+    });
+    const liarIndex = task.providers.indexOf(liar.account.address);
+    expect(liarIndex).toBeGreaterThanOrEqual(0);
     // The liar commits to a made-up result at once, and reveals it after the honest agents revealed theirs.
     const madeUp: Hex = `0x${'ab'.repeat(32)}`;
-    await commitResult(network, task, 2, madeUp, 1_000n);
+    await commitResult(network, task, liarIndex, madeUp, 1_000n);
     await until('the honest reveals', async () => {
       const reveals = await network.publicClient.getContractEvents({
         address: network.market,
@@ -273,7 +299,7 @@ describe('provider agents on anvil', () => {
       });
       return reveals.length === 2 ? reveals : undefined;
     });
-    await revealResult(network, task, 2, madeUp, 1_000n);
+    await revealResult(network, task, liarIndex, madeUp, 1_000n);
     // The liar's reveal completed the set but dissents, so it could not settle; an agent finalizes.
     const settled = await settlementOf(network, taskId);
 
@@ -281,11 +307,10 @@ describe('provider agents on anvil', () => {
     expect(new TextDecoder().decode(expected.stdout)).toMatch(/^200 2000 /);
     expect(settled.status).toBe(2);
     expect(settled.resultHash).toBe(expected.resultHash);
-    expect(settled.paidMask).toBe(0b011n);
-    expect(settled.slashedMask).toBe(0b100n);
-    const stakeAfter = await Promise.all(
-      [agents[0]!.provider, agents[1]!.provider, liar.account.address].map((a) => bondedStake(network, a)),
-    );
+    const liarBit = 1n << BigInt(liarIndex);
+    expect(settled.paidMask).toBe(0b111n ^ liarBit);
+    expect(settled.slashedMask).toBe(liarBit);
+    const stakeAfter = await Promise.all([...honest, liar.account.address].map((a) => bondedStake(network, a)));
     expect(stakeAfter[0]).toBe(stakeBefore[0]);
     expect(stakeAfter[1]).toBe(stakeBefore[1]);
     expect(stakeAfter[2]).toBe(stakeBefore[2]! - stakeBefore[2]! / 10n); // slashBps 1000
@@ -296,20 +321,15 @@ describe('provider agents on anvil', () => {
       args: [liar.account.address],
     });
     expect(liarState.jailedUntil).toBeGreaterThan(0);
-  }, 60_000);
+    // Slashed, its standing changed: the draw passes it over until it joins again (and a jailed provider cannot).
+    expect(await liarClient.poolMembership(network.usd, liar.account.address)).toMatchObject({ current: false });
+  }, 120_000);
 
   it('a memory bomb traps the same way everywhere: the agents agree, and the client pays only the fuel it burned', async () => {
     const app = await readExample('memory-bomb');
     const maxFuel = 200_000_000n;
     const before = await escrowBalance(network, network.client.account.address);
-    const { taskId, task } = await submitTask(
-      network,
-      content,
-      agents.map((agent) => agent.url),
-      app,
-      {},
-      { maxFuel },
-    );
+    const { taskId, task } = await submitTask(network, content, 3, app, {}, { maxFuel });
     const settled = await settlementOf(network, taskId);
     const expected = await expectedResult(app, {}, taskId, maxFuel, task.commitDeadline);
     expect(expected.outcome).toBe('trapped');
@@ -332,13 +352,7 @@ describe('provider agents on anvil', () => {
   it('an app the runtime refuses is refused by every agent alike: nobody is slashed, the client pays nothing', async () => {
     const app = await readExample('network');
     const before = await escrowBalance(network, network.client.account.address);
-    const { taskId } = await submitTask(
-      network,
-      content,
-      agents.map((agent) => agent.url),
-      app,
-      {},
-    );
+    const { taskId } = await submitTask(network, content, 3, app, {});
     const settled = await settlementOf(network, taskId);
     expect(settled.status).toBe(2);
     expect(settled.fuelUsed).toBe(0n);
@@ -385,9 +399,11 @@ describe('provider agents on anvil', () => {
     };
     const stakeBefore = await bondedStake(network, provider.account.address);
     const walletBefore = await walletBalance(network, provider.account.address);
-    const { taskId, task } = await submitTask(network, content, [agents[0]!.url, agents[2]!.url, url], app, input, {
-      maxFuel: 2_000_000_000n,
-    });
+    // The killed agent joined the pool as it started; with agent 1 stopped, the draw seats it beside agents 0 and 2.
+    const { taskId, task } = await withAgentsStopped([1], () =>
+      submitTask(network, content, 3, app, input, { maxFuel: 2_000_000_000n }),
+    );
+    expect(task.providers).toContain(provider.account.address);
 
     // First kill: in the middle of the run, before any result is durable (the assignment is written while it runs).
     await daemon.waitForLog((line) => line.msg === 'task executing' && line.taskId === taskId);

@@ -377,6 +377,7 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
         stopped = true;
         wake();
         await loop;
+        await guarded('pool', () => asks.leavePool());
         await closeAll();
         logger.info({ provider }, 'agent stopped');
       },

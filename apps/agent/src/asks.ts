@@ -34,6 +34,11 @@ export type AskManager = {
    * the pool, not matched with asks).
    */
   refresh(now: bigint): Promise<void>;
+  /**
+   * Leaves the replica pool, when a member: a stopping agent would otherwise be drawn for tasks it will not serve, and
+   * slashed as their no-show. Seats already drawn stay the agent's to finish when it runs again.
+   */
+  leavePool(): Promise<void>;
 };
 
 export function toStoredAsk({ ask, signature }: SignedAsk): StoredAsk {
@@ -209,6 +214,18 @@ export function createAskManager(options: {
       if (!signed || !(await usable(signed, now))) signed = await sign(now);
       await publish(signed);
       await renewMembership(now);
+    },
+    async leavePool() {
+      if (!terms.modes.includes('replicated')) return;
+      const [, member] = await chain.publicClient.readContract({
+        address: options.pool,
+        abi: replicaPoolAbi,
+        functionName: 'slotOf',
+        args: [terms.token, chain.account],
+      });
+      if (!member) return;
+      await chain.write({ address: options.pool, abi: replicaPoolAbi, functionName: 'leave', args: [terms.token] });
+      logger.info({ token: terms.token }, 'replica pool left');
     },
   };
 }
