@@ -31,13 +31,11 @@ import {
 } from '../src/agents.js';
 import {
   type Network,
-  type Wallet,
   commitResult,
   escrowBalance,
   readTaskStatus,
   revealResult,
   matchSigned,
-  signedAsk,
   signedBid,
   startNetwork,
 } from '../src/scenario.js';
@@ -45,8 +43,6 @@ import { until } from '../src/wait.js';
 
 /** The agent's state as its file holds it: a log of whole documents, the last complete line current. */
 const lastState = (text: string): unknown => JSON.parse(text.split('\n').slice(0, -1).at(-1) ?? 'null');
-
-const signedAskOf = (network: Network, provider: Wallet) => signedAsk(network, provider, { nonce: 77n });
 
 /** The signed ask an agent serves at `GET /ask`, read back with the agent's own schema. */
 async function askOf(agentUrl: string): Promise<SignedAsk> {
@@ -387,8 +383,7 @@ describe('provider agents on anvil', () => {
       pollIntervalMs: 2_000,
     });
     let daemon = spawnProviderAgent(killedFiles);
-    const started = await daemon.waitForLog((line) => line.msg === 'agent started');
-    const url = String(started.url);
+    await daemon.waitForLog((line) => line.msg === 'agent started');
     const app = await readExample('primes');
     const input = { args: ['20000000'] };
     const phaseOnDisk = async () => {
