@@ -214,9 +214,11 @@ contract ComputeMarketTest is MarketFixture {
     }
 
     /// @dev Orders cut anywhere past the bid's fixed terms never match: a shape error, never another task.
-    function testFuzz_matchOrders_revertsWhen_truncated(uint256 length) public {
-        Bid memory bid = _bid(3, 2);
-        (Ask[] memory asks, bytes[] memory signatures) = _asksFor(3);
+    /// A single-replica bid carries its one ask; a replicated bid carries none (its seats are drawn later).
+    /// Every strict prefix of either is rejected.
+    function testFuzz_matchOrders_revertsWhen_truncated(uint256 length, bool replicated) public {
+        Bid memory bid = replicated ? _bid(3, 2) : _bid(1, 1);
+        (Ask[] memory asks, bytes[] memory signatures) = _asksFor(replicated ? 0 : 1);
         bytes memory orders = _orders(bid, _signBid(bid), asks, signatures);
         length = bound(length, 0, orders.length - 1);
         vm.prank(matcher);
