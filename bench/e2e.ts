@@ -50,6 +50,7 @@ try {
       onError: (error: Error) => void;
     }) => Promise<{ unsubscribe: () => Promise<unknown> }>;
   };
+  const settleTimeoutMs = 120_000;
   const waitFinal = async (tasks: { taskId: Hex }[], fromBlock: bigint) => {
     const pending = new Set(tasks.map((task) => task.taskId.toLowerCase()));
     let failed: Error | undefined;
@@ -73,10 +74,16 @@ try {
         done();
       },
     });
+    // A task that never settles fails the run, naming it, rather than leaving the benchmark waiting forever.
+    const deadline = setTimeout(() => {
+      failed ??= new Error(`not settled after ${settleTimeoutMs} ms: ${[...pending].join(', ')}`);
+      done();
+    }, settleTimeoutMs);
     try {
       seen(await agora.publicClient.getLogs({ address: market, fromBlock, toBlock: 'latest', event: settledEvent }));
       await finished;
     } finally {
+      clearTimeout(deadline);
       await subscription.unsubscribe();
     }
     if (failed) throw failed;
