@@ -23,6 +23,7 @@ import { privateKeyToAddress } from 'viem/accounts';
 const chainId = 31337;
 const market: Address = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
 const token: Address = '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512';
+const matcher: Address = privateKeyToAddress(keccak256(toHex('matcher')));
 const hasher = createOrderHasher(chainId, market);
 const now = BigInt(Math.floor(Date.now() / 1000));
 
@@ -60,6 +61,7 @@ function bidAt(i: number): Bid {
     deadline: now + 3600n,
     nonce: nonceOf(i + 1, 1),
     encryptionKey: zeroHash,
+    matcher,
   };
 }
 
@@ -90,7 +92,7 @@ function signedAskJson(i: number): string {
 async function measureIngest(orders: string[], kinds: ('ask' | 'bid')[]) {
   const dir = await mkdtemp(path.join(tmpdir(), 'agora-bench-matcher-'));
   try {
-    const checks = createOrderChecks({ chainId, market, paymentTokens: [token] });
+    const checks = createOrderChecks({ chainId, market, matcher, paymentTokens: [token] });
     const book = createOrderBook();
     const journal = await openJournal<{ t: string; order: unknown; stake?: string; available?: number }>(
       path.join(dir, 'book.jsonl'),

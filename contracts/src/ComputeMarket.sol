@@ -376,7 +376,7 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         if (appCidLength == 0 || inputCidLength == 0) revert ComputeInvalidBid();
         if (matcher == address(0)) return;
         bytes32 digest = _hashTypedDataV4(
-            OrderCalldataLib.bidStructHash(bid, appCid, appCidLength, inputCid, inputCidLength)
+            OrderCalldataLib.bidStructHash(bid, appCid, appCidLength, inputCid, inputCidLength, matcher)
         );
         (uint256 signature, uint256 signatureLength,) = OrderCalldataLib.signature(end);
         _requireSignature(OrderCalldataLib.client(bid), digest, _slice(signature, signatureLength));

@@ -61,10 +61,10 @@ contract Reviews is IReviews {
         if (terms.status != DealStatus.Finished) revert ReviewDealNotFinished(dealId);
         if (msg.sender != terms.client) revert ReviewNotClient(msg.sender, terms.client);
         if (slotIndex >= terms.replicas) revert ReviewUnknownProvider(slotIndex, terms.replicas);
-        address provider = storageMarket.slot(dealId, slotIndex).provider;
-        // What the client paid its providers for the deal's whole term (refunds of missed periods aside).
-        uint256 charged = uint256(terms.payment) * terms.periods * terms.replicas;
-        reviewId = _record(Subject.Deal, bytes32(dealId), provider, charged, rating, textCid);
+        IStorageMarket.Slot memory reviewed = storageMarket.slot(dealId, slotIndex);
+        // What the client paid for this slot: its proven periods; a refunded or unproven period weighs nothing.
+        uint256 charged = uint256(terms.payment) * reviewed.paidPeriods;
+        reviewId = _record(Subject.Deal, bytes32(dealId), reviewed.provider, charged, rating, textCid);
     }
 
     /// @inheritdoc IReviews

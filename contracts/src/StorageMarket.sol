@@ -41,7 +41,7 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
     );
     bytes32 internal constant BID_TYPEHASH = keccak256(
         // solhint-disable-next-line max-line-length
-        "StorageBid(address client,address token,bytes32 root,uint64 size,bytes cid,uint32 periods,uint8 replicas,uint256 maxPricePerGiBPeriod,uint256 collateralPerGiB,uint64 deadline,uint64 nonce)"
+        "StorageBid(address client,address token,bytes32 root,uint64 size,bytes cid,uint32 periods,uint8 replicas,uint256 maxPricePerGiBPeriod,uint256 collateralPerGiB,uint64 deadline,uint64 nonce,address matcher)"
     );
     bytes32 internal constant RENEWAL_TYPEHASH =
         keccak256("StorageRenewal(uint256 dealId,uint32 fromPeriods,uint32 extraPeriods,uint64 deadline)");
@@ -73,20 +73,31 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
         StorageBid calldata bid,
         bytes calldata bidSignature,
         StorageAsk[] calldata asks,
-        bytes[] calldata askSignatures
+        bytes[] calldata askSignatures,
+        bytes[] calldata acceptances
     ) external returns (uint256 dealId) {
-        if (!SignatureLib.isValidNow(bid.client, _hashTypedDataV4(_hashBid(bid)), bidSignature)) {
+        if (msg.sender != bid.matcher) {
+            revert StorageNotMatcher(msg.sender, bid.matcher);
+        }
+        bytes32 digest = _hashTypedDataV4(_hashBid(bid));
+        if (!SignatureLib.isValidNow(bid.client, digest, bidSignature)) {
             revert StorageInvalidSignature(bid.client);
         }
+        _requireAccepted(asks, digest, acceptances);
         return _open(bid, asks, askSignatures, msg.sender);
     }
 
     /// @inheritdoc IStorageMarket
-    function openDeal(StorageBid calldata bid, StorageAsk[] calldata asks, bytes[] calldata askSignatures)
-        external
-        returns (uint256 dealId)
-    {
-        if (msg.sender != bid.client) revert StorageNotClient(msg.sender, bid.client);
+    function openDeal(
+        StorageBid calldata bid,
+        StorageAsk[] calldata asks,
+        bytes[] calldata askSignatures,
+        bytes[] calldata acceptances
+    ) external returns (uint256 dealId) {
+        if (msg.sender != bid.client) {
+            revert StorageNotClient(msg.sender, bid.client);
+        }
+        _requireAccepted(asks, _hashTypedDataV4(_hashBid(bid)), acceptances);
         return _open(bid, asks, askSignatures, address(0));
     }
 
@@ -119,6 +130,8 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
             // Cannot overflow: both stay below `periods`, a uint32.
             slotRef.nextPeriod = uint32(period + 1);
             slotRef.earned = current.earned + 1;
+            // Saturates: 2^24 - 1 periods outlast any deal by far.
+            if (current.paidPeriods != type(uint24).max) slotRef.paidPeriods = current.paidPeriods + 1;
         }
         if (current.state == SlotState.Repaired) {
             slotRef.state = SlotState.Active;
@@ -145,9 +158,7 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
         uint256 compensation = collateral * _params.compensationBps / BPS;
         _repairRewards[dealId][index] += collateral - compensation;
         _missedBy[dealId][index] = current.provider;
-        _slots[dealId][index] = Slot({
-            provider: address(0), nextPeriod: uint32(period + 1), earned: 0, state: SlotState.Repairing
-        });
+        _moveSlot(_slots[dealId][index], address(0), period + 1, SlotState.Repairing);
         _credit(terms.token, terms.client, _unitCost(terms) + compensation);
         emit ProofMissed(dealId, index, current.provider, period, collateral, compensation);
     }
@@ -174,9 +185,7 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
         _debit(terms.token, msg.sender, terms.collateral);
         // The periods nobody stored are the client's again.
         uint256 refund = (fromPeriod - current.nextPeriod) * _unitCost(terms);
-        _slots[dealId][index] = Slot({
-            provider: msg.sender, nextPeriod: uint32(fromPeriod), earned: 0, state: SlotState.Repaired
-        });
+        _moveSlot(_slots[dealId][index], msg.sender, fromPeriod, SlotState.Repaired);
         _credit(terms.token, terms.client, refund);
         emit SlotRepaired(dealId, index, msg.sender, fromPeriod);
     }
@@ -214,7 +223,9 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
             revert StorageConsentCountMismatch(consents.length, terms.replicas);
         }
         // The consent names the length it extends, so it cannot be replayed for a second extension.
-        bytes32 digest = hashRenewal(dealId, terms.periods, extraPeriods, deadline);
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(abi.encode(RENEWAL_TYPEHASH, dealId, terms.periods, extraPeriods, deadline))
+        );
         for (uint256 i = 0; i < consents.length; ++i) {
             address provider = _slots[dealId][i].provider;
             if (provider != address(0) && !SignatureLib.isValidNow(provider, digest, consents[i])) {
@@ -254,8 +265,7 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
             // The provider stays named: the deal's review (see `IReviews`) is about who held the slot at the end, or,
             // for a slot still empty after a missed proof, who emptied it.
             address named = current.state == SlotState.Repairing ? _missedBy[dealId][i] : current.provider;
-            _slots[dealId][i] =
-                Slot({provider: named, nextPeriod: terms.periods, earned: 0, state: SlotState.Closed});
+            _moveSlot(_slots[dealId][i], named, terms.periods, SlotState.Closed);
         }
         _deals[dealId].status = DealStatus.Finished;
         _credit(terms.token, terms.client, refund);
@@ -329,27 +339,6 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
     }
 
     /// @inheritdoc IStorageMarket
-    function hashBid(StorageBid calldata bid) external view returns (bytes32) {
-        return _hashTypedDataV4(_hashBid(bid));
-    }
-
-    /// @inheritdoc IStorageMarket
-    function hashAsk(StorageAsk calldata ask) external view returns (bytes32) {
-        return _hashTypedDataV4(_hashAsk(ask));
-    }
-
-    /// @inheritdoc IStorageMarket
-    function hashRenewal(uint256 dealId, uint32 fromPeriods, uint32 extraPeriods, uint64 deadline)
-        public
-        view
-        returns (bytes32)
-    {
-        return _hashTypedDataV4(
-            keccak256(abi.encode(RENEWAL_TYPEHASH, dealId, fromPeriods, extraPeriods, deadline))
-        );
-    }
-
-    /// @inheritdoc IStorageMarket
     function params() external view returns (StorageParams memory) {
         return _params;
     }
@@ -377,10 +366,33 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
         _deals[dealId] = terms;
         for (uint256 i = 0; i < providers.length; ++i) {
             _debit(bid.token, providers[i], terms.collateral);
-            _slots[dealId][i] =
-                Slot({provider: providers[i], nextPeriod: 0, earned: 0, state: SlotState.Active});
+            _slots[dealId][i] = Slot({
+                provider: providers[i], nextPeriod: 0, earned: 0, state: SlotState.Active, paidPeriods: 0
+            });
         }
         emit DealOpened(dealId, bid.client, bid.root, bid.size, bid.cid, providers, terms);
+    }
+
+    /// @dev Hands the slot to `provider` from `nextPeriod` on with nothing earned; what it was paid stays counted.
+    function _moveSlot(Slot storage slotRef, address provider, uint256 nextPeriod, SlotState state) private {
+        slotRef.provider = provider;
+        slotRef.nextPeriod = uint32(nextPeriod);
+        slotRef.earned = 0;
+        slotRef.state = state;
+    }
+
+    /// @dev Each ask's provider signed the bid itself (its EIP-712 digest `digest`), which its agent does only once
+    /// the upload checked out against the bid's root and size: no collateral is at risk for data never received.
+    function _requireAccepted(StorageAsk[] calldata asks, bytes32 digest, bytes[] calldata acceptances)
+        private
+        view
+    {
+        for (uint256 i = 0; i < asks.length; ++i) {
+            address provider = asks[i].provider;
+            if (i >= acceptances.length || !SignatureLib.isValidNow(provider, digest, acceptances[i])) {
+                revert StorageNotAccepted(provider);
+            }
+        }
     }
 
     function _requireValidBid(StorageBid calldata bid) private view {
@@ -555,7 +567,8 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
                 bid.maxPricePerGiBPeriod,
                 bid.collateralPerGiB,
                 bid.deadline,
-                bid.nonce
+                bid.nonce,
+                bid.matcher
             )
         );
     }

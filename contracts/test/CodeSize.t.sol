@@ -24,15 +24,15 @@ contract CodeSizeTest is MarketFixture {
     }
 
     /// KNOWN SHORTFALL: ComputeMarket as deployed (the 800-run artifact the SDK embeds; tests that import both
-    /// markets compile it at 100 runs, so `market` here is not it) fits the limit with about 1.4 KB to spare, not
+    /// markets compile it at 100 runs, so `market` here is not it) fits the limit with about 1.2 KB to spare, not
     /// 2 KB. Moving replicated commit-reveal into its verifier module (issue 22) restores the margin.
     function test_codeSize_computeMarketAsDeployedFits() public view {
         uint256 deployed = vm.getDeployedCode("out/ComputeMarket.sol/ComputeMarket.json").length;
         assertLe(deployed, LIMIT - 1024, "ComputeMarket keeps at least 1 KB");
     }
 
-    /// KNOWN SHORTFALL: StorageMarket fits the limit (compiled at 100 optimizer runs) but has only about 130 bytes to
-    /// spare, not 2 KB; splitting its deal acceptance and repair paths out is the follow-up that restores the margin.
+    /// KNOWN SHORTFALL: StorageMarket fits the limit (compiled at 100 optimizer runs) but has only about 55 bytes to
+    /// spare, not 2 KB; splitting its deal opening and repair paths out is the follow-up that restores the margin.
     function test_codeSize_storageMarketFits() public {
         StorageMarket storageMarket = new StorageMarket(
             registry,

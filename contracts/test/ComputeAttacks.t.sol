@@ -127,6 +127,56 @@ contract ComputeAttacksTest is MarketFixture {
         assertEq(registry.providerOf(providers[2]).bonded, SLASHED_STAKE, "the flipper is slashed");
     }
 
+    // ------------------------------------------- a copied match pays the copier nothing
+
+    /// Attack 8: a front-runner copies a signed bid (and the ask a matcher paired it with) from a book or the mempool
+    /// and submits the match itself, for the matcher fee. The bid names its matcher, so the copy fails the bid's
+    /// signature check; the named matcher's match then goes through and it alone earns the fee.
+    function test_attack_copierFrontRunsAMatchForItsFee() public {
+        address copier = makeAddr("copier");
+        for (uint8 replicas = 1; replicas <= 3; replicas += 2) {
+            Bid memory bid = _bid(replicas, replicas == 1 ? 1 : 2);
+            bytes memory orders;
+            if (replicas == 1) {
+                (Ask[] memory asks, bytes[] memory signatures) = _asksFor(1);
+                orders = _orders(bid, _signBid(bid), asks, signatures);
+            } else {
+                _poolOnly(3);
+                orders = _orders(bid, _signBid(bid), new Ask[](0), new bytes[](0));
+            }
+            uint256 clientFree = _free(client);
+            vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeInvalidSignature.selector, client));
+            vm.prank(copier);
+            market.matchOrders(orders);
+            assertEq(_free(client), clientFree, "the copy locks nothing");
+            assertEq(uint8(market.taskStatus(client, bid.nonce)), uint8(TaskStatus.None));
+
+            Task memory task = _taskFor(bid, matcher);
+            vm.prank(matcher);
+            market.matchOrders(orders);
+            assertEq(uint8(market.taskStatus(client, bid.nonce)), uint8(TaskStatus.Matched));
+            if (replicas == 1) {
+                vm.prank(task.providers[0]);
+                market.submitResult(_record(task), RESULT, FUEL);
+                assertGt(
+                    market.feesOf(matcher, address(usd)).matcherFees, 0, "the named matcher earns the fee"
+                );
+            }
+        }
+        assertEq(market.feesOf(copier, address(usd)).matcherFees, 0, "the copier earns nothing");
+    }
+
+    /// Whoever submits a bid other than the matcher it names, the match is refused.
+    function testFuzz_attack_copiedBidRefusedForEverySubmitter(address submitter) public {
+        vm.assume(submitter != matcher);
+        Bid memory bid = _bid(1, 1);
+        (Ask[] memory asks, bytes[] memory signatures) = _asksFor(1);
+        bytes memory orders = _orders(bid, _signBid(bid), asks, signatures);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeInvalidSignature.selector, client));
+        vm.prank(submitter);
+        market.matchOrders(orders);
+    }
+
     // ------------------------------------------- nobody is slashed inside its reveal window
 
     /// One of three commits on time; the others never do. Right after the commit window anyone may settle (no

@@ -254,6 +254,9 @@ contract ReviewsStorageTest is StorageFixture {
         vm.prank(client);
         reviews.reviewDeal(dealId, 1, 5, TEXT_CID);
 
+        // Slot 1 proves two of its three periods; slot 0 none.
+        _prove(dealId, 1);
+        _prove(dealId, 1);
         _finish(dealId);
         vm.expectRevert(abi.encodeWithSelector(IReviews.ReviewNotClient.selector, matcher, client));
         vm.prank(matcher);
@@ -263,7 +266,7 @@ contract ReviewsStorageTest is StorageFixture {
         reviews.reviewDeal(dealId, 2, 5, TEXT_CID);
 
         bytes32 reviewId = reviews.reviewIdOf(IReviews.Subject.Deal, bytes32(dealId));
-        uint256 charged = _payment() * 3 * 2;
+        uint256 charged = _payment() * 2; // what the client paid for slot 1: its two proven periods
         vm.expectEmit(address(reviews));
         emit IReviews.Reviewed(
             reviewId,
@@ -283,6 +286,16 @@ contract ReviewsStorageTest is StorageFixture {
         vm.expectRevert(abi.encodeWithSelector(IReviews.ReviewAlreadyReviewed.selector, reviewId));
         vm.prank(client);
         reviews.reviewDeal(dealId, 0, 1, TEXT_CID);
+    }
+
+    /// Attack 6, reviews: a client whose provider it never paid (nothing proven, everything refunded) leaves a
+    /// review; it weighs nothing.
+    function test_reviewDeal_weighsOnlyWhatTheSlotWasPaid() public {
+        uint256 dealId = _openDeal(1, 3);
+        _finish(dealId);
+        vm.prank(client);
+        reviews.reviewDeal(dealId, 0, 1, TEXT_CID);
+        assertEq(reviews.scoreOf(providers[0]).weight, 0, "an unpaid deal weighs nothing");
     }
 
     function test_reviewDeal_unknownDealIsNotFinished() public {

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {StorageMarket} from "../src/StorageMarket.sol";
 import {IEscrow} from "../src/interfaces/IEscrow.sol";
 import {IProviderRegistry} from "../src/interfaces/IProviderRegistry.sol";
 import {IStorageMarket} from "../src/interfaces/IStorageMarket.sol";
 import {DealStatus, SlotState, StorageAsk, StorageBid} from "../src/types/StorageOrders.sol";
+import {StorageDigests} from "./utils/StorageDigests.sol";
 import {StorageFixture} from "./utils/StorageFixture.sol";
 
 contract StorageMarketTest is StorageFixture {
+    using StorageDigests for StorageMarket;
+
     // ---------------------------------------------------------------- opening
 
     function test_matchDeal_locksPaymentAndCollateral() public {
@@ -40,7 +44,7 @@ contract StorageMarketTest is StorageFixture {
         (StorageAsk[] memory asks, bytes[] memory signatures) = _signedAsks(1);
         uint256 before = _free(client);
         vm.prank(client);
-        uint256 dealId = market.openDeal(bid, asks, signatures);
+        uint256 dealId = market.openDeal(bid, asks, signatures, _accepted(bid, asks));
         assertEq(_free(client), before - 4 * _unit(false));
         assertEq(market.deal(dealId).matcher, address(0));
     }
@@ -50,7 +54,7 @@ contract StorageMarketTest is StorageFixture {
         (StorageAsk[] memory asks, bytes[] memory signatures) = _signedAsks(1);
         vm.expectRevert(abi.encodeWithSelector(IStorageMarket.StorageNotClient.selector, matcher, client));
         vm.prank(matcher);
-        market.openDeal(bid, asks, signatures);
+        market.openDeal(bid, asks, signatures, _accepted(bid, asks));
     }
 
     function test_matchDeal_paysTheHighestAsk() public {
@@ -65,7 +69,7 @@ contract StorageMarketTest is StorageFixture {
         signatures[1] = _sign(providerKeys[1], market.hashAsk(asks[1]));
         bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
         vm.prank(matcher);
-        uint256 dealId = market.matchDeal(bid, bidSignature, asks, signatures);
+        uint256 dealId = market.matchDeal(bid, bidSignature, asks, signatures, _accepted(bid, asks));
         assertEq(market.deal(dealId).payment, (PRICE * 2 * _size() + (1 << 30) - 1) >> 30);
     }
 
@@ -149,13 +153,13 @@ contract StorageMarketTest is StorageFixture {
         bytes memory wrong = _sign(providerKeys[1], market.hashBid(bid));
         vm.expectRevert(abi.encodeWithSelector(IStorageMarket.StorageInvalidSignature.selector, client));
         vm.prank(matcher);
-        market.matchDeal(bid, wrong, asks, signatures);
+        market.matchDeal(bid, wrong, asks, signatures, _accepted(bid, asks));
 
         signatures[0] = _sign(providerKeys[1], market.hashAsk(asks[0]));
         bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
         vm.expectRevert(abi.encodeWithSelector(IStorageMarket.StorageInvalidSignature.selector, providers[0]));
         vm.prank(matcher);
-        market.matchDeal(bid, bidSignature, asks, signatures);
+        market.matchDeal(bid, bidSignature, asks, signatures, _accepted(bid, asks));
     }
 
     function test_matchDeal_revertsOnReplayAndCancelledBid() public {
@@ -163,11 +167,11 @@ contract StorageMarketTest is StorageFixture {
         (StorageAsk[] memory asks, bytes[] memory signatures) = _signedAsks(1);
         bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
         vm.prank(matcher);
-        market.matchDeal(bid, bidSignature, asks, signatures);
+        market.matchDeal(bid, bidSignature, asks, signatures, _accepted(bid, asks));
         (asks, signatures) = _signedAsks(1);
         vm.expectRevert(abi.encodeWithSelector(IStorageMarket.StorageNonceUsed.selector, client, bid.nonce));
         vm.prank(matcher);
-        market.matchDeal(bid, bidSignature, asks, signatures);
+        market.matchDeal(bid, bidSignature, asks, signatures, _accepted(bid, asks));
 
         bid = _bid(1, 4);
         vm.prank(client);
@@ -178,7 +182,7 @@ contract StorageMarketTest is StorageFixture {
         bidSignature = _sign(clientKey, market.hashBid(bid));
         vm.expectRevert(abi.encodeWithSelector(IStorageMarket.StorageNonceUsed.selector, client, bid.nonce));
         vm.prank(matcher);
-        market.matchDeal(bid, bidSignature, asks, signatures);
+        market.matchDeal(bid, bidSignature, asks, signatures, _accepted(bid, asks));
     }
 
     function test_matchDeal_revertsOnCancelledAsk() public {
@@ -191,7 +195,7 @@ contract StorageMarketTest is StorageFixture {
             abi.encodeWithSelector(IStorageMarket.StorageAskExhausted.selector, providers[0], asks[0].nonce)
         );
         vm.prank(matcher);
-        market.matchDeal(bid, bidSignature, asks, signatures);
+        market.matchDeal(bid, bidSignature, asks, signatures, _accepted(bid, asks));
     }
 
     function test_matchDeal_revertsOnDuplicateProviderAndCountMismatch() public {
@@ -207,12 +211,12 @@ contract StorageMarketTest is StorageFixture {
             abi.encodeWithSelector(IStorageMarket.StorageDuplicateProvider.selector, providers[0])
         );
         vm.prank(matcher);
-        market.matchDeal(bid, bidSignature, asks, signatures);
+        market.matchDeal(bid, bidSignature, asks, signatures, _accepted(bid, asks));
 
         (asks, signatures) = _signedAsks(1);
         vm.expectRevert(abi.encodeWithSelector(IStorageMarket.StorageAskCountMismatch.selector, 1, 2));
         vm.prank(matcher);
-        market.matchDeal(bid, bidSignature, asks, signatures);
+        market.matchDeal(bid, bidSignature, asks, signatures, _accepted(bid, asks));
     }
 
     function test_matchDeal_revertsWhenClientOrProviderCannotPay() public {
@@ -234,7 +238,7 @@ contract StorageMarketTest is StorageFixture {
             )
         );
         vm.prank(matcher);
-        market.matchDeal(bid, bidSignature, asks, signatures);
+        market.matchDeal(bid, bidSignature, asks, signatures, _accepted(bid, asks));
 
         _fund(client, FUNDS);
         vm.prank(providers[0]);
@@ -245,13 +249,14 @@ contract StorageMarketTest is StorageFixture {
             )
         );
         vm.prank(matcher);
-        market.matchDeal(bid, bidSignature, asks, signatures);
+        market.matchDeal(bid, bidSignature, asks, signatures, _accepted(bid, asks));
     }
 
     function test_matchDeal_revertsForIneligibleProvider() public {
         address stranger;
         uint256 strangerKey;
         (stranger, strangerKey) = makeAddrAndKey("stranger");
+        keyOf[stranger] = strangerKey;
         _fund(stranger, FUNDS);
         StorageBid memory bid = _bid(1, 4);
         StorageAsk[] memory asks = new StorageAsk[](1);
@@ -262,7 +267,7 @@ contract StorageMarketTest is StorageFixture {
         bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
         vm.expectRevert(abi.encodeWithSelector(IProviderRegistry.RegistryNotRegistered.selector, stranger));
         vm.prank(matcher);
-        market.matchDeal(bid, bidSignature, asks, signatures);
+        market.matchDeal(bid, bidSignature, asks, signatures, _accepted(bid, asks));
     }
 
     // ---------------------------------------------------------------- proofs
@@ -595,7 +600,7 @@ contract StorageMarketTest is StorageFixture {
         bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
         vm.expectRevert(error);
         vm.prank(matcher);
-        market.matchDeal(bid, bidSignature, asks, signatures);
+        market.matchDeal(bid, bidSignature, asks, signatures, _accepted(bid, asks));
     }
 
     function _expectAskRevert(StorageBid memory bid, StorageAsk memory ask, bytes memory error) internal {
@@ -606,6 +611,6 @@ contract StorageMarketTest is StorageFixture {
         bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
         vm.expectRevert(error);
         vm.prank(matcher);
-        market.matchDeal(bid, bidSignature, asks, signatures);
+        market.matchDeal(bid, bidSignature, asks, signatures, _accepted(bid, asks));
     }
 }

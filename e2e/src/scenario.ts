@@ -154,6 +154,7 @@ export async function signedBid(network: Network, overrides: Partial<Bid> = {}):
     deadline: now + 3600n,
     nonce: nonceOf(++laneCounter, 1),
     encryptionKey: zeroHash,
+    matcher: network.matcher.account.address,
     ...overrides,
   };
   const signature = await network.client.signTypedData({

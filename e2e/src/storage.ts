@@ -65,6 +65,7 @@ export async function openStorageDeal(
     collateralPerGiB: STORAGE_COLLATERAL,
     deadline: expiry,
     nonce,
+    matcher: network.matcher.account.address,
   };
   const providers = network.providers.slice(0, replicas);
   const asks: StorageAsk[] = providers.map((provider) => ({
@@ -89,13 +90,19 @@ export async function openStorageDeal(
     primaryType: 'StorageBid',
     message: bid,
   });
+  // Each provider accepts the bid, as its agent does once it holds the data.
+  const acceptances = await Promise.all(
+    providers.map((provider) =>
+      provider.signTypedData({ domain, types: storageBidTypes, primaryType: 'StorageBid', message: bid }),
+    ),
+  );
   const receipt = await send(
     network,
     network.matcher.writeContract({
       address: market,
       abi: storageMarketAbi,
       functionName: 'matchDeal',
-      args: [bid, bidSignature, asks, askSignatures],
+      args: [bid, bidSignature, asks, askSignatures, acceptances],
     }),
   );
   const [opened] = parseEventLogs({ abi: storageMarketAbi, logs: receipt.logs, eventName: 'DealOpened' });

@@ -8,9 +8,16 @@ import path from 'node:path';
 
 import { type Agent, dropStoredCopy, loadConfig, startAgent } from '@agora/agent';
 import { type DevNetwork, startDevNetwork } from '@agora/cli';
-import { storageMarketAbi } from '@agora/sdk';
+import {
+  type StorageBid,
+  buildStoredTree,
+  storageBidTypes,
+  storageMarketAbi,
+  storageMarketDomain,
+  storageOrderToJson,
+} from '@agora/sdk';
 import { createLogger } from '@agora/service';
-import { type Address, createPublicClient, http } from 'viem';
+import { type Address, type Hex, createPublicClient, http, verifyTypedData, zeroAddress } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { agora, errorCodeOf } from '../src/agora-cli.js';
@@ -300,6 +307,60 @@ describe('agora store on a local network', () => {
     const garbage = await fetch(`${dev.matcher.url}/storage/deals`, { method: 'POST', body: '{"bid":1}' });
     expect(garbage.status).toBe(400);
     expect(((await garbage.json()) as { error: { code: string } }).error.code).toBe('AGORA_ORDER_INVALID');
+  });
+
+  it('has a provider accept a bid only for data it holds, so a client that never uploads opens no deal', async () => {
+    const endpoint = dev.agents[2]!.url;
+    const { ask } = (await (await fetch(`${endpoint}/storage/ask`)).json()) as {
+      ask: { provider: Address; token: Address; pricePerGiBPeriod: string; maxCollateralPerGiB: string };
+    };
+    const bytes = new Uint8Array(randomBytes(5_000));
+    const tree = buildStoredTree(bytes);
+    const bid: StorageBid = {
+      client: '0x000000000000000000000000000000000000c11e',
+      token: ask.token,
+      root: tree.root,
+      size: BigInt(bytes.length),
+      cid: '0x01551220',
+      periods: 4,
+      replicas: 1,
+      maxPricePerGiBPeriod: BigInt(ask.pricePerGiBPeriod),
+      collateralPerGiB: BigInt(ask.maxCollateralPerGiB),
+      deadline: BigInt(Math.floor(Date.now() / 1000) + 600),
+      nonce: 77n,
+      matcher: zeroAddress,
+    };
+    const accept = (asked: StorageBid) =>
+      fetch(`${endpoint}/storage/acceptances`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(storageOrderToJson(asked)),
+      });
+    const notHeld = await accept(bid);
+    expect(notHeld.status).toBe(422);
+    const notHeldBody = (await notHeld.json()) as { error: { code: string; message: string } };
+    expect(notHeldBody.error.code).toBe('AGORA_STORAGE_ROOT_MISMATCH');
+    expect(notHeldBody.error.message).toMatch(/upload them/);
+
+    const staged = await fetch(`${endpoint}/storage/staging/${tree.root}`, { method: 'PUT', body: bytes });
+    expect(staged.status).toBe(201);
+    const greedy = await accept({ ...bid, collateralPerGiB: BigInt(ask.maxCollateralPerGiB) + 1n });
+    expect(greedy.status).toBe(422);
+    expect(((await greedy.json()) as { error: { message: string } }).error.message).toMatch(/collateral per GiB/);
+
+    const accepted = await accept(bid);
+    expect(accepted.status).toBe(200);
+    const { signature } = (await accepted.json()) as { signature: Hex };
+    const market = dev.network.deployment.contracts.storageMarket;
+    const valid = await verifyTypedData({
+      address: ask.provider,
+      domain: storageMarketDomain(dev.network.chainId, market),
+      types: storageBidTypes,
+      primaryType: 'StorageBid',
+      message: bid,
+      signature,
+    });
+    expect(valid, "the acceptance is the provider's signature over exactly this bid").toBe(true);
   });
 
   it("renews with every provider's consent, then cancels with the later periods refunded", async () => {

@@ -94,6 +94,21 @@ async function keepCollateral(
  * @example
  * const agent = await startAgent(await loadConfig('agent.json')); process.on('SIGTERM', () => agent.stop())
  */
+const leavePoolTimeoutMs = 15_000;
+
+/** `work`, or a TIMEOUT error once `ms` passed (the work itself is not cancelled; its outcome is dropped). */
+async function withinMs<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AgoraError(errorCodes.TIMEOUT, `${what} took over ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function startAgent(config: AgentConfig, dependencies: AgentDependencies = {}): Promise<Agent> {
   const logger = dependencies.logger ?? createLogger({ name: 'agora-agent' });
   const metrics = dependencies.metrics ?? createAgentMetrics();
@@ -377,7 +392,8 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
         stopped = true;
         wake();
         await loop;
-        await guarded('pool', () => asks.leavePool());
+        // Leaving is a courtesy (a membership lapses by itself): a chain that does not answer cannot hold up the stop.
+        await guarded('pool', () => withinMs(leavePoolTimeoutMs, 'leaving the replica pool', asks.leavePool()));
         await closeAll();
         logger.info({ provider }, 'agent stopped');
       },

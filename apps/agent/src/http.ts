@@ -2,7 +2,7 @@
 // holds (apps, inputs, outputs) through a read-only content gateway.
 import { CID, type ContentStore, createGatewayApp } from '@agora/content';
 import { runtimeVersion } from '@agora/runtime';
-import { decodeTaskRecord } from '@agora/sdk';
+import { decodeTaskRecord, signedStorageBidJsonSchema } from '@agora/sdk';
 import { Hono } from 'hono';
 import { type Hex, hexToBytes, isHex } from 'viem';
 import { AgoraError } from '@agora/errors';
@@ -160,6 +160,19 @@ export function createAgentHttpApp(options: {
       throw error;
     }
     return c.json({ root, size: bytes.length }, 201);
+  });
+  app.post('/storage/acceptances', async (c) => {
+    const role = storageRole();
+    const parsed = signedStorageBidJsonSchema.shape.bid.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) {
+      throw new HTTPError(400, 'AGORA_INVALID_ARGUMENT', `Not a storage bid: ${z.prettifyError(parsed.error)}`);
+    }
+    try {
+      return c.json({ signature: await role.accept(parsed.data) });
+    } catch (error) {
+      if (error instanceof AgoraError) throw new HTTPError(422, error.code, error.message);
+      throw error;
+    }
   });
   app.post('/storage/renewals', async (c) => {
     const role = storageRole();

@@ -9,6 +9,7 @@ import { AgoraError, errorCodes } from '@agora/errors';
 import type { Logger } from '@agora/service';
 import {
   type StorageAsk,
+  type StorageBid,
   type StoredTree,
   buildStoredTree,
   dealStatus,
@@ -16,6 +17,7 @@ import {
   readDeal,
   slotState,
   storageAskTypes,
+  storageBidTypes,
   storageMarketAbi,
   storageMarketDomain,
   storageRenewalTypes,
@@ -81,6 +83,12 @@ export type StorageRole = {
    * longer deal stays within its terms.
    */
   consentToRenewal(dealId: bigint, extraPeriods: number, deadline: bigint): Promise<Hex>;
+  /**
+   * Accepts a client's bid: signs its EIP-712 digest, which the market requires of every provider of a deal, once
+   * the agent holds staged bytes of the bid's root and size (checked against the root when they were staged) and the
+   * bid fits its terms. Without it no deal can put the agent's collateral at risk.
+   */
+  accept(bid: StorageBid): Promise<Hex>;
   /** Closes the role's state file. */
   close(): Promise<void>;
 };
@@ -439,6 +447,43 @@ export async function createStorageRole(options: {
     stage: keep,
     read,
     close: () => state.close(),
+    async accept(bid) {
+      const staged = await stat(fileOf(bid.root)).catch(() => undefined);
+      if (!staged || BigInt(staged.size) !== bid.size) {
+        throw new AgoraError(
+          errorCodes.STORAGE_ROOT_MISMATCH,
+          `This agent holds no ${bid.size} bytes under root ${bid.root}: upload them (PUT /storage/staging/${bid.root}) before asking it to accept the bid.`,
+        );
+      }
+      const refuse = (message: string) => {
+        throw new AgoraError(errorCodes.ORDER_INVALID, `This agent does not accept the bid: ${message}`);
+      };
+      if (bid.token.toLowerCase() !== terms.token.toLowerCase()) refuse(`it is paid in ${terms.token} only.`);
+      if (bid.maxPricePerGiBPeriod < terms.pricePerGiBPeriod) {
+        refuse(
+          `its price is ${terms.pricePerGiBPeriod} per GiB and period; the bid pays at most ${bid.maxPricePerGiBPeriod}.`,
+        );
+      }
+      if (bid.collateralPerGiB > terms.maxCollateralPerGiB) {
+        refuse(
+          `it locks at most ${terms.maxCollateralPerGiB} collateral per GiB; the bid asks ${bid.collateralPerGiB}.`,
+        );
+      }
+      if (bid.periods > terms.maxPeriods) refuse(`it stores for at most ${terms.maxPeriods} periods.`);
+      // The staged bytes must still be here when the deal opens: no later than the bid's deadline.
+      const dropsAt = Math.floor((staged.mtimeMs + STAGING_TTL_MS) / 1000);
+      if (bid.deadline > BigInt(dropsAt)) {
+        refuse(`it keeps staged bytes until ${new Date(dropsAt * 1000).toISOString()}; the bid's deadline is later.`);
+      }
+      const signature = await signer.signTypedData({
+        domain: storageMarketDomain(options.chainId, market),
+        types: storageBidTypes,
+        primaryType: 'StorageBid',
+        message: bid,
+      });
+      logger.info({ client: bid.client, nonce: bid.nonce, root: bid.root }, 'storage bid accepted');
+      return signature;
+    },
     async consentToRenewal(dealId, extraPeriods, deadline) {
       const { deal, slots } = await readDeal(chain.publicClient, market, dealId);
       if (deal.status !== dealStatus.active) {

@@ -35,6 +35,8 @@ const iso = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString();
 export function createOrderChecks(options: {
   chainId: number;
   market: Address;
+  /** This matcher's account: the only one a bid it takes may name, as only its `matchOrders` will pass. */
+  matcher: Address;
   paymentTokens: readonly Address[];
   nowSeconds?: () => bigint;
 }) {
@@ -109,6 +111,12 @@ export function createOrderChecks(options: {
         throw refuse(errorCodes.ORDER_INVALID, 'The bid needs a max fuel above 0, an app CID and an input CID.');
       }
       requireToken(bid.token);
+      if (bid.matcher.toLowerCase() !== options.matcher.toLowerCase()) {
+        throw refuse(
+          errorCodes.ORDER_WRONG_MATCHER,
+          `The bid names matcher ${bid.matcher}, but this matcher is ${options.matcher}: sign it naming ${options.matcher} (its /health says so).`,
+        );
+      }
       const digest = hasher.bid(bid);
       requireSigner(bid.client, digest, signed.signature, 'bid');
       return { signed, requirements, hash: toHex(digest) };

@@ -126,7 +126,12 @@ export async function startMatcher(
   const sender = createSerialSender(publicClient, wallet);
   const agora: AgoraClient = createAgoraClient({ publicClient, wallet, deployment });
   const hasher = createOrderHasher(deployment.chainId, market);
-  const checks = createOrderChecks({ chainId: deployment.chainId, market, paymentTokens: deployment.paymentTokens });
+  const checks = createOrderChecks({
+    chainId: deployment.chainId,
+    market,
+    matcher: account.address,
+    paymentTokens: deployment.paymentTokens,
+  });
   try {
     const params = await agora.params();
 
@@ -560,7 +565,7 @@ export async function startMatcher(
       }
     };
     app.post('/asks', async (c) => answer(async () => admitAsk(await readJson(c.req.raw)), 'ask'));
-    createStorageDesk({ sender, deployment, logger }).routes(app, answer, readJson);
+    createStorageDesk({ sender, account: account.address, deployment, logger }).routes(app, answer, readJson);
     app.post('/bids', async (c) => answer(async () => admitBid(await readJson(c.req.raw)), 'bid'));
     app.get('/bids/:hash', (c) => {
       const hash = c.req.param('hash').toLowerCase();

@@ -18,7 +18,7 @@ import {
   toAgoraError,
 } from '@agora/sdk';
 import type { Hono } from 'hono';
-import { parseEventLogs, verifyTypedData } from 'viem';
+import { type Address, type Hex, parseEventLogs, verifyTypedData } from 'viem';
 import { z } from 'zod';
 
 const dealPostSchema = signedStorageBidJsonSchema.extend({
@@ -27,15 +27,22 @@ const dealPostSchema = signedStorageBidJsonSchema.extend({
     .array(z.string().regex(/^0x[0-9a-fA-F]{40}$/))
     .min(1)
     .max(16),
+  /** Each provider's signature over the bid, given once it holds the data (the market requires them). */
+  acceptances: z
+    .array(z.string().regex(/^0x([0-9a-fA-F]{2})+$/, 'a signature as hex') as z.ZodType<Hex>)
+    .min(1)
+    .max(16),
 });
 
 export function createStorageDesk(options: {
   /** The matcher's sender: matches and deals share the account's nonces. */
   sender: SerialSender;
+  /** The sender's account: a bid it matches must name it (the market refuses anyone else's `matchDeal`). */
+  account: Address;
   deployment: Deployment;
   logger: Logger;
 }) {
-  const { sender, deployment, logger } = options;
+  const { sender, account, deployment, logger } = options;
   const market = deployment.contracts.storageMarket;
   const domain = storageMarketDomain(deployment.chainId, market);
   const allowedTokens = new Set(deployment.paymentTokens.map((token) => token.toLowerCase()));
@@ -85,14 +92,20 @@ export function createStorageDesk(options: {
       refuse(errorCodes.ORDER_INVALID, `Not a signed storage bid with its providers: ${z.prettifyError(parsed.error)}`);
       return;
     }
-    const { bid, signature, providers } = parsed.data;
-    if (providers.length !== bid.replicas) {
+    const { bid, signature, providers, acceptances } = parsed.data;
+    if (providers.length !== bid.replicas || acceptances.length !== bid.replicas) {
       refuse(
         errorCodes.ORDER_INVALID,
-        `The bid wants ${bid.replicas} replicas but names ${providers.length} providers.`,
+        `The bid wants ${bid.replicas} replicas but names ${providers.length} providers with ${acceptances.length} acceptances.`,
       );
     }
     if (bid.deadline <= now()) refuse(errorCodes.ORDER_EXPIRED, `The storage bid expired at ${bid.deadline}.`);
+    if (bid.matcher.toLowerCase() !== account.toLowerCase()) {
+      refuse(
+        errorCodes.ORDER_WRONG_MATCHER,
+        `The bid names matcher ${bid.matcher}, but this matcher is ${account}: sign it naming ${account} (its /health says so).`,
+      );
+    }
     const valid = await verifyTypedData({
       address: bid.client,
       domain,
@@ -115,7 +128,7 @@ export function createStorageDesk(options: {
         address: market,
         abi: storageMarketAbi,
         functionName: 'matchDeal',
-        args: [bid, signature, chosen.map((offer) => offer.ask), chosen.map((offer) => offer.signature)],
+        args: [bid, signature, chosen.map((offer) => offer.ask), chosen.map((offer) => offer.signature), acceptances],
       });
     } catch (error) {
       throw toAgoraError(error, 'Matching the storage deal');

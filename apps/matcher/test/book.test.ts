@@ -67,6 +67,7 @@ function addBid(
     deadline: now + 100n,
     nonce: nonceOf(1, 1),
     encryptionKey: zeroHash,
+    matcher: providerAddress(98),
   };
   return book.addBid({ hash, signed: { bid, signature: '0x' }, bid, requirements, maxLock: 0n });
 }

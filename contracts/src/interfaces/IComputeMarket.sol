@@ -110,9 +110,10 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     event MarketParamsUpdated(MarketParams params);
 
     /// @notice Matches a signed bid and locks the client's escrow; the caller is the matcher and earns the matcher
-    /// fee. A one-replica bid comes with the signed ask of its provider. A bid with several replicas comes alone: it
-    /// is matched at its own price (what each seat is paid: seats are drawn, not auctioned), and its seats are drawn
-    /// from the replica pool by `seat`.
+    /// fee. Only the matcher the bid names may: the bid's signature is checked with the caller as its `matcher`,
+    /// so anyone else's match of it fails with `ComputeInvalidSignature`. A one-replica bid comes with the signed
+    /// ask of its provider. A bid with several replicas comes alone, locked at its own price; `seat` draws its seats
+    /// from the replica pool, pays them the highest floor among them and returns the rest of the lock.
     /// @param orders The bid and its ask (if any), each with its signature, packed as `OrderCalldataLib` lays out
     /// (the SDK's `encodeOrders`); they are signed as the EIP-712 `Bid` and `Ask` of `Orders.sol`.
     /// @return taskId `keccak256(abi.encode(bid.client, bid.nonce))`.

@@ -80,6 +80,7 @@ interface IReviews {
     ) external returns (bytes32 reviewId);
 
     /// @notice Reviews the provider holding slot `slotIndex` of a finished deal the caller paid for; one review a deal.
+    /// The review weighs what the client paid for that slot (its proven periods), so a deal nobody served weighs 0.
     function reviewDeal(uint256 dealId, uint256 slotIndex, uint8 rating, bytes calldata textCid)
         external
         returns (bytes32 reviewId);

@@ -50,12 +50,14 @@ interface IStorageMarket is IEscrow {
     }
 
     /// @notice One replica of a deal. `nextPeriod` is the first period not yet proven or refunded; `earned`
-    /// counts proven periods not yet paid out.
+    /// counts proven periods not yet paid out; `paidPeriods` counts every period the client paid this slot for (a
+    /// proven one, whoever held the slot), which is what the deal's review of the slot weighs.
     struct Slot {
         address provider;
         uint32 nextPeriod;
         uint32 earned;
         SlotState state;
+        uint24 paidPeriods;
     }
 
     /// @notice The challenge of a slot's next period.
@@ -86,6 +88,8 @@ interface IStorageMarket is IEscrow {
     error StorageAskExhausted(address provider, uint64 nonce);
     error StorageAmountTooLarge(uint256 amount);
     error StorageNotClient(address caller, address client);
+    error StorageNotMatcher(address caller, address matcher);
+    error StorageNotAccepted(address provider);
     error StorageUnknownDeal(uint256 dealId);
     error StorageDealFinished(uint256 dealId);
     error StorageNotSlotProvider(uint256 dealId, uint256 index, address caller);
@@ -148,19 +152,27 @@ interface IStorageMarket is IEscrow {
     event StorageAskCancelled(address indexed provider, uint64 nonce);
     event StorageParamsUpdated(StorageParams params);
 
-    /// @notice Opens a deal from the client's signed bid and one signed ask per replica; the caller earns the
-    /// matcher fee.
+    /// @notice Opens a deal from the client's signed bid and one signed ask per replica; the caller, who must be
+    /// the matcher the bid names, earns the matcher fee.
+    /// @param acceptances Each ask's provider's signature over the bid's EIP-712 digest (its `StorageBid`), in ask
+    /// order: a provider signs a bid only once it holds the data the bid names, so a deal never puts collateral at
+    /// risk for data its provider was never sent.
     function matchDeal(
         StorageBid calldata bid,
         bytes calldata bidSignature,
         StorageAsk[] calldata asks,
-        bytes[] calldata askSignatures
+        bytes[] calldata askSignatures,
+        bytes[] calldata acceptances
     ) external returns (uint256 dealId);
 
     /// @notice Opens a deal directly: the client fills signed asks itself, without a matcher or its fee.
-    function openDeal(StorageBid calldata bid, StorageAsk[] calldata asks, bytes[] calldata askSignatures)
-        external
-        returns (uint256 dealId);
+    /// `acceptances` as in `matchDeal`.
+    function openDeal(
+        StorageBid calldata bid,
+        StorageAsk[] calldata asks,
+        bytes[] calldata askSignatures,
+        bytes[] calldata acceptances
+    ) external returns (uint256 dealId);
 
     /// @notice Proves that slot `index` of the deal still holds its data for the current period: the challenged
     /// 64-byte segment (see `challengeOf`) and its Merkle path, leaf level first. Only the slot's provider may.
@@ -207,15 +219,6 @@ interface IStorageMarket is IEscrow {
     function isBidNonceUsed(address client, uint64 nonce) external view returns (bool);
 
     function askFills(address provider, uint64 nonce) external view returns (uint256);
-
-    function hashBid(StorageBid calldata bid) external view returns (bytes32);
-
-    function hashAsk(StorageAsk calldata ask) external view returns (bytes32);
-
-    function hashRenewal(uint256 dealId, uint32 fromPeriods, uint32 extraPeriods, uint64 deadline)
-        external
-        view
-        returns (bytes32);
 
     function params() external view returns (StorageParams memory);
 }

@@ -131,13 +131,15 @@ library OrderCalldataLib {
         }
     }
 
-    /// @notice The EIP-712 struct hash of the bid, as `OrderHashLib.hashBid` of the same `Bid`.
+    /// @notice The EIP-712 struct hash of the bid, as `OrderHashLib.hashBid` of the same `Bid` with `matcher` in
+    /// its `matcher` field (which the packed form does not carry).
     function bidStructHash(
         uint256 bid,
         uint256 appCid,
         uint256 appCidLength,
         uint256 inputCid,
-        uint256 inputCidLength
+        uint256 inputCidLength,
+        address matcher
     ) internal pure returns (bytes32 structHash) {
         bytes32 typeHash = OrderHashLib.BID_TYPEHASH;
         assembly ("memory-safe") {
@@ -159,7 +161,8 @@ library OrderCalldataLib {
             mstore(add(ptr, 0x140), shr(192, calldataload(add(bid, BID_DEADLINE))))
             mstore(add(ptr, 0x160), shr(192, calldataload(add(bid, BID_NONCE))))
             mstore(add(ptr, 0x180), calldataload(add(bid, BID_ENCRYPTION_KEY)))
-            structHash := keccak256(ptr, 0x1a0)
+            mstore(add(ptr, 0x1a0), matcher)
+            structHash := keccak256(ptr, 0x1c0)
         }
     }
 

@@ -12,7 +12,7 @@ library OrderHashLib {
 
     bytes32 internal constant BID_TYPEHASH = keccak256(
         // solhint-disable-next-line max-line-length
-        "Bid(address client,address token,bytes appCid,bytes inputCid,uint64 maxFuel,uint256 maxPricePerFuel,uint8 replicas,uint8 quorum,uint8 mode,uint64 deadline,uint64 nonce,bytes32 encryptionKey)"
+        "Bid(address client,address token,bytes appCid,bytes inputCid,uint64 maxFuel,uint256 maxPricePerFuel,uint8 replicas,uint8 quorum,uint8 mode,uint64 deadline,uint64 nonce,bytes32 encryptionKey,address matcher)"
     );
 
     /// @dev `Ask` has only static fields, so its calldata is exactly the 8 words EIP-712 encodes; copying them
@@ -43,7 +43,8 @@ library OrderHashLib {
                 bid.mode,
                 bid.deadline,
                 bid.nonce,
-                bid.encryptionKey
+                bid.encryptionKey,
+                bid.matcher
             )
         );
     }

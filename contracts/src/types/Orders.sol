@@ -44,6 +44,9 @@ struct Ask {
 /// @param nonce Client-chosen: lane (high 32 bits) and sequence (low 32). (client, nonce) names the task; a
 /// lane holds one open task at a time and its sequence only grows, so each nonce is used at most once.
 /// @param encryptionKey Optional X25519 public key results are encrypted to (zero when absent).
+/// @param matcher The one matcher that may submit the bid and earn its fee. It is signed but not sent: the market
+/// checks the signature with the caller of `matchOrders` in this field, so a bid copied from a book fails its
+/// signature check in anyone else's match. `fill` needs no matcher (the client signs nothing there).
 struct Bid {
     address client;
     address token;
@@ -57,6 +60,7 @@ struct Bid {
     uint64 deadline;
     uint64 nonce;
     bytes32 encryptionKey;
+    address matcher;
 }
 
 /// @notice The terms of a matched task. Only a 184-bit hash of its packed encoding (`TaskRecordLib`) is stored;

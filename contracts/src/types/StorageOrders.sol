@@ -35,6 +35,8 @@ struct StorageAsk {
 /// @param collateralPerGiB Collateral per GiB each provider locks; forfeited on a missed proof.
 /// @param deadline Unix time after which the bid cannot be matched.
 /// @param nonce Client-chosen; each (client, nonce) opens at most one deal.
+/// @param matcher The one matcher that may submit the bid with `matchDeal` and earn its fee (`openDeal`, the
+/// client's own, ignores it).
 struct StorageBid {
     address client;
     address token;
@@ -47,6 +49,7 @@ struct StorageBid {
     uint256 collateralPerGiB;
     uint64 deadline;
     uint64 nonce;
+    address matcher;
 }
 
 /// @notice Consent of a deal's provider to store it for `extraPeriods` more (EIP-712 `StorageRenewal`).

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {StorageMarket} from "../../src/StorageMarket.sol";
 import {IEscrow} from "../../src/interfaces/IEscrow.sol";
 import {StorageAsk, StorageBid} from "../../src/types/StorageOrders.sol";
+import {StorageDigests} from "../utils/StorageDigests.sol";
 import {StorageFixture} from "../utils/StorageFixture.sol";
 
 /// @notice Random prices, collateral, sizes, durations and proof patterns: every unit a deal took is paid out
 /// exactly once, to the provider for a proven period or back to the client, and the fees match the proofs.
 contract StorageSettlementFuzzTest is StorageFixture {
+    using StorageDigests for StorageMarket;
+
     uint256 internal dealId;
     uint256[2] internal proven;
     uint256 internal clientBefore;
@@ -43,7 +47,7 @@ contract StorageSettlementFuzzTest is StorageFixture {
         providerBefore = [_free(providers[0]), _free(providers[1])];
         bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
         vm.prank(matcher);
-        dealId = market.matchDeal(bid, bidSignature, asks, signatures);
+        dealId = market.matchDeal(bid, bidSignature, asks, signatures, _accepted(bid, asks));
         assertEq(market.deal(dealId).payment, (price * size + (1 << 30) - 1) >> 30);
         _run(periods, proofPattern);
         market.finish(dealId);

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {StorageMarket} from "../../src/StorageMarket.sol";
 import {IStorageMarket} from "../../src/interfaces/IStorageMarket.sol";
 import {StorageAsk, StorageBid} from "../../src/types/StorageOrders.sol";
+import {StorageDigests} from "../utils/StorageDigests.sol";
 import {StorageFixture} from "../utils/StorageFixture.sol";
 
 /// @notice Gas of a storage proof (execution only; `npm run bench:gas` adds the base cost and the calldata floor on
 /// anvil) and of opening a deal, committed as snapshots so a change in gas shows in review. The file has 2^depth
 /// equal segments, so any challenge has the same path and a 64 GiB tree costs 30 hashes to build here.
 contract StorageGasTest is StorageFixture {
+    using StorageDigests for StorageMarket;
+
     function test_gas_proof_depth20() public {
         _measure(20, "proof.depth20");
     }
@@ -37,7 +41,7 @@ contract StorageGasTest is StorageFixture {
         signatures[0] = _sign(providerKeys[0], market.hashAsk(asks[0]));
         bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
         vm.prank(matcher);
-        uint256 dealId = market.matchDeal(bid, bidSignature, asks, signatures);
+        uint256 dealId = market.matchDeal(bid, bidSignature, asks, signatures, _accepted(bid, asks));
         vm.snapshotGasLastCall("storage", string.concat("matchDeal.r1.depth", vm.toString(depth)));
         for (uint256 period = 0; period < 2; ++period) {
             IStorageMarket.Challenge memory challenge = market.challengeOf(dealId, 0);

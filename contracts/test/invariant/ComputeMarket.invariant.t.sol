@@ -33,7 +33,7 @@ contract ComputeMarketInvariantTest is MarketFixture {
         vm.stopPrank();
         handler = new MarketHandler(market, usd, client, clientKey, matcher, assigned, keys);
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](12);
+        bytes4[] memory selectors = new bytes4[](13);
         selectors[0] = MarketHandler.deposit.selector;
         selectors[1] = MarketHandler.withdraw.selector;
         selectors[2] = MarketHandler.matchTask.selector;
@@ -46,6 +46,7 @@ contract ComputeMarketInvariantTest is MarketFixture {
         selectors[9] = MarketHandler.leaveEarly.selector;
         selectors[10] = MarketHandler.chooseQuorum.selector;
         selectors[11] = MarketHandler.seat.selector;
+        selectors[12] = MarketHandler.copyMatch.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
 
         hostileOwner = new HostileOwnerHandler(market, registry, owner, address(usd), assigned, MIN_STAKE);
@@ -108,12 +109,17 @@ contract ComputeMarketInvariantTest is MarketFixture {
         assertEq(handler.stakeLeftBackingTasks(), 0);
     }
 
-    /// @notice A bid nonce is used once, however often it is replayed.
     /// @notice No submitter ever gets a replicated task matched with providers of its choosing.
     function invariant_submitterNeverChoosesAQuorum() public view {
         assertEq(handler.chosenQuorums(), 0);
     }
 
+    /// @notice Nobody but the matcher a bid names gets it matched.
+    function invariant_copiedBidNeverMatched() public view {
+        assertEq(handler.copiedMatches(), 0);
+    }
+
+    /// @notice A bid nonce is used once, however often it is replayed.
     function invariant_nonceUsedOnce() public view {
         for (uint256 i = 0; i < handler.taskCount(); ++i) {
             assertEq(handler.timesMatched(handler.taskIdAt(i)), 1);

@@ -61,6 +61,9 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     /// @dev Matches a submitter got through with the providers of its choice on a replicated task: there must be none.
     uint256 public chosenQuorums;
     uint256 public quorumChoicesTried;
+    /// @dev Matches a copier of a signed bid got through for itself: there must be none.
+    uint256 public copiedMatches;
+    uint256 public copiesTried;
     uint256 public seated;
     ReplicaPool internal immutable pool;
 
@@ -144,7 +147,8 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
             mode: 0,
             deadline: uint64(block.timestamp + 1 hours),
             nonce: (uint64(lane) << 32) | ++nextSeq[lane],
-            encryptionKey: bytes32(0)
+            encryptionKey: bytes32(0),
+            matcher: matcher
         });
         uint64 askNonce = secondAsk ? 2 : 1;
         bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
@@ -195,7 +199,8 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
             mode: 0,
             deadline: uint64(block.timestamp + 1 hours),
             nonce: (uint64(lane) << 32) | (nextSeq[lane] + 1),
-            encryptionKey: bytes32(0)
+            encryptionKey: bytes32(0),
+            matcher: matcher
         });
         (Ask[] memory asks, bytes[] memory signatures) = _asks(3, 1);
         // Two seats for the same provider, the pick of the seed: the submitter's sybil twice.
@@ -208,6 +213,33 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         vm.prank(matcher);
         try market.matchOrders(orders) {
             ++chosenQuorums;
+        } catch {}
+    }
+
+    /// @notice A front-runner copies the next signed bid and its ask and submits the match itself, for the fee.
+    function copyMatch(uint256 laneSeed, address copier) external {
+        if (copier == matcher) return;
+        uint32 lane = uint32(bound(laneSeed, 1, LANES));
+        Bid memory bid = Bid({
+            client: client,
+            token: address(usd),
+            appCid: hex"0155",
+            inputCid: hex"0155",
+            maxFuel: 1_000_000,
+            maxPricePerFuel: 2,
+            replicas: 1,
+            quorum: 1,
+            mode: 0,
+            deadline: uint64(block.timestamp + 1 hours),
+            nonce: (uint64(lane) << 32) | (nextSeq[lane] + 1),
+            encryptionKey: bytes32(0),
+            matcher: matcher
+        });
+        bytes memory orders = _orders(bid, _sign(clientKey, market.hashBid(bid)), 1);
+        ++copiesTried;
+        vm.prank(copier);
+        try market.matchOrders(orders) {
+            ++copiedMatches;
         } catch {}
     }
 

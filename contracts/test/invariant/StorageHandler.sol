@@ -8,11 +8,14 @@ import {StdUtils} from "forge-std/StdUtils.sol";
 import {StorageMarket} from "../../src/StorageMarket.sol";
 import {IStorageMarket} from "../../src/interfaces/IStorageMarket.sol";
 import {DealStatus, SlotState, StorageAsk, StorageBid} from "../../src/types/StorageOrders.sol";
+import {StorageDigests} from "../utils/StorageDigests.sol";
 
 /// @notice Drives the storage market through random but valid sequences: deals open, providers prove or go
 /// silent (and a liar sends a wrong segment), misses are reported, slots repaired, earnings claimed, deals
 /// cancelled, renewed and finished, blocks pass. Ghost books record what the proofs earned.
 contract StorageHandler is CommonBase, StdCheats, StdUtils {
+    using StorageDigests for StorageMarket;
+
     StorageMarket internal immutable market;
     address internal immutable token;
     address internal immutable client;
@@ -40,6 +43,9 @@ contract StorageHandler is CommonBase, StdCheats, StdUtils {
     uint256 public cancels;
     uint256 public renewals;
     uint256 public finishes;
+    /// @dev Deals a client opened without its providers' acceptance (it never uploaded): there must be none.
+    uint256 public unacceptedDeals;
+    uint256 public withheldTried;
 
     constructor(
         StorageMarket market_,
@@ -80,9 +86,44 @@ contract StorageHandler is CommonBase, StdCheats, StdUtils {
 
     function open(uint256 replicasSeed, uint256 periodsSeed, uint256 firstSeed) external {
         uint8 replicas = uint8(bound(replicasSeed, 1, 3));
-        uint32 periods = uint32(bound(periodsSeed, 1, 12));
         uint256 first = bound(firstSeed, 0, providers.length - 1);
-        StorageBid memory bid = StorageBid({
+        (StorageBid memory bid, StorageAsk[] memory asks, bytes[] memory signatures) =
+            _orders(replicas, uint32(bound(periodsSeed, 1, 12)), first);
+        bytes32 digest = market.hashBid(bid);
+        bytes memory bidSignature = _sign(clientKey, digest);
+        bytes[] memory acceptances = new bytes[](replicas);
+        for (uint256 i = 0; i < replicas; ++i) {
+            acceptances[i] = _sign(providerKeys[(first + i) % providers.length], digest);
+        }
+        vm.prank(matcher);
+        market.matchDeal(bid, bidSignature, asks, signatures, acceptances);
+    }
+
+    /// @notice A client that never uploads opens a deal on the providers' standing asks: without acceptances, with
+    /// acceptances it forged, or with the one a provider gave another of its bids. No such deal may open.
+    function openWithoutUpload(uint256 firstSeed, uint256 howSeed) external {
+        uint256 first = bound(firstSeed, 0, providers.length - 1);
+        (StorageBid memory bid, StorageAsk[] memory asks, bytes[] memory signatures) = _orders(1, 4, first);
+        bytes[] memory acceptances = new bytes[](howSeed % 3 == 0 ? 0 : 1);
+        if (howSeed % 3 == 1) acceptances[0] = _sign(clientKey, market.hashBid(bid));
+        if (howSeed % 3 == 2) {
+            uint64 original = bid.nonce;
+            bid.nonce = original + 1_000_000; // another bid, whose data the provider did receive
+            acceptances[0] = _sign(providerKeys[first], market.hashBid(bid));
+            bid.nonce = original;
+        }
+        ++withheldTried;
+        vm.prank(client);
+        try market.openDeal(bid, asks, signatures, acceptances) {
+            ++unacceptedDeals;
+        } catch {}
+    }
+
+    function _orders(uint8 replicas, uint32 periods, uint256 first)
+        internal
+        returns (StorageBid memory bid, StorageAsk[] memory asks, bytes[] memory signatures)
+    {
+        bid = StorageBid({
             client: client,
             token: token,
             root: root,
@@ -93,10 +134,11 @@ contract StorageHandler is CommonBase, StdCheats, StdUtils {
             maxPricePerGiBPeriod: 5e12,
             collateralPerGiB: 1e14,
             deadline: uint64(block.timestamp + 1 hours),
-            nonce: ++nonce
+            nonce: ++nonce,
+            matcher: matcher
         });
-        StorageAsk[] memory asks = new StorageAsk[](replicas);
-        bytes[] memory signatures = new bytes[](replicas);
+        asks = new StorageAsk[](replicas);
+        signatures = new bytes[](replicas);
         for (uint256 i = 0; i < replicas; ++i) {
             uint256 p = (first + i) % providers.length;
             asks[i] = StorageAsk({
@@ -112,9 +154,6 @@ contract StorageHandler is CommonBase, StdCheats, StdUtils {
             });
             signatures[i] = _sign(providerKeys[p], market.hashAsk(asks[i]));
         }
-        bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
-        vm.prank(matcher);
-        market.matchDeal(bid, bidSignature, asks, signatures);
     }
 
     function prove(uint256 dealSeed, uint256 indexSeed, bool lie) external {

@@ -21,7 +21,7 @@ contract StorageMarketInvariantTest is StorageFixture {
             market, address(usd), client, clientKey, matcher, assigned, keys, segments, levels, _size()
         );
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](9);
+        bytes4[] memory selectors = new bytes4[](10);
         selectors[0] = StorageHandler.open.selector;
         selectors[1] = StorageHandler.prove.selector;
         selectors[2] = StorageHandler.reportMissed.selector;
@@ -31,10 +31,17 @@ contract StorageMarketInvariantTest is StorageFixture {
         selectors[6] = StorageHandler.renew.selector;
         selectors[7] = StorageHandler.finish.selector;
         selectors[8] = StorageHandler.roll.selector;
+        selectors[9] = StorageHandler.openWithoutUpload.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
     /// @notice Money is conserved: the market holds exactly every balance, fee pot and what open deals hold.
+    /// @notice No deal opens without every provider's acceptance, so collateral is never at risk for data a client
+    /// withheld.
+    function invariant_noDealWithoutAcceptance() public view {
+        assertEq(handler.unacceptedDeals(), 0);
+    }
+
     function invariant_moneyConserved() public view {
         assertEq(usd.balanceOf(address(market)), _books());
     }

@@ -26,7 +26,8 @@ library ComputeDigests {
                 bid.mode,
                 bid.deadline,
                 bid.nonce,
-                bid.encryptionKey
+                bid.encryptionKey,
+                bid.matcher
             )
         );
         return MessageHashUtils.toTypedDataHash(_domainSeparator(market), structHash);

@@ -131,7 +131,8 @@ abstract contract MarketFixture is Test {
             mode: 0,
             deadline: uint64(block.timestamp + 1 hours),
             nonce: _nextNonce(),
-            encryptionKey: bytes32(0)
+            encryptionKey: bytes32(0),
+            matcher: matcher
         });
     }
 

@@ -11,10 +11,13 @@ import {IEscrow} from "../../src/interfaces/IEscrow.sol";
 import {IProviderRegistry} from "../../src/interfaces/IProviderRegistry.sol";
 import {IStorageMarket} from "../../src/interfaces/IStorageMarket.sol";
 import {StorageAsk, StorageBid} from "../../src/types/StorageOrders.sol";
+import {StorageDigests} from "./StorageDigests.sol";
 
 /// @notice Deploys the real registry and storage market, gives tests funded, staked, signing actors, and builds
 /// real Merkle trees over test files so proofs are the ones a provider would send.
 abstract contract StorageFixture is Test {
+    using StorageDigests for StorageMarket;
+
     uint96 internal constant MIN_STAKE = 1000 ether;
     uint96 internal constant STAKE = 10_000 ether;
     uint16 internal constant PROTOCOL_FEE_BPS = 100;
@@ -47,6 +50,7 @@ abstract contract StorageFixture is Test {
     StorageMarket internal market;
 
     uint64 internal nextBidNonce = 1;
+    mapping(address provider => uint256) internal keyOf;
     mapping(address => uint64) internal nextAskNonce;
 
     /// @dev The test file: its segments and every level of its tree, leaves first.
@@ -73,6 +77,7 @@ abstract contract StorageFixture is Test {
             (address provider, uint256 key) = makeAddrAndKey(string.concat("provider", vm.toString(i)));
             providers.push(provider);
             providerKeys.push(key);
+            keyOf[provider] = key;
             _fund(provider, FUNDS);
             agora.transfer(provider, STAKE);
             vm.startPrank(provider);
@@ -154,7 +159,8 @@ abstract contract StorageFixture is Test {
             maxPricePerGiBPeriod: PRICE,
             collateralPerGiB: COLLATERAL,
             deadline: uint64(block.timestamp + 1 hours),
-            nonce: nextBidNonce++
+            nonce: nextBidNonce++,
+            matcher: matcher
         });
     }
 
@@ -178,6 +184,19 @@ abstract contract StorageFixture is Test {
         return abi.encodePacked(r, s, v);
     }
 
+    /// @dev Each ask's provider accepts the bid, signing its digest as its agent does once the upload checked out.
+    function _accepted(StorageBid memory bid, StorageAsk[] memory asks)
+        internal
+        view
+        returns (bytes[] memory accepted)
+    {
+        bytes32 digest = market.hashBid(bid);
+        accepted = new bytes[](asks.length);
+        for (uint256 i = 0; i < asks.length; ++i) {
+            accepted[i] = _sign(keyOf[asks[i].provider], digest);
+        }
+    }
+
     function _signedAsks(uint256 count)
         internal
         returns (StorageAsk[] memory asks, bytes[] memory signatures)
@@ -195,7 +214,7 @@ abstract contract StorageFixture is Test {
         (StorageAsk[] memory asks, bytes[] memory signatures) = _signedAsks(replicas);
         bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
         vm.prank(matcher);
-        dealId = market.matchDeal(bid, bidSignature, asks, signatures);
+        dealId = market.matchDeal(bid, bidSignature, asks, signatures, _accepted(bid, asks));
     }
 
     /// @dev Rolls into the proof window of the slot's next period.

@@ -26,9 +26,19 @@ import {
   storageMarketAbi,
   storageMarketDomain,
 } from '@agora/sdk';
-import { type Address, type Hex, bytesToHex, hexToBytes, parseEventLogs, verifyTypedData, zeroAddress } from 'viem';
+import {
+  type Address,
+  type Hex,
+  bytesToHex,
+  hexToBytes,
+  isHex,
+  parseEventLogs,
+  verifyTypedData,
+  zeroAddress,
+} from 'viem';
 import { z } from 'zod';
 
+import { matcherAccountOf } from './matcher-account.js';
 import type { connect, NetworkFile } from './network-file.js';
 import type { Progress } from './client-tasks.js';
 
@@ -117,6 +127,30 @@ export async function storageOffers(network: NetworkFile, token: Address): Promi
     }
   }
   return [...offers.values()];
+}
+
+/** The provider's acceptance of the bid: its signature over the bid, given once it holds the bid's bytes. */
+async function acceptanceOf(endpoint: string, bid: StorageBid): Promise<Hex> {
+  let response: Response;
+  try {
+    response = await fetch(`${endpoint}/storage/acceptances`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(storageOrderToJson(bid)),
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch (cause) {
+    throw new AgoraError(errorCodes.SERVICE_UNAVAILABLE, `The provider at ${endpoint} did not answer.`, { cause });
+  }
+  const answer = (await response.json().catch(() => undefined)) as
+    { signature?: string; error?: { message?: string } } | undefined;
+  if (!response.ok || !answer?.signature || !isHex(answer.signature)) {
+    throw new AgoraError(
+      errorCodes.ORDER_INVALID,
+      `The provider at ${endpoint} did not accept the bid: ${answer?.error?.message ?? `HTTP ${response.status}`}`,
+    );
+  }
+  return answer.signature;
 }
 
 async function uploadTo(endpoint: string, root: Hex, bytes: Uint8Array, onBytes: (sent: number) => void) {
@@ -212,22 +246,6 @@ export async function storeFile(
     options.collateralPerGiB ??
     chosen.reduce((min, { ask }) => (ask.maxCollateralPerGiB < min ? ask.maxCollateralPerGiB : min), 2n ** 255n);
 
-  // The bytes go to every provider before any money moves; each checks them against the root.
-  for (const [i, { endpoint, ask }] of chosen.entries()) {
-    let reported = 0;
-    await uploadTo(endpoint, tree.root, stored, (sent) => {
-      const percent = Math.floor((sent / stored.length) * 100);
-      if (percent >= reported + 25 || sent === stored.length) {
-        reported = percent;
-        progress(`uploading to provider ${i + 1}/${chosen.length} ${bar(percent)} ${percent}%`, {
-          provider: ask.provider,
-          sent,
-          total: stored.length,
-        });
-      }
-    });
-  }
-
   const market = network.deployment.contracts.storageMarket;
   const params = await agora.publicClient.readContract({
     address: market,
@@ -254,8 +272,10 @@ export async function storeFile(
     replicas: options.replicas,
     maxPricePerGiBPeriod: price,
     collateralPerGiB,
-    deadline: BigInt(Math.floor(Date.now() / 1000) + 600),
+    // Long enough for the uploads to every provider; within the hour a provider keeps staged bytes.
+    deadline: BigInt(Math.floor(Date.now() / 1000) + 1800),
     nonce: BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000)),
+    matcher: viaMatcher ? await matcherAccountOf(network) : zeroAddress,
   };
   const signature = await agora.wallet.signTypedData({
     domain: storageMarketDomain(network.chainId, market),
@@ -263,9 +283,29 @@ export async function storeFile(
     primaryType: 'StorageBid',
     message: bid,
   });
+  // The bytes go to every provider before any money moves; each checks them against the root and only then accepts
+  // the bid (signs it), which the market requires of every provider of a deal.
+  const acceptances: Hex[] = [];
+  for (const [i, { endpoint, ask }] of chosen.entries()) {
+    let reported = 0;
+    await uploadTo(endpoint, tree.root, stored, (sent) => {
+      const percent = Math.floor((sent / stored.length) * 100);
+      if (percent >= reported + 25 || sent === stored.length) {
+        reported = percent;
+        progress(`uploading to provider ${i + 1}/${chosen.length} ${bar(percent)} ${percent}%`, {
+          provider: ask.provider,
+          sent,
+          total: stored.length,
+        });
+      }
+    });
+    acceptances.push(await acceptanceOf(endpoint, bid));
+    progress(`provider ${i + 1}/${chosen.length} accepted the bid`, { provider: ask.provider });
+  }
+
   const { dealId, transaction } = viaMatcher
-    ? await matchThroughMatcher(network, bid, signature, chosen)
-    : await fillDirectly(agora, bid, chosen);
+    ? await matchThroughMatcher(network, bid, signature, chosen, acceptances)
+    : await fillDirectly(agora, bid, chosen, acceptances);
   progress(viaMatcher ? 'deal matched by the matcher' : 'deal opened', { dealId, transaction });
 
   let keyFile: string | undefined;
@@ -299,18 +339,25 @@ export async function storeFile(
   };
 }
 
-async function fillDirectly(agora: Connected, bid: StorageBid, chosen: StorageOffer[]) {
+async function fillDirectly(agora: Connected, bid: StorageBid, chosen: StorageOffer[], acceptances: Hex[]) {
   const receipt = await agora.openDeal(
     bid,
     chosen.map((offer) => offer.ask),
     chosen.map((offer) => offer.signature),
+    acceptances,
   );
   const [opened] = parseEventLogs({ abi: storageMarketAbi, logs: receipt.logs, eventName: 'DealOpened' });
   if (!opened) throw new AgoraError(errorCodes.CONTRACT_REVERTED, 'openDeal emitted no DealOpened.');
   return { dealId: opened.args.dealId, transaction: receipt.transactionHash };
 }
 
-async function matchThroughMatcher(network: NetworkFile, bid: StorageBid, signature: Hex, chosen: StorageOffer[]) {
+async function matchThroughMatcher(
+  network: NetworkFile,
+  bid: StorageBid,
+  signature: Hex,
+  chosen: StorageOffer[],
+  acceptances: Hex[],
+) {
   let response: Response;
   try {
     response = await fetch(`${network.matcherUrl}/storage/deals`, {
@@ -320,6 +367,7 @@ async function matchThroughMatcher(network: NetworkFile, bid: StorageBid, signat
         bid: storageOrderToJson(bid),
         signature,
         providers: chosen.map((offer) => offer.ask.provider),
+        acceptances,
       }),
       signal: AbortSignal.timeout(60_000),
     });

@@ -17,6 +17,7 @@ import {
 } from '@agora/sdk';
 import { type Hex, bytesToHex } from 'viem';
 import { z } from 'zod';
+import { matcherAccountOf } from './matcher-account.js';
 import type { NetworkFile } from './network-file.js';
 
 export type Progress = (stage: string, detail?: Record<string, unknown>) => void;
@@ -135,10 +136,11 @@ export async function submitTask(
   // The market's fees only size what the bid may lock, which the caller is told: read while the bid goes out.
   const params = agora.params();
   params.catch(() => undefined);
-  const [appCid, inputCid, nonce] = await Promise.all([
+  const [appCid, inputCid, nonce, matcher] = await Promise.all([
     upload(network.gatewayUrl, options.app, appDigest),
     upload(network.gatewayUrl, encodeTaskInput({ args: options.args, stdin: options.stdin })),
     options.nonce ?? agora.lanes.next(deadline),
+    matcherAccountOf(network),
   ]);
   const bid = newBid({
     client: agora.account,
@@ -151,6 +153,7 @@ export async function submitTask(
     ttlSeconds: options.ttlSeconds,
     nonce,
     deadline,
+    matcher,
   });
   const signed = await agora.signBid(bid);
   progress('posting bid', { matcher: network.matcherUrl });

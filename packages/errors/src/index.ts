@@ -46,6 +46,8 @@ export const errorCodes = {
   ORDER_SIGNATURE_INVALID: 'AGORA_ORDER_SIGNATURE_INVALID',
   /** An order the market cannot take as it is (replicas, mode, token, price, fields). */
   ORDER_INVALID: 'AGORA_ORDER_INVALID',
+  /** A bid posted to a matcher other than the one it names: only that matcher may submit it to the market. */
+  ORDER_WRONG_MATCHER: 'AGORA_ORDER_WRONG_MATCHER',
   /** A bid nonce already used or cancelled: the order would replay. */
   NONCE_USED: 'AGORA_NONCE_USED',
   /** The bid's lane still has an open task; a client runs one task per lane at a time. */

@@ -509,12 +509,13 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
         }),
       ),
     /** Opens a deal by filling signed storage asks directly (no matcher, no matcher fee). */
-    openDeal: (bid: StorageBid, asks: StorageAsk[], askSignatures: Hex[]) =>
+    /** Opens a deal the client fills itself; `acceptances`: each provider's signature over the bid, in ask order. */
+    openDeal: (bid: StorageBid, asks: StorageAsk[], askSignatures: Hex[], acceptances: Hex[]) =>
       write({
         address: storageMarket,
         abi: storageMarketAbi,
         functionName: 'openDeal',
-        args: [bid, asks, askSignatures],
+        args: [bid, asks, askSignatures, acceptances],
       }),
     /** Ends a deal after the current period; the later periods are refunded. */
     cancelDeal: (dealId: bigint) =>

@@ -69,7 +69,8 @@ const explanations: Record<string, Explained> = {
   ],
   ComputeInvalidSignature: [
     errorCodes.ORDER_SIGNATURE_INVALID,
-    ([signer]) => `The signature is not ${text(signer)}'s over this order on this chain and market.`,
+    ([signer]) =>
+      `The signature is not ${text(signer)}'s over this order on this chain and market (a bid is signed for one matcher: only that matcher's match of it verifies).`,
   ],
   ComputeNonceUsed: [
     errorCodes.NONCE_USED,
@@ -339,6 +340,16 @@ const explanations: Record<string, Explained> = {
   StorageAskExhausted: [
     errorCodes.ASK_EXHAUSTED,
     ([provider, nonce]) => `The storage ask ${text(nonce)} of ${text(provider)} is filled or cancelled.`,
+  ],
+  StorageNotMatcher: [
+    errorCodes.ORDER_WRONG_MATCHER,
+    ([caller, matcher]) =>
+      `The bid names matcher ${text(matcher)}; only it may submit the deal, and the caller is ${text(caller)}.`,
+  ],
+  StorageNotAccepted: [
+    errorCodes.ORDER_INVALID,
+    ([provider]) =>
+      `Provider ${text(provider)} has not accepted this bid: upload the data to it and ask its agent to accept (POST /storage/acceptances) before the deal opens.`,
   ],
   StorageNotClient: [
     errorCodes.NOT_AUTHORIZED,

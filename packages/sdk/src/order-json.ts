@@ -46,6 +46,7 @@ export const signedBidJsonSchema = z.object({
     deadline: uint(64),
     nonce: uint(64),
     encryptionKey: bytes32.transform((value) => value as Hex),
+    matcher: address,
   }),
   signature: signature.transform((value) => value as Hex),
 });

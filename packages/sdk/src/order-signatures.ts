@@ -24,7 +24,7 @@ const askTypeHash = keccakText(
   'Ask(address provider,address token,uint256 pricePerFuel,uint256 resources,uint32 modes,uint32 volume,uint64 expiry,uint64 nonce)',
 );
 const bidTypeHash = keccakText(
-  'Bid(address client,address token,bytes appCid,bytes inputCid,uint64 maxFuel,uint256 maxPricePerFuel,uint8 replicas,uint8 quorum,uint8 mode,uint64 deadline,uint64 nonce,bytes32 encryptionKey)',
+  'Bid(address client,address token,bytes appCid,bytes inputCid,uint64 maxFuel,uint256 maxPricePerFuel,uint8 replicas,uint8 quorum,uint8 mode,uint64 deadline,uint64 nonce,bytes32 encryptionKey,address matcher)',
 );
 const domainTypeHash = keccakText('EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)');
 
@@ -81,7 +81,7 @@ export function createOrderHasher(chainId: number, market: Address) {
 
   const askWords = new Uint8Array(9 * 32);
   askWords.set(askTypeHash, 0);
-  const bidWords = new Uint8Array(13 * 32);
+  const bidWords = new Uint8Array(14 * 32);
   bidWords.set(bidTypeHash, 0);
 
   const digestOf = (structHash: Uint8Array) => {
@@ -114,6 +114,7 @@ export function createOrderHasher(chainId: number, market: Address) {
       putUint(bidWords, 10, bid.deadline);
       putUint(bidWords, 11, bid.nonce);
       putHex(bidWords, 384, 32, bid.encryptionKey);
+      putHex(bidWords, 416, 32, bid.matcher);
       return digestOf(keccak_256(bidWords));
     },
   };

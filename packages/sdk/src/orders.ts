@@ -46,6 +46,7 @@ export const bidTypes = {
     { name: 'deadline', type: 'uint64' },
     { name: 'nonce', type: 'uint64' },
     { name: 'encryptionKey', type: 'bytes32' },
+    { name: 'matcher', type: 'address' },
   ],
 } as const;
 
@@ -75,6 +76,11 @@ export type Bid = {
   deadline: bigint;
   nonce: bigint;
   encryptionKey: Hex;
+  /**
+   * The one matcher that may submit the bid (and earn its fee): signed, not sent; the market checks the signature
+   * with the caller of `matchOrders` here. Zero for a bid only its client fills.
+   */
+  matcher: Address;
 };
 
 /**
@@ -347,7 +353,7 @@ export function laneOf(nonce: bigint): { lane: number; seq: number } {
 /**
  * A replicated-verification bid in a lane of its own (so tasks run side by side; sequence 1 of a fresh lane is
  * unused), with a majority quorum and no encryption key.
- * @example newBid({ client, token, appCid, inputCid, replicas: 3, maxPricePerFuel: 10n, maxFuel: 10n ** 8n, ttlSeconds: 600 })
+ * @example newBid({ client, token, appCid, inputCid, replicas: 3, maxPricePerFuel: 10n, maxFuel: 10n ** 8n, ttlSeconds: 600, matcher })
  */
 export function newBid(terms: {
   client: Address;
@@ -358,6 +364,8 @@ export function newBid(terms: {
   maxPricePerFuel: bigint;
   maxFuel: bigint;
   ttlSeconds: number;
+  /** The matcher the bid is posted to, which alone may submit it. */
+  matcher: Address;
   nonce?: bigint;
   deadline?: bigint;
 }): Bid {
@@ -374,6 +382,7 @@ export function newBid(terms: {
     deadline: terms.deadline ?? BigInt(Math.floor(Date.now() / 1000) + terms.ttlSeconds),
     nonce: terms.nonce ?? nonceOf(randomLane(), 1),
     encryptionKey: zeroHash,
+    matcher: terms.matcher,
   };
 }
 

@@ -33,6 +33,7 @@ export const storageBidTypes = {
     { name: 'collateralPerGiB', type: 'uint256' },
     { name: 'deadline', type: 'uint64' },
     { name: 'nonce', type: 'uint64' },
+    { name: 'matcher', type: 'address' },
   ],
 } as const;
 
@@ -71,6 +72,8 @@ export type StorageBid = {
   collateralPerGiB: bigint;
   deadline: bigint;
   nonce: bigint;
+  /** The one matcher that may submit it with `matchDeal`; zero for a bid its client opens itself. */
+  matcher: Address;
 };
 
 const hexAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'an 0x-prefixed 20-byte hex address') as z.ZodType<Address>;
@@ -123,6 +126,7 @@ export const signedStorageBidJsonSchema = z.object({
     collateralPerGiB: units,
     deadline: units,
     nonce: units,
+    matcher: hexAddress,
   }),
   signature: hexBytes,
 });

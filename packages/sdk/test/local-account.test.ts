@@ -44,6 +44,7 @@ describe('fastLocalAccount', () => {
           deadline: 1_700_000_000n,
           nonce: BigInt(i),
           encryptionKey: keccak256(toHex(i)),
+          matcher: viem.address,
         },
       } as const;
       expect(await fast.signTypedData(typedData)).toBe(await viem.signTypedData(typedData));

@@ -7,6 +7,7 @@ import {
   http,
   keccak256,
   toHex,
+  zeroAddress,
   zeroHash,
 } from 'viem';
 import { type LocalAccount, privateKeyToAccount } from 'viem/accounts';
@@ -46,6 +47,7 @@ function bidOf(i: number): Bid {
     deadline: 1_700_000_000n + BigInt(i),
     nonce: nonceOf(i * 7919, i),
     encryptionKey: i % 2 ? zeroHash : keccak256(toHex(i)),
+    matcher: i % 5 ? provider.address : zeroAddress,
   };
 }
 

@@ -96,6 +96,7 @@ describe('packed orders', () => {
     deadline: 1_800_000_000n,
     nonce: nonceOf(7, 42),
     encryptionKey: `0x${'00'.repeat(32)}`,
+    matcher: task.matcher,
   };
   const ask: Ask = {
     provider: task.providers[0]!,

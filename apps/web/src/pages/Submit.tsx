@@ -1,6 +1,7 @@
 // Buy compute from the browser: pick an example app, give it arguments and input, sign the bid with the chosen
 // account and hand it to the matcher; then follow the task on its page.
 import { useState } from 'react';
+import { type Address, isAddress } from 'viem';
 import { computeMarketDomain, bidTypes, newBid, taskIdOf } from '@agora/sdk/orders';
 import { orderToJson } from '@agora/sdk/order-json';
 import { encodeTaskInput } from '@agora/sdk/task-input';
@@ -8,6 +9,16 @@ import { Card } from '../components';
 import type { WebConfig } from '../config';
 import { putBytes } from '../gateway';
 import { useAccount } from '../wallet';
+
+/** The matcher's account, which the bid names: only that matcher may submit it to the market. */
+async function matcherAccount(): Promise<Address> {
+  const response = await fetch('/matcher/health');
+  const body = (await response.json().catch(() => ({}))) as { matcher?: unknown };
+  if (!response.ok || typeof body.matcher !== 'string' || !isAddress(body.matcher)) {
+    throw new Error(`The matcher did not say its account (HTTP ${response.status}).`);
+  }
+  return body.matcher;
+}
 
 export function Submit({ config }: { config: WebConfig }) {
   const { signer } = useAccount();
@@ -23,9 +34,10 @@ export function Submit({ config }: { config: WebConfig }) {
     setState({ kind: 'sending' });
     try {
       const wasm = new Uint8Array(await (await fetch(`/examples/${app}.wasm`)).arrayBuffer());
-      const [appCid, inputCid] = await Promise.all([
+      const [appCid, inputCid, matcher] = await Promise.all([
         putBytes(wasm),
         putBytes(encodeTaskInput({ args: args.split(' ').filter(Boolean), stdin: new TextEncoder().encode(stdin) })),
+        matcherAccount(),
       ]);
       const bid = newBid({
         client: signer.account.address,
@@ -36,6 +48,7 @@ export function Submit({ config }: { config: WebConfig }) {
         maxPricePerFuel: BigInt(maxPrice),
         maxFuel: 100_000_000n,
         ttlSeconds: 600,
+        matcher,
       });
       const signature = await signer.signTypedData({
         domain: computeMarketDomain(config.chainId, config.contracts.computeMarket),
