@@ -10,7 +10,7 @@ import {Escrow} from "./Escrow.sol";
 import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
 import {IProviderMirror} from "./interfaces/IProviderMirror.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
-import {IReplicaPool} from "./interfaces/IReplicaPool.sol";
+import {IProviderStandings, IReplicaPool} from "./interfaces/IReplicaPool.sol";
 import {OrderCalldataLib} from "./libraries/OrderCalldataLib.sol";
 import {ProviderWordLib} from "./libraries/ProviderWordLib.sol";
 import {TaskRecordLib} from "./libraries/TaskRecordLib.sol";
@@ -606,6 +606,7 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         if (blockHash == 0) revert ComputeDrawUnavailable(taskId, drawBlock);
         (providers, price) = pool.draw(
             IReplicaPool.DrawRequest({
+                standings: IProviderStandings(address(this)),
                 token: record.token(),
                 seed: keccak256(abi.encode(blockHash, taskId)),
                 size: record.poolSize(),

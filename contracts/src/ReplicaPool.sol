@@ -10,8 +10,9 @@ import {IReplicaPool} from "./interfaces/IReplicaPool.sol";
 /// @title ReplicaPool
 /// @notice Membership of the providers that take replicated work, per payment token, and the stake-weighted draw of
 /// a task's seats (see `IReplicaPool`).
-/// @dev Standing (bonded stake, jail, status) is read from the registry at draw time and must match its fingerprint
-/// taken at join. A slot is two words: provider, block joined and expiry; floor price and standing fingerprint.
+/// @dev Standing (bonded stake, jail, status) is read at draw time from the market's mirror of the registry; the
+/// weight is capped by the stake bonded at join. A slot is two words: provider, block joined and expiry; floor price
+/// and stake at join.
 contract ReplicaPool is IReplicaPool, Ownable2Step {
     /// @notice Slots per token. Draws sample slots uniformly, so a bound keeps an adversary from diluting the pool
     /// with empty ones; free slots are reused.
@@ -51,7 +52,7 @@ contract ReplicaPool is IReplicaPool, Ownable2Step {
             joinedAt: uint32(block.number),
             expiry: expiry,
             floorPricePerFuel: floorPricePerFuel,
-            standing: _standingHash(msg.sender, standing)
+            bondedAtJoin: standing.bonded
         });
         uint256 slot = _slotPlusOne[token][msg.sender];
         if (slot != 0) {
@@ -109,11 +110,6 @@ contract ReplicaPool is IReplicaPool, Ownable2Step {
     }
 
     /// @inheritdoc IReplicaPool
-    function standingHash(address provider) external view returns (bytes20) {
-        return _standingHash(provider, registry.providerOf(provider));
-    }
-
-    /// @inheritdoc IReplicaPool
     function sizeOf(address token) external view returns (uint256) {
         return _members[token].length;
     }
@@ -160,35 +156,20 @@ contract ReplicaPool is IReplicaPool, Ownable2Step {
         {
             return type(uint256).max;
         }
-        IProviderRegistry.Provider memory standing = registry.providerOf(provider);
-        // An unchanged standing is still active, unjailed and bonded as it was when the member joined.
-        if (_standingHash(provider, standing) != member.standing || standing.bonded < request.minStake) {
+        (uint96 bonded, uint40 jailedUntil, IProviderRegistry.ProviderStatus status) =
+            request.standings.standingOf(provider);
+        if (
+            status != IProviderRegistry.ProviderStatus.Active || jailedUntil > block.timestamp
+                || bonded < request.minStake
+        ) {
             return type(uint256).max;
         }
+        // Stake added since joining counts for nothing: the seed may have been known by then.
+        uint256 weight = bonded < member.bondedAtJoin ? bonded : member.bondedAtJoin;
         uint256 cap = seatStake;
-        uint256 weight = standing.bonded < cap ? standing.bonded : cap;
+        if (weight > cap) weight = cap;
         if (roll % cap >= weight) return type(uint256).max;
         return member.floorPricePerFuel;
-    }
-
-    /// @dev Binds every field a stake move can change, and the unbonding's ready time, which only ever moves
-    /// forward: no sequence of stake, unbond, withdraw or slash returns a changed standing to its old fingerprint.
-    function _standingHash(address provider, IProviderRegistry.Provider memory standing)
-        private
-        view
-        returns (bytes20)
-    {
-        return bytes20(
-            keccak256(
-                abi.encode(
-                    standing.bonded,
-                    standing.unbonding,
-                    standing.jailedUntil,
-                    standing.status,
-                    registry.unbondingReadyAt(provider)
-                )
-            )
-        );
     }
 
     function _isSeated(uint256[] memory slots, uint256 seated, uint256 slot) private pure returns (bool) {

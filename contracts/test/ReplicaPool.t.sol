@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
-import {IReplicaPool} from "../src/interfaces/IReplicaPool.sol";
+import {IProviderStandings, IReplicaPool} from "../src/interfaces/IReplicaPool.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
 
 contract ReplicaPoolTest is MarketFixture {
@@ -20,6 +20,7 @@ contract ReplicaPoolTest is MarketFixture {
         returns (IReplicaPool.DrawRequest memory)
     {
         return IReplicaPool.DrawRequest({
+            standings: IProviderStandings(address(market)),
             token: address(usd),
             seed: keccak256("seed"),
             size: pool.sizeOf(address(usd)),
@@ -163,6 +164,46 @@ contract ReplicaPoolTest is MarketFixture {
         // Expected 1600 to 400 (weights 4:1); 4 sigma of a binomial(2000, 0.2) is about 72.
         assertApproxEqAbs(lightSeats, 400, 72);
         assertEq(heavySeats + lightSeats, 2000);
+    }
+
+    /// Stake topped up once a seed is out buys no weight: the light member, bonded 2,500 when it joined, stays a
+    /// quarter as likely after bonding 10,000 more; unbonding below its joining stake lowers it.
+    function test_draw_weightNeverExceedsTheStakeAtJoin() public {
+        vm.prank(owner);
+        pool.setSeatStake(STAKE);
+        (address light, uint256 key) = makeAddrAndKey("light");
+        providers.push(light);
+        providerKeys.push(key);
+        _registerAndStake(light, STAKE / 4);
+        vm.prank(providers[0]);
+        pool.join(address(usd), 2, expiry);
+        vm.prank(light);
+        pool.join(address(usd), 2, expiry);
+        vm.roll(block.number + 1);
+        agora.transfer(light, STAKE);
+        vm.startPrank(light);
+        agora.approve(address(registry), STAKE);
+        registry.stake(STAKE);
+        vm.stopPrank();
+        assertEq(registry.providerOf(light).bonded, STAKE + STAKE / 4);
+        IReplicaPool.DrawRequest memory request = _request(1, 2);
+        request.minStake = 1;
+        uint256 lightSeats;
+        for (uint256 i = 0; i < 2000; ++i) {
+            request.seed = keccak256(abi.encode(i));
+            if (_seats(request)[0] == light) ++lightSeats;
+        }
+        assertApproxEqAbs(lightSeats, 400, 72, "weighs what it had bonded at join, not what it added");
+
+        vm.prank(light);
+        registry.requestUnbond(STAKE + STAKE / 8); // 1,250 left bonded: half its joining weight
+        uint256 lowered;
+        for (uint256 i = 0; i < 2000; ++i) {
+            request.seed = keccak256(abi.encode(i));
+            if (_seats(request)[0] == light) ++lowered;
+        }
+        // Weights 8:1: expected 222; 4 sigma of a binomial(2000, 1/9) is about 56.
+        assertApproxEqAbs(lowered, 222, 56, "less stake bonded now, less weight");
     }
 
     function test_setSeatStake_ownerOnlyAndBounded() public {

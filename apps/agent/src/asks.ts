@@ -168,12 +168,12 @@ export function createAskManager(options: {
 
   /**
    * Joins the pool again when the agent is not a member, its terms changed, its membership lapses within a fifth of
-   * the ask's lifetime, or its stake moved since it joined (a slash, an unbond: the draw passes it over until then).
+   * the ask's lifetime, or it has more stake bonded than when it joined (a draw weighs at most the stake at join).
    */
   const renewMembership = async (now: bigint) => {
     if (!terms.modes.includes('replicated')) return;
     const { publicClient } = chain;
-    const [[slot, member], standing] = await Promise.all([
+    const [[slot, member], [bonded]] = await Promise.all([
       publicClient.readContract({
         address: options.pool,
         abi: replicaPoolAbi,
@@ -181,9 +181,9 @@ export function createAskManager(options: {
         args: [terms.token, chain.account],
       }),
       publicClient.readContract({
-        address: options.pool,
-        abi: replicaPoolAbi,
-        functionName: 'standingHash',
+        address: market,
+        abi: computeMarketAbi,
+        functionName: 'standingOf',
         args: [chain.account],
       }),
     ]);
@@ -195,7 +195,7 @@ export function createAskManager(options: {
         args: [terms.token, slot],
       });
       const fresh = BigInt(current.expiry) - now >= BigInt(Math.ceil(terms.ttlSeconds / 5));
-      if (fresh && current.floorPricePerFuel === terms.pricePerFuel && current.standing === standing) return;
+      if (fresh && current.floorPricePerFuel === terms.pricePerFuel && current.bondedAtJoin >= bonded) return;
     }
     const expiry = Number(now) + terms.ttlSeconds;
     await chain.write({

@@ -1,6 +1,17 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IProviderRegistry} from "./IProviderRegistry.sol";
+
+/// @notice Where a draw reads providers' current standing: the market that seats the task, from its mirror of the
+/// registry (the word its matches read anyway, so a seat's standing costs one storage read, warm for the market).
+interface IProviderStandings {
+    function standingOf(address provider)
+        external
+        view
+        returns (uint96 bonded, uint40 jailedUntil, IProviderRegistry.ProviderStatus status);
+}
+
 /// @title Replica pool: the providers a multi-replica task's seats are drawn from.
 /// @notice A provider that wants replicated work joins the pool of a payment token with the least price per fuel
 /// it accepts and a time its membership lapses. A task with several replicas names no providers: the market draws
@@ -8,10 +19,10 @@ pragma solidity 0.8.28;
 /// matched (see `ComputeMarket.seat`). Whoever submits the match therefore cannot pick the quorum; an adversary
 /// holding a share x of the pool's weight fills each seat with probability about x.
 /// @dev Draws are rejection samples over the pool's slots: a slot is picked uniformly and kept with probability
-/// `min(bonded, seatStake) / seatStake`. No member can raise its chances once a seed is known: a slot taken (or
-/// renewed) in or after the draw's block is passed over, and a member whose registry standing (stake, unbonding,
-/// jail, status) changed in any way since it joined is passed over until it joins again, so no stake move made after
-/// seeing a seed can turn a passed-over member into a seated one.
+/// `min(bonded at join, bonded now, seatStake) / seatStake`. No member can raise its chances once a seed is known: a
+/// slot taken (or renewed) in or after the draw's block is passed over, and a member's weight never exceeds the stake
+/// it had bonded when it joined, so stake added after seeing a seed buys nothing; stake removed only lowers it. The
+/// current standing (bonded stake, jail, status) is the market's mirror of the registry (`IProviderStandings`).
 interface IReplicaPool {
     /// @notice A seat-holder's terms as the draw reads them.
     struct Member {
@@ -22,14 +33,15 @@ interface IReplicaPool {
         uint32 expiry;
         /// @notice Least price per fuel the provider accepts, in the pool's token base units.
         uint96 floorPricePerFuel;
-        /// @notice 160 bits of the hash of the provider's registry standing when it joined (see `standingHash`).
-        bytes20 standing;
+        /// @notice The provider's bonded stake when it joined: the most its weight in a draw can be.
+        uint96 bondedAtJoin;
     }
 
     /// @notice What a draw is for: `replicas` seats of `token`'s pool among its first `size` slots, from `seed`.
-    /// Eligible: a slot taken before `drawBlock`, not lapsed, whose provider's standing is unchanged since it joined,
-    /// bonded at least `minStake` and asking at most `maxPricePerFuel`.
+    /// Eligible: a slot taken before `drawBlock`, not lapsed, whose provider `standings` reports active, not jailed
+    /// and bonded at least `minStake`, asking at most `maxPricePerFuel`.
     struct DrawRequest {
+        IProviderStandings standings;
         address token;
         bytes32 seed;
         uint256 size;
@@ -79,9 +91,6 @@ interface IReplicaPool {
 
     /// @notice The slot of `provider` in `token`'s pool, and whether it has one.
     function slotOf(address token, address provider) external view returns (uint256 slot, bool member);
-
-    /// @notice The fingerprint of `provider`'s registry standing that a member must keep to stay eligible.
-    function standingHash(address provider) external view returns (bytes20);
 
     /// @notice The stake that buys a whole seat ticket; stake above it buys nothing more.
     function seatStake() external view returns (uint96);

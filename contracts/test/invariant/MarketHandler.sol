@@ -267,14 +267,14 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         } catch {}
     }
 
-    /// @dev Each provider rejoins when its standing changed since it joined (a slash, an unbond), as its agent does.
+    /// @dev Each provider rejoins when it has more stake bonded than when it joined (its weight is capped by that), as
+    /// its agent does; a slash or an unbond only lowers its weight, and it stays in the pool.
     /// Half ask 1 per fuel and half the bids' 2, so seated tasks are paid either and the lock shrinks on some.
     function _renewPool() internal {
         for (uint256 i = 0; i < providers.length; ++i) {
             (uint256 slot, bool member) = pool.slotOf(address(usd), providers[i]);
-            if (member && pool.memberAt(address(usd), slot).standing == pool.standingHash(providers[i])) {
-                continue;
-            }
+            uint96 bonded = ProviderRegistry(address(market.registry())).providerOf(providers[i]).bonded;
+            if (member && pool.memberAt(address(usd), slot).bondedAtJoin >= bonded) continue;
             vm.prank(providers[i]);
             try pool.join(address(usd), uint96(1 + i % 2), uint32(block.timestamp + 365 days)) {} catch {}
         }

@@ -237,7 +237,9 @@ abstract contract MarketFixture is Test {
         (uint256 slot, bool member) = pool.slotOf(address(usd), provider);
         if (member) {
             IReplicaPool.Member memory current = pool.memberAt(address(usd), slot);
-            if (current.standing == pool.standingHash(provider) && current.expiry > block.timestamp + 1 days) return;
+            // Joined with at least the stake it has now, so rejoining would not raise its weight.
+            bool weighsAll = current.bondedAtJoin >= registry.providerOf(provider).bonded;
+            if (weighsAll && current.expiry > block.timestamp + 1 days) return;
         }
         vm.prank(provider);
         pool.join(address(usd), uint96(PRICE), uint32(block.timestamp + 30 days));

@@ -411,7 +411,7 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
       }),
     leavePool: (token: Address) =>
       write({ address: deployment.contracts.replicaPool, abi: replicaPoolAbi, functionName: 'leave', args: [token] }),
-    /** Whether `provider` is a member of `token`'s pool that draws can seat now (its standing unchanged since joining). */
+    /** Whether `provider` is a member of `token`'s pool, and whether it weighs all its stake (joined with no less). */
     poolMembership: async (token: Address, provider: Address) => {
       const pool = deployment.contracts.replicaPool;
       const [[slot, member], standing] = await read('pool', () =>
@@ -423,9 +423,9 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
             args: [token, provider],
           }),
           publicClient.readContract({
-            address: pool,
-            abi: replicaPoolAbi,
-            functionName: 'standingHash',
+            address: market,
+            abi: computeMarketAbi,
+            functionName: 'standingOf',
             args: [provider],
           }),
         ]),
@@ -444,7 +444,7 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
         slot,
         floorPricePerFuel: terms.floorPricePerFuel,
         expiry: terms.expiry,
-        current: terms.standing.toLowerCase() === standing.toLowerCase(),
+        current: terms.bondedAtJoin >= standing[0],
       };
     },
     cancelBid: (nonce: bigint) =>
