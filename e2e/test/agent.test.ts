@@ -317,8 +317,12 @@ describe('provider agents on anvil', () => {
       args: [liar.account.address],
     });
     expect(liarState.jailedUntil).toBeGreaterThan(0);
-    // Slashed, its standing changed: the draw passes it over until it joins again (and a jailed provider cannot).
-    expect(await liarClient.poolMembership(network.usd, liar.account.address)).toMatchObject({ current: false });
+    // Jailed, the draw passes it over; once out of jail it weighs only what the slash left it.
+    expect(await liarClient.poolMembership(network.usd, liar.account.address)).toMatchObject({
+      member: true,
+      drawable: false,
+      weight: stakeBefore[2]! - stakeBefore[2]! / 10n,
+    });
   }, 120_000);
 
   it('a memory bomb traps the same way everywhere: the agents agree, and the client pays only the fuel it burned', async () => {

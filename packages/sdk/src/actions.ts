@@ -411,10 +411,14 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
       }),
     leavePool: (token: Address) =>
       write({ address: deployment.contracts.replicaPool, abi: replicaPoolAbi, functionName: 'leave', args: [token] }),
-    /** Whether `provider` is a member of `token`'s pool, and whether it weighs all its stake (joined with no less). */
+    /**
+     * `provider`'s membership of `token`'s pool as a draw sees it now: `drawable` when it has not lapsed and the
+     * market's mirror has it active and not jailed; `weight` the stake a draw weighs it by (the least of its stake at
+     * join and now, before the seat-stake cap).
+     */
     poolMembership: async (token: Address, provider: Address) => {
       const pool = deployment.contracts.replicaPool;
-      const [[slot, member], standing] = await read('pool', () =>
+      const [[slot, member], [bonded, jailedUntil, status], block] = await read('pool', () =>
         Promise.all([
           publicClient.readContract({
             address: pool,
@@ -428,6 +432,7 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
             functionName: 'standingOf',
             args: [provider],
           }),
+          publicClient.getBlock({ blockTag: 'latest' }),
         ]),
       );
       if (!member) return { member: false as const };
@@ -444,7 +449,8 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
         slot,
         floorPricePerFuel: terms.floorPricePerFuel,
         expiry: terms.expiry,
-        current: terms.bondedAtJoin >= standing[0],
+        weight: bonded < terms.bondedAtJoin ? bonded : terms.bondedAtJoin,
+        drawable: status === 1 && BigInt(jailedUntil) <= block.timestamp && BigInt(terms.expiry) >= block.timestamp,
       };
     },
     cancelBid: (nonce: bigint) =>
