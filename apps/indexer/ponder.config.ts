@@ -3,7 +3,13 @@
 // in AGORA_INDEXER_DIR without it).
 import { readFileSync } from 'node:fs';
 import { deploymentSchema } from '@agora/sdk/deployment';
-import { computeMarketAbi, providerRegistryAbi, reviewsAbi, storageMarketAbi } from '@agora/sdk/contracts';
+import {
+  computeMarketAbi,
+  providerRegistryAbi,
+  replicatedVerifierAbi,
+  reviewsAbi,
+  storageMarketAbi,
+} from '@agora/sdk/contracts';
 import { createConfig } from 'ponder';
 
 function required(name: string): string {
@@ -37,6 +43,12 @@ export default createConfig({
       startBlock,
     },
     ComputeMarket: { abi: computeMarketAbi, chain, address: deployment.contracts.computeMarket, startBlock },
+    ReplicatedVerifier: {
+      abi: replicatedVerifierAbi,
+      chain,
+      address: deployment.contracts.replicatedVerifier,
+      startBlock,
+    },
     StorageMarket: { abi: storageMarketAbi, chain, address: deployment.contracts.storageMarket, startBlock },
     Reviews: { abi: reviewsAbi, chain, address: deployment.contracts.reviews, startBlock },
   },

@@ -12,6 +12,7 @@ const contracts = [
   { name: 'ProviderRegistry', file: 'ProviderRegistry.sol' },
   { name: 'ReplicaPool', file: 'ReplicaPool.sol' },
   { name: 'ComputeMarket', file: 'ComputeMarket.sol' },
+  { name: 'ReplicatedVerifier', file: 'ReplicatedVerifier.sol' },
   { name: 'StorageMarket', file: 'StorageMarket.sol' },
   { name: 'Reviews', file: 'Reviews.sol' },
   { name: 'AgoraTimelock', file: 'AgoraTimelock.sol' },

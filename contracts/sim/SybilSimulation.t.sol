@@ -100,18 +100,18 @@ contract SybilSimulationTest is MarketFixture {
             bytes32 result = adversary[j] ? WRONG_RESULT : TRUE_RESULT;
             uint64 fuel = adversary[j] ? MAX_FUEL : FUEL;
             vm.prank(task.providers[j]);
-            market.commit(
+            verifier.commit(
                 _record(task), j, _commitment(taskId, task.providers[j], result, fuel, _salt(j))
             );
         }
         for (uint256 j = 0; j < 3; ++j) {
             bytes32 result = adversary[j] ? WRONG_RESULT : TRUE_RESULT;
             vm.prank(task.providers[j]);
-            market.reveal(_record(task), j, result, adversary[j] ? MAX_FUEL : FUEL, _salt(j));
+            verifier.reveal(_record(task), j, result, adversary[j] ? MAX_FUEL : FUEL, _salt(j));
         }
         // A last reveal that dissents from the quorum leaves settling to `finalize`, open to anyone at once with the
         // hash the quorum revealed (from its `ResultRevealed` events).
-        if (_status(task) == TaskStatus.Matched) market.finalize(_record(task), seats >= 2 ? WRONG_RESULT : TRUE_RESULT);
+        if (_status(task) == TaskStatus.Matched) _settler(task).finalize(_record(task), seats >= 2 ? WRONG_RESULT : TRUE_RESULT);
         ok = _status(task) == TaskStatus.Finalized;
         for (uint256 j = 0; j < 3; ++j) {
             if (adversary[j] && _free(task.providers[j]) != 0) wrongPaid = true;

@@ -11,15 +11,17 @@ import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
 import {IProviderMirror} from "./interfaces/IProviderMirror.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {IProviderStandings, IReplicaPool} from "./interfaces/IReplicaPool.sol";
+import {IVerifier} from "./interfaces/IVerifier.sol";
 import {OrderCalldataLib} from "./libraries/OrderCalldataLib.sol";
 import {ProviderWordLib} from "./libraries/ProviderWordLib.sol";
 import {TaskRecordLib} from "./libraries/TaskRecordLib.sol";
 import {TaskStateLib} from "./libraries/TaskStateLib.sol";
 import {Task, TaskStatus, VerificationMode} from "./types/Orders.sol";
 import {TASK_COUNT_MASK} from "./types/TaskCounts.sol";
+import {ReplicatedVerifier} from "./verifiers/ReplicatedVerifier.sol";
 
 /// @title ComputeMarket
-/// @notice Matches signed bids and asks, escrows payment, and settles replicated results.
+/// @notice Matches signed bids and asks, escrows payment, and settles what each task's verifier decides.
 /// @dev Gas design: a task's terms travel as a packed record in calldata and only its hash is stored, in the
 /// word of the client's lane; lane words and replica words are reused by every task in the lane, so a task in
 /// steady state rewrites warm-zero-free slots (5,000 gas) instead of filling fresh ones (22,100). Escrow lives in
@@ -38,15 +40,21 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     uint32 public constant MAX_COMMIT_WINDOW = 1 days;
     uint32 public constant MAX_REVEAL_WINDOW = 1 days;
     uint96 public constant MAX_MIN_STAKE = 1e9 ether;
+    /// @notice How long after its reveal deadline a task its verifier left open can be ended by `expire`.
+    uint32 public constant VERIFIER_GRACE = 7 days;
+    /// @dev Modes an ask can accept: its `modes` is a 32-bit mask.
+    uint8 internal constant MODE_COUNT = 32;
     uint256 private constant BPS = 10_000;
 
     IProviderRegistry public immutable registry;
     /// @notice Where the seats of a task with several replicas are drawn from.
     IReplicaPool public immutable pool;
     MarketParams internal _params;
+    /// @notice The verifier of `VerificationMode.Replicated`, created with the market.
+    address internal immutable _replicatedVerifier;
+    mapping(uint8 mode => address) internal _verifiers;
 
     mapping(address client => mapping(uint32 lane => uint256)) internal _lanes;
-    mapping(address client => mapping(uint32 lane => mapping(uint256 index => uint256))) internal _replicas;
     /// @notice Fills of asks that are not their provider's hot ask (see `ProviderWordLib`).
     mapping(address provider => mapping(uint64 nonce => uint256)) internal _askFills;
     /// @notice Each provider's standing, mirrored from the registry, and its hot ask (see `ProviderWordLib`).
@@ -64,6 +72,7 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         }
         registry = registry_;
         pool = pool_;
+        _replicatedVerifier = address(new ReplicatedVerifier());
         _setParams(params_);
     }
 
@@ -85,6 +94,7 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         (bytes32 taskId, uint256 lane) = _requireOpen(record);
         uint256 replicas = record.providerCount();
         if (replicas != 1) revert ComputeWrongReplicaCount(replicas);
+        if (record.mode() != 0) revert ComputeVerifiedByModule(taskId, _verifierOf(record.mode()));
         if (msg.sender != record.provider(0)) revert ComputeNotAssigned(msg.sender, 0);
         uint64 commitDeadline = record.commitDeadline();
         if (block.timestamp > commitDeadline) revert ComputeCommitClosed(commitDeadline);
@@ -94,65 +104,63 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     }
 
     /// @inheritdoc IComputeMarket
-    function commit(bytes calldata record, uint256 index, bytes32 commitment) external {
+    function finalize(bytes calldata record, bytes32) external {
+        (bytes32 taskId, uint256 lane) = _requireOpen(record);
+        if (record.isSeated() && (record.mode() != 0 || record.providerCount() != 1)) {
+            revert ComputeVerifiedByModule(taskId, _verifierOf(record.mode()));
+        }
+        if (block.timestamp <= record.commitDeadline()) revert ComputeTooEarly(taskId);
+        if (record.isSeated()) _settle(taskId, record, lane, TaskStatus.Failed, 0, 1, 0, bytes32(0));
+        else _settleUnseated(taskId, record, lane);
+    }
+
+    /// @inheritdoc IComputeMarket
+    function settle(bytes calldata record, Verdict calldata verdict) external {
         (bytes32 taskId, uint256 lane) = _requireOpen(record);
         if (!record.isSeated()) revert ComputeNotSeated(taskId);
-        _requireReplicaProvider(record, index);
-        uint64 commitDeadline = record.commitDeadline();
-        if (block.timestamp > commitDeadline) revert ComputeCommitClosed(commitDeadline);
-        mapping(uint256 => uint256) storage words = _replicaWords(record);
-        uint256 seq = lane.seq();
-        if (words[index].replicaState(seq) != TaskStateLib.REPLICA_EMPTY) {
-            revert ComputeAlreadyCommitted(msg.sender);
-        }
-        words[index] = TaskStateLib.committedWord(seq, commitment);
-        emit ResultCommitted(taskId, msg.sender, commitment);
-    }
-
-    /// @inheritdoc IComputeMarket
-    function reveal(bytes calldata record, uint256 index, bytes32 resultHash, uint64 fuelUsed, bytes32 salt)
-        external
-    {
-        (bytes32 taskId, uint256 lane) = _requireOpen(record);
-        _requireRevealable(record, fuelUsed);
-        uint256 revealed = TaskStateLib.revealedWord(lane.seq(), resultHash, fuelUsed);
-        (mapping(uint256 => uint256) storage slots, uint256[] memory words, bool complete) = _checkReveal(
-            record,
-            lane,
-            index,
-            keccak256(abi.encode(taskId, msg.sender, resultHash, fuelUsed, salt)),
-            revealed
-        );
-        emit ResultRevealed(taskId, msg.sender, resultHash, fuelUsed);
-        // The reveal that completes the set settles the task, unless this revealer dissents from a quorum
-        // whose full result hash it cannot know; then `finalize` settles it, callable at once. A settled task's
-        // replica words are never read again, so the settling reveal need not be stored.
-        if (!complete || !_settleReplicated(taskId, record, lane, words, resultHash, false)) {
-            slots[index] = revealed;
+        address verifier = _verifierOf(record.mode());
+        if (msg.sender != verifier) revert ComputeNotVerifier(msg.sender, verifier);
+        if (_isFinalizedVerdict(taskId, record, verdict)) {
+            _settle(
+                taskId,
+                record,
+                lane,
+                TaskStatus.Finalized,
+                verdict.paidMask,
+                verdict.slashedMask,
+                verdict.fuelUsed,
+                verdict.resultHash
+            );
+        } else {
+            _settle(taskId, record, lane, TaskStatus.Failed, 0, verdict.slashedMask, 0, bytes32(0));
         }
     }
 
     /// @inheritdoc IComputeMarket
-    function finalize(bytes calldata record, bytes32 resultHash) external {
+    function expire(bytes calldata record) external {
         (bytes32 taskId, uint256 lane) = _requireOpen(record);
-        bool commitClosed = block.timestamp > record.commitDeadline();
-        if (!record.isSeated()) {
-            if (!commitClosed) revert ComputeTooEarly(taskId);
-            _settleUnseated(taskId, record, lane);
-            return;
-        }
-        uint256 replicas = record.providerCount();
-        if (replicas == 1) {
-            if (!commitClosed) revert ComputeTooEarly(taskId);
-            _settle(taskId, record, lane, TaskStatus.Failed, 0, 1, 0, bytes32(0));
-            return;
-        }
-        uint256[] memory words = _loadReplicas(_replicaWords(record), replicas);
-        (bool settleable, bool spareCommitted) = _finalizable(record, words, lane.seq(), commitClosed);
-        if (!settleable) revert ComputeTooEarly(taskId);
-        if (!_settleReplicated(taskId, record, lane, words, resultHash, spareCommitted)) {
-            revert ComputeResultHashMismatch(taskId);
-        }
+        if (!record.isSeated()) revert ComputeNotSeated(taskId);
+        // The market settles the one-replica fast path itself, and `finalize` always can.
+        uint64 expiresAt = record.mode() == 0 && record.providerCount() == 1
+            ? type(uint64).max
+            : record.revealDeadline() + VERIFIER_GRACE;
+        if (block.timestamp <= expiresAt) revert ComputeNotExpired(taskId, expiresAt);
+        _settle(taskId, record, lane, TaskStatus.Failed, 0, 0, 0, bytes32(0));
+    }
+
+    /// @inheritdoc IComputeMarket
+    function installVerifier(uint8 mode, address verifier) external onlyOwner {
+        _requireWithin("mode", mode, 1, MODE_COUNT - 1);
+        address installed = _verifierOf(mode);
+        if (installed != address(0)) revert ComputeVerifierInstalled(mode, installed);
+        if (verifier.code.length == 0) revert ComputeVerifierNotContract(verifier);
+        _verifiers[mode] = verifier;
+        emit VerifierInstalled(mode, verifier);
+    }
+
+    /// @inheritdoc IComputeMarket
+    function verifierOf(uint8 mode) external view returns (address) {
+        return _verifierOf(mode);
     }
 
     /// @inheritdoc IComputeMarket
@@ -174,6 +182,7 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
             TaskStatus.Matched, lane.seq(), lane.floor(), TaskRecordLib.hash(seatedRecord)
         );
         emit TaskMatched(taskId, record.client(), bytes.concat(content, seatedRecord));
+        IVerifier(_verifierOf(record.mode())).onTaskOpened(seatedRecord, content);
     }
 
     /// @inheritdoc IComputeMarket
@@ -235,11 +244,6 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     }
 
     /// @inheritdoc IComputeMarket
-    function replicaWord(address client, uint32 lane, uint256 index) external view returns (uint256) {
-        return _replicas[client][lane][index];
-    }
-
-    /// @inheritdoc IComputeMarket
     function askFills(address provider, uint64 nonce) external view returns (uint256) {
         uint256 word = _providerWords[provider];
         return word.isHotAsk(nonce) ? word.hotAskFills() : _askFills[provider][nonce];
@@ -293,7 +297,11 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         if (replicas == 1) {
             address[] memory providers = new address[](1);
             uint256 price = _checkOrders(orders, matcher, providers, params_.minStake);
-            return _announce(bid, _openTask(bid, previous, providers, price, matcher, params_));
+            bytes memory opened = _openTask(bid, previous, providers, price, matcher, params_);
+            taskId = _announce(bid, opened);
+            uint8 mode = OrderCalldataLib.mode(bid);
+            if (mode != 0) IVerifier(_verifierOf(mode)).onTaskOpened(opened, OrderCalldataLib.content(bid));
+            return taskId;
         }
         _checkOrders(orders, matcher, new address[](0), 0);
         uint256 bidPrice = OrderCalldataLib.maxPricePerFuel(bid);
@@ -360,7 +368,11 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
             revert ComputeInvalidReplicas(uint8(replicas), uint8(quorum));
         }
         uint8 mode = OrderCalldataLib.mode(bid);
-        if (mode != uint8(VerificationMode.Replicated)) revert ComputeModeUnsupported(mode);
+        if (mode != uint8(VerificationMode.Replicated)) {
+            if (_verifiers[mode] == address(0)) revert ComputeModeNotInstalled(mode);
+            // Drawn seats never accepted a mode; an ask names the modes its provider accepts.
+            if (replicas != 1) revert ComputeModeNeedsAsks(mode);
+        }
         if (
             OrderCalldataLib.maxFuel(bid) == 0
                 || TaskStateLib.seqOf(OrderCalldataLib.nonce(bid)) == type(uint32).max
@@ -407,6 +419,7 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
             commitDeadline: commitDeadline,
             revealDeadline: commitDeadline + params_.revealWindow,
             previous: previous,
+            mode: OrderCalldataLib.mode(bid),
             providers: providers
         });
         uint256 replicas = OrderCalldataLib.replicas(bid);
@@ -515,39 +528,6 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         }
     }
 
-    /// @dev Settles a replicated task from its replica words. Returns false, changing nothing, when a quorum
-    /// agrees on a result whose full hash is not `resultHash`. With `spareCommitted`, a replica that committed
-    /// but has not revealed is not slashed (its reveal window is still open).
-    function _settleReplicated(
-        bytes32 taskId,
-        bytes calldata record,
-        uint256 lane,
-        uint256[] memory words,
-        bytes32 resultHash,
-        bool spareCommitted
-    ) private returns (bool) {
-        uint256 seq = lane.seq();
-        uint256 winner = _winner(words, seq, record.quorum());
-        if (winner != 0 && !winner.matchesResult(resultHash)) return false;
-
-        (uint256 paidMask, uint256 slashedMask) = _verdict(words, seq, winner, spareCommitted);
-        if (winner == 0) {
-            _settle(taskId, record, lane, TaskStatus.Failed, 0, slashedMask, 0, bytes32(0));
-        } else {
-            _settle(
-                taskId,
-                record,
-                lane,
-                TaskStatus.Finalized,
-                paidMask,
-                slashedMask,
-                winner.revealedFuel(),
-                resultHash
-            );
-        }
-        return true;
-    }
-
     /// @dev Pays the agreeing providers, counts the task settled for each of its providers (so stake that backed it
     /// may leave), takes fees, refunds the client, moves the lane's head to the settlement (which is the client's
     /// review right when finalized), and slashes.
@@ -573,6 +553,26 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
             taskId, resultHash, TaskStateLib.packSettlement(status, fuelUsed, paidMask, slashedMask, charged)
         );
         if (slashedMask != 0) _slash(taskId, _select(record, slashedMask));
+    }
+
+    /// @dev Reverts unless the verdict pays and slashes only the record's providers, nobody both, and a finalized
+    /// task's fuel is within its limit (so the charge stays within the lock); returns whether it finalizes the task.
+    function _isFinalizedVerdict(bytes32 taskId, bytes calldata record, Verdict calldata verdict)
+        private
+        pure
+        returns (bool finalized)
+    {
+        uint256 paidMask = verdict.paidMask;
+        uint256 slashedMask = verdict.slashedMask;
+        finalized = verdict.status == TaskStatus.Finalized;
+        if (
+            (paidMask | slashedMask) >> record.providerCount() != 0 || paidMask & slashedMask != 0
+                || (finalized
+                        ? paidMask == 0 || verdict.fuelUsed > record.maxFuel()
+                        : verdict.status != TaskStatus.Failed || paidMask != 0)
+        ) {
+            revert ComputeVerdictInvalid(taskId);
+        }
     }
 
     /// @dev Fails a task whose seats were never drawn: the client gets its whole lock back and nobody is slashed.
@@ -631,42 +631,6 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         uint256 excess = lockAmount(bidPrice, maxFuel, replicas, protocolFeeBps, matcherFeeBps)
             - lockAmount(price, maxFuel, replicas, protocolFeeBps, matcherFeeBps);
         _release(record.token(), record.client(), excess, excess);
-    }
-
-    /// @dev The revealed word a quorum agrees on, or zero. A quorum is more than half of the replicas, so at most one
-    /// result can reach it. Words carry the sequence number, so equal words are revealed results of this task.
-    function _winner(uint256[] memory words, uint256 seq, uint256 quorum)
-        private
-        pure
-        returns (uint256 winner)
-    {
-        for (uint256 i = 0; i < words.length; ++i) {
-            uint256 candidate = words[i];
-            if (candidate.replicaState(seq) != TaskStateLib.REPLICA_REVEALED) continue;
-            uint256 votes;
-            for (uint256 j = 0; j < words.length; ++j) {
-                if (words[j] == candidate) ++votes;
-            }
-            if (votes >= quorum) return candidate;
-        }
-    }
-
-    /// @dev Who is paid and who is slashed: with a winner, those that revealed it are paid and everyone else is
-    /// slashed; without one, nobody is paid and those that did not reveal (nor, when spared, commit) are slashed.
-    function _verdict(uint256[] memory words, uint256 seq, uint256 winner, bool spareCommitted)
-        private
-        pure
-        returns (uint256 paidMask, uint256 slashedMask)
-    {
-        for (uint256 i = 0; i < words.length; ++i) {
-            uint256 state = words[i].replicaState(seq);
-            bool agrees = winner == 0
-                ? state == TaskStateLib.REPLICA_REVEALED
-                    || (spareCommitted && state == TaskStateLib.REPLICA_COMMITTED)
-                : words[i] == winner;
-            if (!agrees) slashedMask |= 1 << i;
-            else if (winner != 0) paidMask |= 1 << i;
-        }
     }
 
     /// @dev Pays `payment` to each provider in `paidMask` and counts the task settled for every provider.
@@ -745,95 +709,8 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         if (lane.head() != record.hashCalldata()) revert ComputeRecordMismatch(taskId);
     }
 
-    /// @dev Reverts unless the caller is replica `index` of a multi-replica task; returns the replica count.
-    function _requireReplicaProvider(bytes calldata record, uint256 index)
-        private
-        view
-        returns (uint256 replicas)
-    {
-        replicas = record.providerCount();
-        if (replicas == 1) revert ComputeWrongReplicaCount(1);
-        if (index >= replicas || record.provider(index) != msg.sender) {
-            revert ComputeNotAssigned(msg.sender, index);
-        }
-    }
-
-    function _requireRevealable(bytes calldata record, uint64 fuelUsed) private view {
-        uint64 revealDeadline = record.revealDeadline();
-        if (block.timestamp > revealDeadline) revert ComputeRevealClosed(revealDeadline);
-        uint64 maxFuel = record.maxFuel();
-        if (fuelUsed > maxFuel) revert ComputeFuelAboveLimit(fuelUsed, maxFuel);
-    }
-
-    /// @dev Checks the caller's reveal against its commitment. Returns the task's replica slots, its replica words
-    /// with this reveal in them, and whether it completes the set.
-    function _checkReveal(
-        bytes calldata record,
-        uint256 lane,
-        uint256 index,
-        bytes32 commitment,
-        uint256 revealed
-    )
-        private
-        view
-        returns (mapping(uint256 => uint256) storage slots, uint256[] memory words, bool complete)
-    {
-        uint256 replicas = _requireReplicaProvider(record, index);
-        uint256 seq = lane.seq();
-        slots = _replicaWords(record);
-        words = _loadReplicas(slots, replicas);
-        (uint256 commits, uint256 reveals) = _count(words, seq);
-        bool commitClosed = block.timestamp > record.commitDeadline();
-        if (commits < replicas && !commitClosed) revert ComputeRevealNotOpen();
-        uint256 own = words[index];
-        if (own.replicaState(seq) != TaskStateLib.REPLICA_COMMITTED) revert ComputeNotCommitted(msg.sender);
-        if (TaskStateLib.committedWord(seq, commitment) != own) revert ComputeCommitmentMismatch(msg.sender);
-        words[index] = revealed;
-        complete = reveals + 1 == commits && (commits == replicas || commitClosed);
-    }
-
-    /// @dev Whether a replicated task can be settled now, and whether its committed replicas must be spared: settling
-    /// early because no quorum can form any more must not cost a provider that committed on time its reveal window,
-    /// so only those that never committed are slashed then.
-    function _finalizable(bytes calldata record, uint256[] memory words, uint256 seq, bool commitClosed)
-        private
-        view
-        returns (bool settleable, bool spareCommitted)
-    {
-        (uint256 commits, uint256 reveals) = _count(words, seq);
-        bool complete = reveals == commits && (commits == words.length || commitClosed);
-        bool revealOpen = block.timestamp <= record.revealDeadline();
-        bool quorumImpossible = commitClosed && commits < record.quorum();
-        settleable = complete || quorumImpossible || !revealOpen;
-        spareCommitted = !complete && revealOpen;
-    }
-
-    function _replicaWords(bytes calldata record) private view returns (mapping(uint256 => uint256) storage) {
-        return _replicas[record.client()][TaskStateLib.laneOf(record.nonce())];
-    }
-
-    function _loadReplicas(mapping(uint256 => uint256) storage slots, uint256 replicas)
-        private
-        view
-        returns (uint256[] memory words)
-    {
-        words = new uint256[](replicas);
-        for (uint256 i = 0; i < replicas; ++i) {
-            words[i] = slots[i];
-        }
-    }
-
-    /// @dev How many replicas of the task with sequence `seq` have committed (or revealed), and revealed.
-    function _count(uint256[] memory words, uint256 seq)
-        private
-        pure
-        returns (uint256 commits, uint256 reveals)
-    {
-        for (uint256 i = 0; i < words.length; ++i) {
-            uint256 state = words[i].replicaState(seq);
-            if (state != TaskStateLib.REPLICA_EMPTY) ++commits;
-            if (state == TaskStateLib.REPLICA_REVEALED) ++reveals;
-        }
+    function _verifierOf(uint8 mode) private view returns (address) {
+        return mode == uint8(VerificationMode.Replicated) ? _replicatedVerifier : _verifiers[mode];
     }
 
     function _statusOf(uint256 lane, uint256 seq) private pure returns (TaskStatus) {

@@ -7,6 +7,7 @@ import {ComputeMarket} from "../src/ComputeMarket.sol";
 import {IComputeMarket} from "../src/interfaces/IComputeMarket.sol";
 import {IProviderMirror} from "../src/interfaces/IProviderMirror.sol";
 import {IProviderRegistry} from "../src/interfaces/IProviderRegistry.sol";
+import {IReplicatedVerifier} from "../src/interfaces/IReplicatedVerifier.sol";
 import {Ask, Bid, Task, TaskStatus} from "../src/types/Orders.sol";
 import {ComputeDigests} from "./utils/ComputeDigests.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
@@ -93,13 +94,15 @@ contract ComputeAttacksTest is MarketFixture {
         bytes32[3] memory forgeries =
             [RESULT ^ bytes32(uint256(1)), RESULT ^ bytes32(uint256(1 << 103)), WRONG];
         for (uint256 i = 0; i < forgeries.length; ++i) {
-            vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeResultHashMismatch.selector, taskId));
+            vm.expectRevert(
+                abi.encodeWithSelector(IReplicatedVerifier.ComputeResultHashMismatch.selector, taskId)
+            );
             vm.prank(frontRunner);
-            market.finalize(_record(task), forgeries[i]);
+            _settler(task).finalize(_record(task), forgeries[i]);
         }
         vm.recordLogs();
         vm.prank(frontRunner);
-        market.finalize(_record(task), RESULT);
+        _settler(task).finalize(_record(task), RESULT);
         assertEq(_settledHash(), RESULT, "the settlement carries exactly the revealed hash");
         assertEq(uint8(_status(task)), uint8(TaskStatus.Finalized));
     }
@@ -116,10 +119,12 @@ contract ComputeAttacksTest is MarketFixture {
         _reveal(task, 1, RESULT, FUEL);
         _reveal(task, 2, flipped, FUEL);
         assertEq(uint8(_status(task)), uint8(TaskStatus.Matched), "the flipped reveal does not settle");
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeResultHashMismatch.selector, taskId));
-        market.finalize(_record(task), flipped);
+        vm.expectRevert(
+            abi.encodeWithSelector(IReplicatedVerifier.ComputeResultHashMismatch.selector, taskId)
+        );
+        _settler(task).finalize(_record(task), flipped);
         vm.recordLogs();
-        market.finalize(_record(task), RESULT);
+        _settler(task).finalize(_record(task), RESULT);
         assertEq(_settledHash(), RESULT);
         assertEq(_free(providers[0]), FUEL * PRICE);
         assertEq(_free(providers[1]), FUEL * PRICE);
@@ -187,7 +192,7 @@ contract ComputeAttacksTest is MarketFixture {
         _commit(task, 0, RESULT, FUEL);
         vm.warp(task.commitDeadline + 1);
         vm.prank(makeAddr("griefer"));
-        market.finalize(_record(task), bytes32(0));
+        _settler(task).finalize(_record(task), bytes32(0));
         assertEq(uint8(_status(task)), uint8(TaskStatus.Failed));
         assertEq(_free(client), CLIENT_FUNDS, "the client gets everything back");
         assertEq(
@@ -202,7 +207,7 @@ contract ComputeAttacksTest is MarketFixture {
         (, Task memory task) = _matchTask(3, 2);
         _commit(task, 0, RESULT, FUEL);
         vm.warp(task.revealDeadline + 1);
-        market.finalize(_record(task), bytes32(0));
+        _settler(task).finalize(_record(task), bytes32(0));
         assertEq(registry.providerOf(providers[0]).bonded, SLASHED_STAKE);
     }
 
@@ -222,7 +227,7 @@ contract ComputeAttacksTest is MarketFixture {
         vm.stopPrank();
 
         // However late, the task settles and the slash lands on the stake that was still there.
-        market.finalize(_record(task), bytes32(0));
+        _settler(task).finalize(_record(task), bytes32(0));
         assertEq(market.openTasksOf(noShow), 0);
         assertEq(_free(client), CLIENT_FUNDS);
         uint256 before = agora.balanceOf(noShow);
@@ -266,11 +271,11 @@ contract ComputeAttacksTest is MarketFixture {
         for (uint256 i = 0; i < 3; ++i) {
             _reveal(r3, i, i == 2 ? WRONG : RESULT, FUEL);
         }
-        market.finalize(_record(r3), RESULT);
+        _settler(r3).finalize(_record(r3), RESULT);
         assertEq(market.openTasksOf(providers[0]), 1);
         assertEq(market.openTasksOf(providers[2]), 1, "a dissenter's task is settled too");
         vm.warp(failing.revealDeadline + 1);
-        market.finalize(_record(failing), bytes32(0));
+        _settler(failing).finalize(_record(failing), bytes32(0));
         for (uint256 i = 0; i < 3; ++i) {
             assertEq(market.openTasksOf(providers[i]), 0);
         }
@@ -325,7 +330,7 @@ contract ComputeAttacksTest is MarketFixture {
             vm.revertToState(snapshot);
         }
         assertFalse(settledWithoutSlash, "no gas limit settles the task without its slash");
-        market.finalize(_record(task), bytes32(0));
+        _settler(task).finalize(_record(task), bytes32(0));
         assertEq(registry.providerOf(providers[0]).bonded, SLASHED_STAKE);
     }
 

@@ -7,6 +7,7 @@ import {ComputeMarket} from "../src/ComputeMarket.sol";
 import {IComputeMarket} from "../src/interfaces/IComputeMarket.sol";
 import {IEscrow} from "../src/interfaces/IEscrow.sol";
 import {IProviderRegistry} from "../src/interfaces/IProviderRegistry.sol";
+import {IReplicatedVerifier} from "../src/interfaces/IReplicatedVerifier.sol";
 import {OrderCalldataLib} from "../src/libraries/OrderCalldataLib.sol";
 import {Ask, Bid, Task, TaskStatus} from "../src/types/Orders.sol";
 import {ComputeDigests} from "./utils/ComputeDigests.sol";
@@ -160,11 +161,11 @@ contract ComputeMarketTest is MarketFixture {
         }
     }
 
-    function test_matchOrders_revertsWhen_modeUnsupported() public {
+    function test_matchOrders_revertsWhen_modeNotInstalled() public {
         Bid memory bid = _bid(1, 1);
         bid.mode = 1;
         bytes memory bidSignature = _signBid(bid);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeModeUnsupported.selector, 1));
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeModeNotInstalled.selector, 1));
         vm.prank(matcher);
         market.matchOrders(_orders(bid, bidSignature, new Ask[](0), new bytes[](0)));
     }
@@ -438,9 +439,9 @@ contract ComputeMarketTest is MarketFixture {
     function test_finalize_singleReplicaTimeoutRefundsAndSlashes() public {
         (bytes32 taskId, Task memory task) = _matchTask(1, 1);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeTooEarly.selector, taskId));
-        market.finalize(_record(task), bytes32(0));
+        _settler(task).finalize(_record(task), bytes32(0));
         vm.warp(task.commitDeadline + 1);
-        market.finalize(_record(task), bytes32(0));
+        _settler(task).finalize(_record(task), bytes32(0));
         assertEq(_free(client), CLIENT_FUNDS);
         assertEq(_locked(client), 0);
         assertEq(registry.providerOf(providers[0]).bonded, STAKE - STAKE * SLASH_BPS / 10_000);
@@ -485,7 +486,7 @@ contract ComputeMarketTest is MarketFixture {
         emit IComputeMarket.TaskSettled(
             taskId, RESULT, _settlement(TaskStatus.Finalized, FUEL, 5, 2, _charged(2, FUEL))
         );
-        market.finalize(_record(task), RESULT);
+        _settler(task).finalize(_record(task), RESULT);
 
         assertEq(_free(providers[0]), FUEL * PRICE);
         assertEq(_free(providers[1]), 0);
@@ -517,9 +518,11 @@ contract ComputeMarketTest is MarketFixture {
         _reveal(task, 1, RESULT, FUEL);
         _reveal(task, 2, WRONG, FUEL);
         assertEq(uint8(_status(task)), uint8(TaskStatus.Matched));
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeResultHashMismatch.selector, taskId));
-        market.finalize(_record(task), WRONG);
-        market.finalize(_record(task), RESULT);
+        vm.expectRevert(
+            abi.encodeWithSelector(IReplicatedVerifier.ComputeResultHashMismatch.selector, taskId)
+        );
+        _settler(task).finalize(_record(task), WRONG);
+        _settler(task).finalize(_record(task), RESULT);
         assertEq(uint8(_status(task)), uint8(TaskStatus.Finalized));
         assertEq(_free(providers[0]), FUEL * PRICE);
         assertEq(registry.providerOf(providers[2]).bonded, STAKE - STAKE * SLASH_BPS / 10_000);
@@ -534,7 +537,7 @@ contract ComputeMarketTest is MarketFixture {
         _reveal(task, 0, RESULT, FUEL);
         _reveal(task, 1, WRONG, FUEL);
         vm.warp(task.revealDeadline + 1);
-        market.finalize(_record(task), bytes32(0));
+        _settler(task).finalize(_record(task), bytes32(0));
         assertEq(uint8(_status(task)), uint8(TaskStatus.Failed));
         assertEq(_free(client), CLIENT_FUNDS);
         assertEq(registry.providerOf(providers[0]).bonded, STAKE);
@@ -547,9 +550,9 @@ contract ComputeMarketTest is MarketFixture {
         (bytes32 taskId, Task memory task) = _matchTask(3, 2);
         _commit(task, 0, RESULT, FUEL);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeTooEarly.selector, taskId));
-        market.finalize(_record(task), bytes32(0));
+        _settler(task).finalize(_record(task), bytes32(0));
         vm.warp(task.commitDeadline + 1);
-        market.finalize(_record(task), bytes32(0));
+        _settler(task).finalize(_record(task), bytes32(0));
         assertEq(_free(client), CLIENT_FUNDS);
         // The provider that committed is still inside its reveal window: only the two that never committed pay.
         assertEq(registry.providerOf(providers[0]).bonded, STAKE);
@@ -576,9 +579,9 @@ contract ComputeMarketTest is MarketFixture {
         _reveal(task, 0, RESULT, FUEL);
         _reveal(task, 1, RESULT, FUEL);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeTooEarly.selector, taskId));
-        market.finalize(_record(task), RESULT);
+        _settler(task).finalize(_record(task), RESULT);
         vm.warp(task.revealDeadline + 1);
-        market.finalize(_record(task), RESULT);
+        _settler(task).finalize(_record(task), RESULT);
         assertEq(_free(providers[0]), FUEL * PRICE);
         assertEq(_free(providers[2]), 0);
         assertEq(registry.providerOf(providers[2]).bonded, STAKE - STAKE * SLASH_BPS / 10_000);
@@ -589,56 +592,61 @@ contract ComputeMarketTest is MarketFixture {
         (, Task memory task) = _matchTask(3, 2);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotAssigned.selector, providers[1], 0));
         vm.prank(providers[1]);
-        market.commit(_record(task), 0, RESULT);
+        verifier.commit(_record(task), 0, RESULT);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotAssigned.selector, providers[0], 3));
         vm.prank(providers[0]);
-        market.commit(_record(task), 3, RESULT);
+        verifier.commit(_record(task), 3, RESULT);
         _commit(task, 0, RESULT, FUEL);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeAlreadyCommitted.selector, providers[0]));
+        vm.expectRevert(
+            abi.encodeWithSelector(IReplicatedVerifier.ComputeAlreadyCommitted.selector, providers[0])
+        );
         vm.prank(providers[0]);
-        market.commit(_record(task), 0, RESULT);
+        verifier.commit(_record(task), 0, RESULT);
         vm.warp(task.commitDeadline + 1);
         vm.expectRevert(
             abi.encodeWithSelector(IComputeMarket.ComputeCommitClosed.selector, task.commitDeadline)
         );
         vm.prank(providers[1]);
-        market.commit(_record(task), 1, RESULT);
+        verifier.commit(_record(task), 1, RESULT);
 
-        (, Task memory single) = _matchTask(1, 1);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeWrongReplicaCount.selector, 1));
+        // A one-replica task is the market's own: the verifier never opened it.
+        (bytes32 singleId, Task memory single) = _matchTask(1, 1);
+        vm.expectRevert(abi.encodeWithSelector(IReplicatedVerifier.ComputeRecordMismatch.selector, singleId));
         vm.prank(providers[0]);
-        market.commit(_record(single), 0, RESULT);
+        verifier.commit(_record(single), 0, RESULT);
     }
 
     function test_reveal_reverts() public {
         (, Task memory task) = _matchTask(3, 2);
         _commit(task, 0, RESULT, FUEL);
         _commit(task, 1, RESULT, FUEL);
-        vm.expectRevert(IComputeMarket.ComputeRevealNotOpen.selector);
+        vm.expectRevert(IReplicatedVerifier.ComputeRevealNotOpen.selector);
         _reveal(task, 0, RESULT, FUEL);
         _commit(task, 2, RESULT, FUEL);
 
         vm.startPrank(providers[0]);
         vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.ComputeCommitmentMismatch.selector, providers[0])
+            abi.encodeWithSelector(IReplicatedVerifier.ComputeCommitmentMismatch.selector, providers[0])
         );
-        market.reveal(_record(task), 0, WRONG, FUEL, _salt(0));
+        verifier.reveal(_record(task), 0, WRONG, FUEL, _salt(0));
         vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.ComputeCommitmentMismatch.selector, providers[0])
+            abi.encodeWithSelector(IReplicatedVerifier.ComputeCommitmentMismatch.selector, providers[0])
         );
-        market.reveal(_record(task), 0, RESULT, FUEL, _salt(9));
+        verifier.reveal(_record(task), 0, RESULT, FUEL, _salt(9));
         vm.expectRevert(
             abi.encodeWithSelector(IComputeMarket.ComputeFuelAboveLimit.selector, MAX_FUEL + 1, MAX_FUEL)
         );
-        market.reveal(_record(task), 0, RESULT, MAX_FUEL + 1, _salt(0));
-        market.reveal(_record(task), 0, RESULT, FUEL, _salt(0));
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotCommitted.selector, providers[0]));
-        market.reveal(_record(task), 0, RESULT, FUEL, _salt(0));
+        verifier.reveal(_record(task), 0, RESULT, MAX_FUEL + 1, _salt(0));
+        verifier.reveal(_record(task), 0, RESULT, FUEL, _salt(0));
+        vm.expectRevert(
+            abi.encodeWithSelector(IReplicatedVerifier.ComputeNotCommitted.selector, providers[0])
+        );
+        verifier.reveal(_record(task), 0, RESULT, FUEL, _salt(0));
         vm.stopPrank();
 
         vm.warp(task.revealDeadline + 1);
         vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.ComputeRevealClosed.selector, task.revealDeadline)
+            abi.encodeWithSelector(IReplicatedVerifier.ComputeRevealClosed.selector, task.revealDeadline)
         );
         _reveal(task, 1, RESULT, FUEL);
 
@@ -646,7 +654,9 @@ contract ComputeMarketTest is MarketFixture {
         (, Task memory other) = _matchTask(3, 2);
         _commit(other, 0, RESULT, FUEL);
         vm.warp(other.commitDeadline + 1);
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotCommitted.selector, providers[1]));
+        vm.expectRevert(
+            abi.encodeWithSelector(IReplicatedVerifier.ComputeNotCommitted.selector, providers[1])
+        );
         _reveal(other, 1, RESULT, FUEL);
     }
 
@@ -654,15 +664,15 @@ contract ComputeMarketTest is MarketFixture {
         (bytes32 taskId, Task memory task) = _matchTask(3, 2);
         bytes32 honest = _commitment(taskId, providers[0], RESULT, FUEL, _salt(0));
         vm.prank(providers[0]);
-        market.commit(_record(task), 0, honest);
+        verifier.commit(_record(task), 0, honest);
         vm.prank(providers[1]);
-        market.commit(_record(task), 1, honest);
+        verifier.commit(_record(task), 1, honest);
         _commit(task, 2, RESULT, FUEL);
         vm.expectRevert(
-            abi.encodeWithSelector(IComputeMarket.ComputeCommitmentMismatch.selector, providers[1])
+            abi.encodeWithSelector(IReplicatedVerifier.ComputeCommitmentMismatch.selector, providers[1])
         );
         vm.prank(providers[1]);
-        market.reveal(_record(task), 1, RESULT, FUEL, _salt(0));
+        verifier.reveal(_record(task), 1, RESULT, FUEL, _salt(0));
     }
 
     // ---------------------------------------------------------------- cancellation
@@ -783,11 +793,11 @@ contract ComputeMarketTest is MarketFixture {
         // Same lane, same replica slots: the words of the first task must not open reveals or settle the second.
         (bytes32 taskId, Task memory second) = _matchTask(3, 2);
         _commit(second, 0, RESULT, FUEL);
-        vm.expectRevert(IComputeMarket.ComputeRevealNotOpen.selector);
+        vm.expectRevert(IReplicatedVerifier.ComputeRevealNotOpen.selector);
         vm.prank(providers[0]);
-        market.reveal(_record(second), 0, RESULT, FUEL, _salt(0));
+        verifier.reveal(_record(second), 0, RESULT, FUEL, _salt(0));
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeTooEarly.selector, taskId));
-        market.finalize(_record(second), RESULT);
+        _settler(second).finalize(_record(second), RESULT);
         _commit(second, 1, RESULT, FUEL);
         _commit(second, 2, RESULT, FUEL);
         _reveal(second, 0, RESULT, FUEL);
@@ -861,9 +871,9 @@ contract ComputeMarketTest is MarketFixture {
         vm.roll(block.number + 1);
         vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeContentMismatch.selector, taskId));
         market.seat(pending, hex"00");
-        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotSeated.selector, taskId));
+        vm.expectRevert(abi.encodeWithSelector(IReplicatedVerifier.ComputeRecordMismatch.selector, taskId));
         vm.prank(providers[0]);
-        market.commit(pending, 0, bytes32(uint256(1)));
+        verifier.commit(pending, 0, bytes32(uint256(1)));
     }
 
     function test_finalize_refundsATaskNeverSeated() public {

@@ -96,7 +96,7 @@ contract ReviewsComputeTest is MarketFixture {
         market.submitResult(_record(reviewed), RESULT, FUEL);
         (, Task memory failed) = _matchTask(1, 1);
         vm.warp(failed.commitDeadline + 1);
-        market.finalize(_record(failed), bytes32(0));
+        _settler(failed).finalize(_record(failed), bytes32(0));
         vm.warp(block.timestamp + 1 days + 1); // the failed provider's jail ends
         (, Task memory open) = _matchTask(1, 1);
 
@@ -138,7 +138,7 @@ contract ReviewsComputeTest is MarketFixture {
     function test_reviewTask_noRightForAFailedTask() public {
         (bytes32 taskId, Task memory task) = _matchTask(1, 1);
         vm.warp(task.commitDeadline + 1);
-        market.finalize(_record(task), bytes32(0));
+        _settler(task).finalize(_record(task), bytes32(0));
         vm.expectRevert(abi.encodeWithSelector(IReviews.ReviewTaskNotReviewable.selector, taskId));
         vm.prank(client);
         reviews.reviewTask(_record(task), 0, 0, none, 0, 1, TEXT_CID);
@@ -153,7 +153,7 @@ contract ReviewsComputeTest is MarketFixture {
         _reveal(task, 0, RESULT, FUEL);
         _reveal(task, 1, RESULT, FUEL);
         _reveal(task, 2, WRONG, FUEL);
-        market.finalize(_record(task), RESULT);
+        _settler(task).finalize(_record(task), RESULT);
         vm.prank(client);
         bytes32 reviewId = reviews.reviewTask(_record(task), 3, _charged(2, FUEL), none, 2, 1, TEXT_CID);
         assertEq(reviewId, reviews.reviewIdOf(IReviews.Subject.Task, taskId));

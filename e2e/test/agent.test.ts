@@ -9,6 +9,7 @@ import { describeResult, executeModule, prepareApp } from '@agora/runtime';
 import {
   type Ask,
   computeMarketAbi,
+  replicatedVerifierAbi,
   createAgoraClient,
   decodeSettlement,
   lockAmount,
@@ -287,8 +288,8 @@ describe('provider agents on anvil', () => {
     await commitResult(network, task, liarIndex, madeUp, 1_000n);
     await until('the honest reveals', async () => {
       const reveals = await network.publicClient.getContractEvents({
-        address: network.market,
-        abi: computeMarketAbi,
+        address: network.deployment.contracts.replicatedVerifier,
+        abi: replicatedVerifierAbi,
         eventName: 'ResultRevealed',
         args: { taskId },
         fromBlock: 0n,

@@ -241,6 +241,7 @@ export async function startAgent(config: AgentConfig, dependencies: AgentDepende
     const tasks = createTaskManager({
       chain,
       market: config.market,
+      verifier: config.deployment.contracts.replicatedVerifier,
       state,
       history,
       runner: createTaskRunner({

@@ -4,7 +4,16 @@
 // recognised by its revert, and the salt needed to reveal it was on disk before it was sent.
 import { randomBytes } from 'node:crypto';
 import { AgoraError, errorCodes } from '@agora/errors';
-import { type Task, commitmentOf, computeMarketAbi, decodeSettlement, decodeTaskRecord, taskStatus } from '@agora/sdk';
+import {
+  type Task,
+  commitmentOf,
+  computeMarketAbi,
+  decodeSettlement,
+  decodeTaskRecord,
+  isVerifiedByModule,
+  replicatedVerifierAbi,
+  taskStatus,
+} from '@agora/sdk';
 import { type Address, type Hex, bytesToHex, parseEventLogs, zeroHash } from 'viem';
 import { type AgentState, type TrackedTask, historyKey } from './agent-state.js';
 import { type AgentChain, revertName } from './chain.js';
@@ -52,6 +61,8 @@ const maxRunAttempts = 3;
 export function createTaskManager(options: {
   chain: AgentChain;
   market: Address;
+  /** The verifier of replicated tasks with several replicas: commits, reveals and their settlement go there. */
+  verifier: Address;
   state: DurableState<AgentState>;
   /** Where settled tasks go. */
   history: DurableLog<TrackedTask>;
@@ -65,7 +76,7 @@ export function createTaskManager(options: {
   /** Tells the other providers of a task that something of theirs to act on landed (this agent's commit). */
   wakePeers?: (providers: readonly Address[]) => void;
 }): TaskManager {
-  const { chain, market, state, history, runner, logger, metrics } = options;
+  const { chain, market, verifier, state, history, runner, logger, metrics } = options;
   const provider = chain.account;
   const running = new Map<string, Promise<void>>();
   const stepping = new Map<string, Promise<void>>();
@@ -89,6 +100,17 @@ export function createTaskManager(options: {
       t.note = reason;
     });
   };
+
+  /** The filter for one task's commit and reveal events, from its match on. */
+  const ofReplicas = (task: TrackedTask) =>
+    ({
+      address: verifier,
+      abi: replicatedVerifierAbi,
+      args: { taskId: task.taskId },
+      fromBlock: BigInt(task.matchedBlock),
+      toBlock: 'latest',
+      strict: true,
+    }) as const;
 
   /** The filter for one task's events, from its match on. */
   const ofTask = (task: TrackedTask) =>
@@ -321,8 +343,8 @@ export function createTaskManager(options: {
       });
     try {
       const receipt = await chain.write({
-        address: market,
-        abi: computeMarketAbi,
+        address: verifier,
+        abi: replicatedVerifierAbi,
         functionName: 'commit',
         args: [task.record, BigInt(task.index), commitment],
       });
@@ -345,13 +367,13 @@ export function createTaskManager(options: {
     const result = task.result;
     if (!result || !task.salt) throw new Error(`task ${task.taskId} is committed but has no result`);
     if (now <= terms.commitDeadline) {
-      const commits = await chain.publicClient.getContractEvents({ ...ofTask(task), eventName: 'ResultCommitted' });
+      const commits = await chain.publicClient.getContractEvents({ ...ofReplicas(task), eventName: 'ResultCommitted' });
       if (commits.length < terms.providers.length) return;
     }
     try {
       const receipt = await chain.write({
-        address: market,
-        abi: computeMarketAbi,
+        address: verifier,
+        abi: replicatedVerifierAbi,
         functionName: 'reveal',
         args: [task.record, BigInt(task.index), result.resultHash, BigInt(result.fuelUsed), task.salt],
       });
@@ -370,19 +392,17 @@ export function createTaskManager(options: {
 
   /** Settles a task whose windows allow it; anyone may, and the agent does so for its own tasks. */
   const finalize = async (task: TrackedTask, terms: Task, now: bigint) => {
-    const reveals = await chain.publicClient.getContractEvents({ ...ofTask(task), eventName: 'ResultRevealed' });
+    const reveals = await chain.publicClient.getContractEvents({ ...ofReplicas(task), eventName: 'ResultRevealed' });
     const commitsDone = now > terms.commitDeadline;
     if (!commitsDone && reveals.length < terms.providers.length) return;
     const votes = new Map<Hex, number>();
     for (const reveal of reveals) votes.set(reveal.args.resultHash, (votes.get(reveal.args.resultHash) ?? 0) + 1);
     const agreed = [...votes].find(([, count]) => count >= terms.quorum)?.[0] ?? zeroHash;
     try {
-      const receipt = await chain.write({
-        address: market,
-        abi: computeMarketAbi,
-        functionName: 'finalize',
-        args: [task.record, agreed],
-      });
+      const args = [task.record, agreed] as const;
+      const receipt = isVerifiedByModule(task.record)
+        ? await chain.write({ address: verifier, abi: replicatedVerifierAbi, functionName: 'finalize', args })
+        : await chain.write({ address: market, abi: computeMarketAbi, functionName: 'finalize', args });
       await update(task.taskId, (t) => (t.transactions.finalize = receipt.transactionHash));
       logger.info({ taskId: task.taskId, tx: receipt.transactionHash, resultHash: agreed }, 'task finalized');
     } catch (error) {

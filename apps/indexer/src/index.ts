@@ -175,7 +175,7 @@ ponder.on('ComputeMarket:TaskMatched', async ({ event, context }) => {
   }));
 });
 
-ponder.on('ComputeMarket:ResultCommitted', async ({ event, context }) => {
+ponder.on('ReplicatedVerifier:ResultCommitted', async ({ event, context }) => {
   await context.db.insert(taskStep).values({
     id: stepId(event),
     taskId: event.args.taskId,
@@ -185,7 +185,7 @@ ponder.on('ComputeMarket:ResultCommitted', async ({ event, context }) => {
   });
 });
 
-ponder.on('ComputeMarket:ResultRevealed', async ({ event, context }) => {
+ponder.on('ReplicatedVerifier:ResultRevealed', async ({ event, context }) => {
   await context.db.insert(taskStep).values({
     id: stepId(event),
     taskId: event.args.taskId,

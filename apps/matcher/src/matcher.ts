@@ -84,7 +84,8 @@ const bidFaults = new Set([
   'ComputeNonceUsed',
   'ComputeInvalidBid',
   'ComputeInvalidReplicas',
-  'ComputeModeUnsupported',
+  'ComputeModeNotInstalled',
+  'ComputeModeNeedsAsks',
   'EscrowTokenNotAllowed',
   'EscrowInsufficientBalance',
 ]);

@@ -8,12 +8,13 @@ import {IProviderRegistry} from "./IProviderRegistry.sol";
 
 /// @title Compute market: signed orders in, verified results out.
 /// @notice A matcher (or the client itself) matches a client's signed bid with one signed ask per replica;
-/// escrow locks `maxFuel * price * replicas` plus fees. With one replica the provider submits its result and
-/// is paid in the same transaction. With several, each provider commits to
-/// `keccak256(abi.encode(taskId, provider, resultHash, fuelUsed, salt))`, then reveals; when `quorum` reveals
-/// agree the task finalizes: agreeing providers are paid `fuelUsed * price`, dissenting and silent ones are
-/// slashed, fees go to the matcher and the treasury, the client gets the rest back and one review right.
-/// Every deadline has a path anyone can call, so no task stays open and no money stays locked.
+/// escrow locks `maxFuel * price * replicas` plus fees. How the result is verified is the bid's `mode`, and each
+/// mode is a verifier contract (`IVerifier`) that decides the outcome and calls `settle`; the market keeps the
+/// matching, the escrow and the one settlement routine, and enforces what no verifier may break: only the task's
+/// own providers are paid or slashed, nothing is charged beyond the lock, and every task reaches a final state
+/// through a path anyone can call (`finalize`, `expire`). A one-replica replicated task needs no verifier: its
+/// provider submits its result here and is paid in the same transaction. Paid providers earn `fuelUsed * price`,
+/// fees go to the matcher and the treasury, the client gets the rest back and one review right.
 /// A task's terms live in its packed record (`TaskRecordLib`), emitted in `TaskMatched` and passed back to every
 /// later call; the market keeps only its hash, in the word of the client's lane (`TaskStateLib`).
 interface IComputeMarket is IEscrow, IProviderMirror {
@@ -25,6 +26,16 @@ interface IComputeMarket is IEscrow, IProviderMirror {
         uint32 revealWindow;
         /// @notice Stake a provider needs in the registry to be matched here.
         uint96 minStake;
+    }
+
+    /// @notice A verifier's decision on a task (see `settle`). Masks index into the record's providers.
+    /// @param status `Finalized` (someone is paid, with `resultHash` the result) or `Failed` (nobody is paid).
+    struct Verdict {
+        TaskStatus status;
+        uint256 paidMask;
+        uint256 slashedMask;
+        uint64 fuelUsed;
+        bytes32 resultHash;
     }
 
     /// @notice A client's lane, unpacked (see `TaskStateLib`).
@@ -51,7 +62,8 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     error ComputeLaneBusy(address client, uint32 lane);
     error ComputeInvalidReplicas(uint8 replicas, uint8 quorum);
     error ComputeAskCountMismatch(uint256 asks, uint8 replicas);
-    error ComputeModeUnsupported(uint8 mode);
+    error ComputeModeNotInstalled(uint8 mode);
+    error ComputeModeNeedsAsks(uint8 mode);
     error ComputeModeNotAccepted(address provider, uint8 mode);
     error ComputePriceTooHigh(address provider, uint256 askPrice, uint256 maxPrice);
     error ComputeAskExhausted(address provider, uint64 nonce);
@@ -60,16 +72,10 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     error ComputeNotClient(address caller, address client);
     error ComputeUnknownTask(bytes32 taskId);
     error ComputeRecordMismatch(bytes32 taskId);
-    error ComputeResultHashMismatch(bytes32 taskId);
     error ComputeTaskNotOpen(bytes32 taskId, TaskStatus status);
     error ComputeNotAssigned(address caller, uint256 index);
     error ComputeWrongReplicaCount(uint256 replicas);
     error ComputeCommitClosed(uint64 commitDeadline);
-    error ComputeAlreadyCommitted(address provider);
-    error ComputeRevealNotOpen();
-    error ComputeRevealClosed(uint64 revealDeadline);
-    error ComputeNotCommitted(address provider);
-    error ComputeCommitmentMismatch(address provider);
     error ComputeFuelAboveLimit(uint64 fuelUsed, uint64 maxFuel);
     error ComputeTooEarly(bytes32 taskId);
     error ComputeRegistryNotContract(address registry);
@@ -81,6 +87,12 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     error ComputeDrawUnavailable(bytes32 taskId, uint256 drawBlock);
     error ComputeContentMismatch(bytes32 taskId);
     error ComputeSeatsUnavailable(bytes32 taskId);
+    error ComputeNotVerifier(address caller, address verifier);
+    error ComputeVerdictInvalid(bytes32 taskId);
+    error ComputeVerifiedByModule(bytes32 taskId, address verifier);
+    error ComputeVerifierInstalled(uint8 mode, address verifier);
+    error ComputeVerifierNotContract(address verifier);
+    error ComputeNotExpired(bytes32 taskId, uint64 expiresAt);
 
     /// @notice A bid was matched. `terms` is packed, not ABI-encoded (a match costs ~1.3k gas less): first the bid's
     /// content as the packed orders carry it, its 32-byte encryption key (zero when none) and its app CID and input
@@ -90,10 +102,6 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     /// @notice A task with several replicas was matched and its escrow locked at the bid's price; its seats are drawn
     /// by `seat` from the next block on, which emits `TaskMatched`. `terms`: the bid content, then the pending record.
     event TaskPending(bytes32 indexed taskId, address indexed client, bytes terms);
-    event ResultCommitted(bytes32 indexed taskId, address indexed provider, bytes32 commitment);
-    event ResultRevealed(
-        bytes32 indexed taskId, address indexed provider, bytes32 resultHash, uint64 fuelUsed
-    );
     /// @notice A task reached a final state. `resultHash` is the agreed result: the runtime's `agora.result.v1` hash
     /// of the outcome, the exit code and the SHA-256 of the output (see packages/runtime/src/result.ts); zero when
     /// failed. `settlement` packs the rest into one word (two words of log data instead of six, ~1k gas less; the SDK's
@@ -108,6 +116,7 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     /// slasher). The task settled all the same: paid, refunded and final.
     event SlashRefused(bytes32 indexed taskId, address[] providers);
     event MarketParamsUpdated(MarketParams params);
+    event VerifierInstalled(uint8 indexed mode, address verifier);
 
     /// @notice Matches a signed bid and locks the client's escrow; the caller is the matcher and earns the matcher
     /// fee. Only the matcher the bid names may: the bid's signature is checked with the caller as its `matcher`,
@@ -131,24 +140,30 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     /// @param content The bid's content as `TaskPending` emitted it.
     function seat(bytes calldata record, bytes calldata content) external returns (address[] memory providers);
 
-    /// @notice Single-replica fast path: the provider submits its result and the task settles at once.
+    /// @notice One-replica replicated fast path: the provider submits its result and the task settles at once.
     function submitResult(bytes calldata record, bytes32 resultHash, uint64 fuelUsed) external;
 
-    /// @notice Commits the caller's result; `index` is the caller's position in the record's providers.
-    function commit(bytes calldata record, uint256 index, bytes32 commitment) external;
-
-    /// @notice Reveals the committed result. Opens once every provider committed or the commit window closed;
-    /// the reveal that completes the set finalizes the task.
-    function reveal(bytes calldata record, uint256 index, bytes32 resultHash, uint64 fuelUsed, bytes32 salt)
-        external;
-
-    /// @notice Settles a task whose windows have run out (or that can no longer change). Anyone may call. When too
-    /// few committed for a quorum, it may be called as soon as the commit window closes; the providers that
-    /// committed are then not slashed, since their reveal window is still open.
-    /// @param resultHash The full hash of the agreed result when a quorum revealed (from `ResultRevealed`);
-    /// ignored when there is none. It must be exactly the hash the quorum revealed: storage keeps a digest of it, and
-    /// any other value is refused.
+    /// @notice Fails a task nobody can work on any more; anyone may call once its commit window closed. A task whose
+    /// seats were never drawn refunds its whole lock and slashes nobody; a one-replica replicated task whose
+    /// provider submitted nothing refunds the client and slashes the provider. Any other task is its verifier's to
+    /// settle (`ComputeVerifiedByModule`).
+    /// @param resultHash Unused; kept so every mode's `finalize` has one shape.
     function finalize(bytes calldata record, bytes32 resultHash) external;
+
+    /// @notice Carries out the verdict of the task's verifier: pays, slashes, takes fees and refunds the client.
+    /// Only the verifier of the record's mode may call it, and only on an open task with its seats drawn.
+    function settle(bytes calldata record, Verdict calldata verdict) external;
+
+    /// @notice Ends a task its verifier left open `VERIFIER_GRACE` after its reveal deadline: the client gets its whole
+    /// lock back, nobody is paid or slashed. Anyone may call. A working verifier settles long before.
+    function expire(bytes calldata record) external;
+
+    /// @notice Installs the verifier of `mode`, once: a mode's verifier never changes, so open tasks keep theirs and
+    /// a new version of a module takes a new mode. Owner only (the timelock).
+    function installVerifier(uint8 mode, address verifier) external;
+
+    /// @notice The verifier that settles tasks of `mode`; zero when none is installed.
+    function verifierOf(uint8 mode) external view returns (address);
 
     /// @notice Retires the caller's bid `nonce` and every lower sequence number in its lane, so none of those
     /// bids can be matched. Works while the lane has an open task too.
@@ -169,9 +184,6 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     /// @notice Whether a bid of `client` with `nonce` can be matched now as far as its nonce goes: the lane is
     /// free and the sequence not retired.
     function isNonceUsable(address client, uint64 nonce) external view returns (bool);
-
-    /// @notice The replica word of (client, lane, index), as stored (see `TaskStateLib`).
-    function replicaWord(address client, uint32 lane, uint256 index) external view returns (uint256);
 
     /// @notice How many times the ask (provider, nonce) has been filled (type(uint256).max once cancelled).
     function askFills(address provider, uint64 nonce) external view returns (uint256);

@@ -6,15 +6,15 @@ import {Task} from "../types/Orders.sol";
 /// @notice The packed encoding of a task record, and reads of its fields straight from calldata.
 /// @dev Layout (big-endian, no padding): client 20 | nonce 8 | token 20 | matcher 20 | pricePerFuel 16 |
 /// maxFuel 8 | quorum 1 | protocolFeeBps 2 | matcherFeeBps 2 | commitDeadline 8 | revealDeadline 8 | previous 23
-/// | providers 20 each. A three-replica record is 196 bytes against 480 ABI-encoded, and every commit, reveal
-/// and settlement carries it.
+/// | mode 1 | providers 20 each. A three-replica record is 197 bytes against 512 ABI-encoded, and every commit,
+/// reveal and settlement carries it.
 /// A task with several replicas is matched before its seats are drawn; until then its record ends, in place of
 /// providers, with a pending tail: replicas 1 | draw block 8 | pool size 4 | content hash 32. The tail is 45 bytes,
 /// which no whole number of providers is, so `isSeated` tells the two forms apart.
 /// The readers do not check the length: callers first compare the record's hash with the stored one, and only records
 /// the market itself encoded were ever stored.
 library TaskRecordLib {
-    uint256 internal constant HEAD_LENGTH = 136;
+    uint256 internal constant HEAD_LENGTH = 137;
     uint256 internal constant PROVIDER_LENGTH = 20;
     uint256 internal constant PENDING_TAIL_LENGTH = 45;
 
@@ -39,6 +39,7 @@ library TaskRecordLib {
             mstore(add(out, 97), shl(192, mload(add(task, 0x120))))
             mstore(add(out, 105), shl(192, mload(add(task, 0x140))))
             mstore(add(out, 113), mload(add(task, 0x160)))
+            mstore(add(out, 136), shl(248, mload(add(task, 0x180))))
             out := add(out, HEAD_LENGTH)
             for { let i := 0 } lt(i, mload(providers)) { i := add(i, 1) } {
                 mstore(
@@ -156,6 +157,13 @@ library TaskRecordLib {
     function previous(bytes calldata record) internal pure returns (bytes23 value) {
         assembly ("memory-safe") {
             value := and(calldataload(add(record.offset, 113)), shl(72, not(0)))
+        }
+    }
+
+    /// @notice The task's verification mode (`VerificationMode`): whose verifier settles it.
+    function mode(bytes calldata record) internal pure returns (uint8 value) {
+        assembly ("memory-safe") {
+            value := shr(248, calldataload(add(record.offset, 136)))
         }
     }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-/// @notice How a task's result is verified before anyone is paid. Only `Replicated` is live; the other modes
-/// are reserved so that orders signed today keep their meaning when those modules land.
+/// @notice How a task's result is verified before anyone is paid: each mode names one verifier contract
+/// (`IVerifier`). `Replicated` is the market's own; the market installs a verifier for any other mode once, and a
+/// mode with none installed is refused. The names are reserved so that orders signed today keep their meaning.
 enum VerificationMode {
     Replicated,
     Optimistic,
@@ -69,6 +70,7 @@ struct Bid {
 /// @param nonce The bid's nonce: lane in the high 32 bits, sequence in the low 32 (see `TaskStateLib`).
 /// @param previous The head of the client's lane before this task, chaining the lane's tasks so that a settled
 /// task stays provable after its lane is reused (its review right survives).
+/// @param mode The bid's verification mode: the verifier that alone may settle the task (see `IVerifier`).
 struct Task {
     address client;
     uint64 nonce;
@@ -82,6 +84,7 @@ struct Task {
     uint64 commitDeadline;
     uint64 revealDeadline;
     bytes23 previous;
+    uint8 mode;
     address[] providers;
 }
 

@@ -79,7 +79,7 @@ contract SettlementFuzzTest is MarketFixture {
         }
         if (_status(task) == TaskStatus.Matched) {
             vm.warp(task.revealDeadline + 1);
-            market.finalize(_record(task), keccak256("ok"));
+            _settler(task).finalize(_record(task), keccak256("ok"));
         }
 
         bool quorum = honest >= 3;

@@ -28,7 +28,8 @@ contract TaskRecordFuzzTest is Test {
             task.matcherFeeBps,
             task.commitDeadline,
             task.revealDeadline,
-            task.previous
+            task.previous,
+            task.mode
         );
         for (uint256 i = 0; i < count; ++i) {
             packed = bytes.concat(packed, bytes20(task.providers[i]));

@@ -11,7 +11,9 @@ import {ReplicaPool} from "../../src/ReplicaPool.sol";
 import {TestStablecoin} from "../../src/dev/TestStablecoin.sol";
 import {TaskRecordLib} from "../../src/libraries/TaskRecordLib.sol";
 import {Ask, Bid, Task, TaskStatus} from "../../src/types/Orders.sol";
+import {ReplicatedVerifier} from "../../src/verifiers/ReplicatedVerifier.sol";
 import {ComputeDigests} from "../utils/ComputeDigests.sol";
+import {IFinalize} from "../utils/MarketFixture.sol";
 import {OrderCalldata} from "../utils/OrderCalldata.sol";
 
 /// @notice Drives the market through random but valid sequences and keeps ghost books to compare against.
@@ -66,6 +68,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     uint256 public copiesTried;
     uint256 public seated;
     ReplicaPool internal immutable pool;
+    ReplicatedVerifier internal immutable verifier;
 
     constructor(
         ComputeMarket market_,
@@ -78,6 +81,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     ) {
         market = market_;
         pool = ReplicaPool(address(market_.pool()));
+        verifier = ReplicatedVerifier(market_.verifierOf(0));
         usd = usd_;
         client = client_;
         clientKey = clientKey_;
@@ -305,6 +309,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
                     commitDeadline: commitDeadline,
                     revealDeadline: commitDeadline + params.revealWindow,
                     previous: previous,
+                    mode: 0,
                     providers: assigned
                 }),
                 fuel: uint64(bound(fuelSeed, 0, 1_000_000)),
@@ -398,7 +403,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         bytes32 commitment =
             keccak256(abi.encode(open.taskId, provider, _resultOf(open, i), open.fuel, bytes32(i)));
         vm.prank(provider);
-        try market.commit(_record(open), i, commitment) {} catch {}
+        try verifier.commit(_record(open), i, commitment) {} catch {}
     }
 
     function reveal(uint256 index, uint256 providerSeed) external {
@@ -407,7 +412,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         uint256 i = bound(providerSeed, 0, open.task.providers.length - 1);
         address provider = open.task.providers[i];
         vm.prank(provider);
-        try market.reveal(_record(open), i, _resultOf(open, i), open.fuel, bytes32(i)) {
+        try verifier.reveal(_record(open), i, _resultOf(open, i), open.fuel, bytes32(i)) {
             if (open.lying & (1 << i) == 0) _revealedHonestly[open.taskId][i] = true;
             _recordIfSettled(open);
         } catch {}
@@ -416,7 +421,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     function finalize(uint256 index) external {
         (bool found, OpenTask storage open) = _open(index);
         if (!found) return;
-        try market.finalize(_record(open), keccak256("ok")) {
+        try _settler(open).finalize(_record(open), keccak256("ok")) {
             _recordIfSettled(open);
         } catch {}
     }
@@ -432,7 +437,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         for (uint256 i = 0; i < tasks.length; ++i) {
             OpenTask storage open = tasks[i];
             if (_statusOf(open) == TaskStatus.Matched) {
-                market.finalize(_record(open), keccak256("ok"));
+                _settler(open).finalize(_record(open), keccak256("ok"));
                 _recordIfSettled(open);
             }
         }
@@ -482,6 +487,11 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
 
     function _statusOf(OpenTask storage open) internal view returns (TaskStatus) {
         return market.taskStatus(client, open.task.nonce);
+    }
+
+    /// @dev Who settles the task with `finalize`: the market for one replica or before the draw, else the verifier.
+    function _settler(OpenTask storage open) internal view returns (IFinalize) {
+        return open.task.providers.length > 1 ? IFinalize(address(verifier)) : IFinalize(address(market));
     }
 
     function _record(OpenTask storage open) internal view returns (bytes memory) {

@@ -13,8 +13,14 @@ import {IProviderRegistry} from "../../src/interfaces/IProviderRegistry.sol";
 import {IReplicaPool} from "../../src/interfaces/IReplicaPool.sol";
 import {TaskRecordLib} from "../../src/libraries/TaskRecordLib.sol";
 import {Ask, Bid, Task, TaskStatus} from "../../src/types/Orders.sol";
+import {ReplicatedVerifier} from "../../src/verifiers/ReplicatedVerifier.sol";
 import {ComputeDigests} from "./ComputeDigests.sol";
 import {OrderCalldata} from "./OrderCalldata.sol";
+
+/// @notice The `finalize` both the market and the replicated verifier have.
+interface IFinalize {
+    function finalize(bytes calldata record, bytes32 resultHash) external;
+}
 
 /// @notice Deploys the real contracts and gives tests funded, staked, signing actors.
 abstract contract MarketFixture is Test {
@@ -52,6 +58,8 @@ abstract contract MarketFixture is Test {
     ProviderRegistry internal registry;
     ComputeMarket internal market;
     ReplicaPool internal pool;
+    /// @dev The market's own verifier of replicated tasks with several replicas.
+    ReplicatedVerifier internal verifier;
 
     /// @dev Each bid gets a lane of its own unless a test sets `bidLane`, so tasks can be open side by side.
     uint32 internal nextLane = 1;
@@ -85,6 +93,7 @@ abstract contract MarketFixture is Test {
                 minStake: MIN_STAKE
             })
         );
+        verifier = ReplicatedVerifier(market.verifierOf(0));
         vm.startPrank(owner);
         registry.setSlasher(address(market), true);
         registry.setMirror(address(market), true);
@@ -193,6 +202,7 @@ abstract contract MarketFixture is Test {
             commitDeadline: commitDeadline,
             revealDeadline: commitDeadline + REVEAL_WINDOW,
             previous: market.laneState(bid.client, uint32(bid.nonce >> 32)).head,
+            mode: bid.mode,
             providers: assigned
         });
     }
@@ -302,12 +312,19 @@ abstract contract MarketFixture is Test {
         address provider = task.providers[index];
         bytes32 taskId = market.taskIdOf(task.client, task.nonce);
         vm.prank(provider);
-        market.commit(_record(task), index, _commitment(taskId, provider, resultHash, fuelUsed, _salt(index)));
+        verifier.commit(
+            _record(task), index, _commitment(taskId, provider, resultHash, fuelUsed, _salt(index))
+        );
     }
 
     function _reveal(Task memory task, uint256 index, bytes32 resultHash, uint64 fuelUsed) internal {
         vm.prank(task.providers[index]);
-        market.reveal(_record(task), index, resultHash, fuelUsed, _salt(index));
+        verifier.reveal(_record(task), index, resultHash, fuelUsed, _salt(index));
+    }
+
+    /// @dev Who settles `task` with `finalize`: the market for one replica, the verifier for several.
+    function _settler(Task memory task) internal view returns (IFinalize) {
+        return task.providers.length == 1 ? IFinalize(address(market)) : IFinalize(address(verifier));
     }
 
     function _record(Task memory task) internal pure returns (bytes memory) {

@@ -30,6 +30,7 @@ import type { Deployment } from './deploy.js';
 import {
   agoraTokenAbi,
   computeMarketAbi,
+  replicatedVerifierAbi,
   providerRegistryAbi,
   replicaPoolAbi,
   reviewsAbi,
@@ -46,6 +47,7 @@ import {
   decodeTaskMatched,
   decodeTaskPending,
   encodeOrders,
+  isVerifiedByModule,
 } from './orders.js';
 import { type Resources, encodeResources } from './resources.js';
 import { reviewTaskArgs } from './review-actions.js';
@@ -97,6 +99,7 @@ export type AgoraClientOptions = {
  */
 export function createAgoraClient({ publicClient, wallet, deployment }: AgoraClientOptions) {
   const market = deployment.contracts.computeMarket;
+  const verifier = deployment.contracts.replicatedVerifier;
   const storageMarket = deployment.contracts.storageMarket;
   const registry = deployment.contracts.providerRegistry;
   const stakeToken = deployment.contracts.agoraToken;
@@ -210,16 +213,16 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
     const [commits, reveals, settled] = await read('task', () =>
       Promise.all([
         publicClient.getContractEvents({
-          address: market,
-          abi: computeMarketAbi,
+          address: verifier,
+          abi: replicatedVerifierAbi,
           eventName: 'ResultCommitted',
           args: { taskId },
           strict: true,
           fromBlock: since,
         }),
         publicClient.getContractEvents({
-          address: market,
-          abi: computeMarketAbi,
+          address: verifier,
+          abi: replicatedVerifierAbi,
           eventName: 'ResultRevealed',
           args: { taskId },
           strict: true,
@@ -468,21 +471,26 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
       }),
     commit: (record: Hex, index: number, commitment: Hex) =>
       write({
-        address: market,
-        abi: computeMarketAbi,
+        address: verifier,
+        abi: replicatedVerifierAbi,
         functionName: 'commit',
         args: [record, BigInt(index), commitment],
       }),
     reveal: (record: Hex, index: number, resultHash: Hex, fuelUsed: bigint, salt: Hex) =>
       write({
-        address: market,
-        abi: computeMarketAbi,
+        address: verifier,
+        abi: replicatedVerifierAbi,
         functionName: 'reveal',
         args: [record, BigInt(index), resultHash, fuelUsed, salt],
       }),
-    /** Settles a task whose reveals are in or whose windows have passed; anyone may call it (the timeout path). */
+    /**
+     * Settles a task whose reveals are in or whose windows have passed; anyone may call it (the timeout path). A task
+     * with drawn replicas is its verifier's to settle, any other (one replica, or seats never drawn) the market's.
+     */
     finalize: (record: Hex, resultHash: Hex) =>
-      write({ address: market, abi: computeMarketAbi, functionName: 'finalize', args: [record, resultHash] }),
+      isVerifiedByModule(record)
+        ? write({ address: verifier, abi: replicatedVerifierAbi, functionName: 'finalize', args: [record, resultHash] })
+        : write({ address: market, abi: computeMarketAbi, functionName: 'finalize', args: [record, resultHash] }),
 
     // Money.
     /** Moves `amount` of `token` from the wallet into escrow (approving the market first when needed). */

@@ -13,6 +13,7 @@ import {
   agoraTokenAbi,
   computeMarketAbi,
   providerRegistryAbi,
+  replicatedVerifierAbi,
   replicaPoolAbi,
   reviewsAbi,
   storageMarketAbi,
@@ -23,6 +24,7 @@ import {
  * registry, escrow calls tokens), and the caller's ABI alone would not name it. */
 const agoraErrorsAbi: Abi = [
   ...computeMarketAbi,
+  ...replicatedVerifierAbi,
   ...storageMarketAbi,
   ...reviewsAbi,
   ...replicaPoolAbi,
@@ -92,9 +94,45 @@ const explanations: Record<string, Explained> = {
     ([asks, expected]) =>
       `The orders carry ${text(asks)} asks; this bid takes ${text(expected)} (a bid with several replicas takes none: its seats are drawn from the replica pool).`,
   ],
-  ComputeModeUnsupported: [
+  ComputeModeNotInstalled: [
     errorCodes.ORDER_INVALID,
-    ([mode]) => `Verification mode ${text(mode)} is not supported by this market yet; use replicated (0).`,
+    ([mode]) =>
+      `Verification mode ${text(mode)} has no verifier installed in this market; use replicated (0) or an installed mode.`,
+  ],
+  ComputeModeNeedsAsks: [
+    errorCodes.ORDER_INVALID,
+    ([mode]) =>
+      `A task in verification mode ${text(mode)} is matched with its providers' asks, one replica each; bid one replica.`,
+  ],
+  ComputeNotVerifier: [
+    errorCodes.NOT_AUTHORIZED,
+    ([caller, verifier]) => `Only the task's verifier ${text(verifier)} may settle it, not ${text(caller)}.`,
+  ],
+  ComputeVerdictInvalid: [
+    errorCodes.TASK_STATE_INVALID,
+    ([taskId]) =>
+      `The verdict for task ${text(taskId)} pays or slashes someone outside its providers, or charges beyond its lock.`,
+  ],
+  ComputeVerifiedByModule: [
+    errorCodes.TASK_STATE_INVALID,
+    ([taskId, verifier]) => `Task ${text(taskId)} is settled by its verifier ${text(verifier)}; send the step there.`,
+  ],
+  ComputeVerifierInstalled: [
+    errorCodes.INVALID_ARGUMENT,
+    ([mode, verifier]) =>
+      `Verification mode ${text(mode)} already has its verifier, ${text(verifier)}; use a new mode.`,
+  ],
+  ComputeVerifierNotContract: [
+    errorCodes.INVALID_ARGUMENT,
+    ([verifier]) => `${text(verifier)} is not a contract, so it cannot be a verifier.`,
+  ],
+  ComputeNotExpired: [
+    errorCodes.TASK_STATE_INVALID,
+    ([taskId, expiresAt]) => `Task ${text(taskId)} can be expired only after ${text(expiresAt)} (unix time).`,
+  ],
+  ComputeNotMarket: [
+    errorCodes.NOT_AUTHORIZED,
+    ([caller]) => `Only the compute market may open tasks in its verifier, not ${text(caller)}.`,
   ],
   ComputeModeNotAccepted: [
     errorCodes.ORDER_INVALID,

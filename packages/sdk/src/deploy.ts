@@ -133,6 +133,8 @@ export const deploymentSchema = z.object({
     agoraToken: address,
     providerRegistry: address,
     computeMarket: address,
+    /** The verifier of replicated tasks with several replicas, created by the market: their commits and reveals go here. */
+    replicatedVerifier: address,
     /** Where the seats of replicated tasks are drawn from (providers join it per payment token). */
     replicaPool: address,
     storageMarket: address,
@@ -240,6 +242,13 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
     }),
   );
 
+  const replicatedVerifier = await publicClient.readContract({
+    address: market.address,
+    abi: computeMarketAbi,
+    functionName: 'verifierOf',
+    args: [0],
+  });
+
   const storageMarket = await deploy(
     'StorageMarket',
     walletClient.deployContract({
@@ -344,6 +353,7 @@ export async function deployAgora({ publicClient, walletClient, options }: Deplo
       agoraToken: token.address,
       providerRegistry: registry.address,
       computeMarket: market.address,
+      replicatedVerifier,
       replicaPool: pool.address,
       storageMarket: storageMarket.address,
       reviews: reviews.address,

@@ -13,6 +13,7 @@ export {
   decodeSettlement,
   decodeTaskMatched,
   decodeTaskPending,
+  isVerifiedByModule,
   decodeTaskRecord,
   encodeOrders,
   encodeTaskRecord,

@@ -7,6 +7,7 @@ import {
   encodePacked,
   getAddress,
   hexToBigInt,
+  hexToNumber,
   keccak256,
   size,
   slice,
@@ -161,6 +162,8 @@ export type Task = {
   revealDeadline: bigint;
   /** The head of the client's lane before this task (23 bytes), chaining the lane's tasks. */
   previous: Hex;
+  /** The bid's verification mode (`verificationMode`): whose verifier settles the task. */
+  mode: number;
   providers: readonly Address[];
 };
 
@@ -177,8 +180,9 @@ const recordHead = [
   'uint64',
   'uint64',
   'bytes23',
+  'uint8',
 ] as const;
-const recordHeadLength = 136;
+const recordHeadLength = 137;
 
 /** The packed task record, byte for byte what `TaskRecordLib.encode` produces on chain. */
 export function encodeTaskRecord(task: Task): Hex {
@@ -195,8 +199,21 @@ export function encodeTaskRecord(task: Task): Hex {
     task.commitDeadline,
     task.revealDeadline,
     task.previous,
+    task.mode,
   ]);
   return `${head}${task.providers.map((p) => p.slice(2).toLowerCase()).join('')}` as Hex;
+}
+
+/**
+ * Whether a record's task is settled by its mode's verifier rather than by the market: every task with drawn seats
+ * or a mode other than replicated. A one-replica replicated task, and one whose seats were never drawn, are the
+ * market's.
+ */
+export function isVerifiedByModule(record: Hex): boolean {
+  const length = size(record);
+  if (length < recordHeadLength + 20 || (length - recordHeadLength) % 20 !== 0) return false;
+  const mode = hexToNumber(slice(record, 136, 137));
+  return mode !== verificationMode.replicated || (length - recordHeadLength) / 20 > 1;
 }
 
 /** Reads a packed task record (from `TaskMatched`); throws AGORA_INVALID_ARGUMENT when it is not one. */
@@ -225,6 +242,7 @@ export function decodeTaskRecord(record: Hex): Task {
     commitDeadline: uint(97, 8),
     revealDeadline: uint(105, 8),
     previous: field(113, 23),
+    mode: Number(uint(136, 1)),
     providers,
   };
 }

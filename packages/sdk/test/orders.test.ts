@@ -28,6 +28,7 @@ const task: Task = {
   commitDeadline: 1_800_000_600n,
   revealDeadline: 1_800_001_200n,
   previous: `0x${'ab'.repeat(23)}`,
+  mode: 0,
   providers: [
     getAddress('0x90f79bf6eb2c4f870365e785982e1f101e93b906'),
     getAddress('0x15d34aaf54267db7d7c367839aaf71a00a2c6a65'),
