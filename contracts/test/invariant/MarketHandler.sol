@@ -67,6 +67,11 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     uint256 public copiedMatches;
     uint256 public copiesTried;
     uint256 public seated;
+    /// @dev Calls of the honest actions (deposit aside) and how many the market accepted, per action: a campaign
+    /// whose calls mostly revert exercises nothing, and the invariant test fails it.
+    uint256 public honestCalls;
+    uint256 public honestSuccesses;
+    mapping(bytes4 action => uint256) public successesOf;
     ReplicaPool internal immutable pool;
     ReplicatedVerifier internal immutable verifier;
 
@@ -106,8 +111,10 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         vm.prank(client);
         try market.withdraw(address(usd), amount) {
             withdrawn += amount;
+            _tally(this.withdraw.selector, true);
         } catch {
             ++failedWithdrawals;
+            _tally(this.withdraw.selector, false);
         }
     }
 
@@ -167,8 +174,10 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
                 _track(taskId, bid, previous, fuelSeed, lyingSeed);
                 matchedBids.push(bid);
                 matchedBidSignatures.push(bidSignature);
+                _tally(this.matchTask.selector, true);
             } catch {
                 // Underfunded client or busy lane: a refusal, not a loss.
+                _tally(this.matchTask.selector, false);
             }
             return;
         }
@@ -182,9 +191,12 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
             _track(taskId, bid, previous, fuelSeed, lyingSeed);
             matchedBids.push(bid);
             matchedBidSignatures.push(bidSignature);
+            _tally(this.matchTask.selector, true);
             vm.roll(block.number + 1);
             _seat(tasks[tasks.length - 1]);
-        } catch {}
+        } catch {
+            _tally(this.matchTask.selector, false);
+        }
     }
 
     /// @notice A hostile submitter names the replicas of a replicated bid itself (its own pick of providers, in its
@@ -268,7 +280,10 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
             open.task.pricePerFuel = uint128(price);
             delete open.pending;
             ++seated;
-        } catch {}
+            _tally(this.seat.selector, true);
+        } catch {
+            _tally(this.seat.selector, false);
+        }
     }
 
     /// @dev Each provider rejoins when it has more stake bonded than when it joined (its weight is capped by that), as
@@ -392,7 +407,10 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         try market.submitResult(_record(open), keccak256("ok"), open.fuel) {
             expectedEarnings[open.task.providers[0]] += uint256(open.fuel) * 2;
             settledStatus[open.taskId] = TaskStatus.Finalized;
-        } catch {}
+            _tally(this.submit.selector, true);
+        } catch {
+            _tally(this.submit.selector, false);
+        }
     }
 
     function commit(uint256 index, uint256 providerSeed) external {
@@ -403,7 +421,11 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         bytes32 commitment =
             keccak256(abi.encode(open.taskId, provider, _resultOf(open, i), open.fuel, bytes32(i)));
         vm.prank(provider);
-        try verifier.commit(_record(open), i, commitment) {} catch {}
+        try verifier.commit(_record(open), i, commitment) {
+            _tally(this.commit.selector, true);
+        } catch {
+            _tally(this.commit.selector, false);
+        }
     }
 
     function reveal(uint256 index, uint256 providerSeed) external {
@@ -415,7 +437,10 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         try verifier.reveal(_record(open), i, _resultOf(open, i), open.fuel, bytes32(i)) {
             if (open.lying & (1 << i) == 0) _revealedHonestly[open.taskId][i] = true;
             _recordIfSettled(open);
-        } catch {}
+            _tally(this.reveal.selector, true);
+        } catch {
+            _tally(this.reveal.selector, false);
+        }
     }
 
     function finalize(uint256 index) external {
@@ -423,7 +448,10 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         if (!found) return;
         try _settler(open).finalize(_record(open), keccak256("ok")) {
             _recordIfSettled(open);
-        } catch {}
+            _tally(this.finalize.selector, true);
+        } catch {
+            _tally(this.finalize.selector, false);
+        }
     }
 
     function warp(uint256 seconds_) external {
@@ -457,6 +485,27 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
 
     function providerAt(uint256 index) external view returns (address) {
         return providers[index];
+    }
+
+    /// @dev Counts an honest call. A refusal while the hostile owner has closed the market to it (the token
+    /// disallowed, a provider jailed or below the minimum stake) is the owner's doing, not the campaign's, and is
+    /// not counted.
+    function _tally(bytes4 action, bool accepted) internal {
+        if (!accepted && _ownerRefuses()) return;
+        ++honestCalls;
+        if (!accepted) return;
+        ++honestSuccesses;
+        ++successesOf[action];
+    }
+
+    function _ownerRefuses() internal view returns (bool) {
+        if (!market.isTokenAllowed(address(usd))) return true;
+        uint96 minStake = market.params().minStake;
+        for (uint256 i = 0; i < providers.length; ++i) {
+            (uint96 bonded, uint40 jailedUntil,) = market.standingOf(providers[i]);
+            if (jailedUntil > block.timestamp || bonded < minStake) return true;
+        }
+        return false;
     }
 
     function _recordIfSettled(OpenTask storage open) internal {
