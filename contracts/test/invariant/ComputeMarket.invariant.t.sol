@@ -52,9 +52,10 @@ contract ComputeMarketInvariantTest is MarketFixture {
         selectors[12] = MarketHandler.copyMatch.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
 
-        hostileOwner = new HostileOwnerHandler(market, registry, owner, address(usd), assigned, MIN_STAKE);
+        hostileOwner =
+            new HostileOwnerHandler(market, registry, owner, address(usd), assigned, MIN_STAKE, handler);
         targetContract(address(hostileOwner));
-        bytes4[] memory powers = new bytes4[](8);
+        bytes4[] memory powers = new bytes4[](10);
         powers[0] = HostileOwnerHandler.setMarketParams.selector;
         powers[1] = HostileOwnerHandler.setRegistryParams.selector;
         powers[2] = HostileOwnerHandler.toggleSlasher.selector;
@@ -63,6 +64,8 @@ contract ComputeMarketInvariantTest is MarketFixture {
         powers[5] = HostileOwnerHandler.toggleToken.selector;
         powers[6] = HostileOwnerHandler.jail.selector;
         powers[7] = HostileOwnerHandler.setSeatStake.selector;
+        powers[8] = HostileOwnerHandler.installVerifier.selector;
+        powers[9] = HostileOwnerHandler.strikeWithVerifier.selector;
         targetSelector(FuzzSelector({addr: address(hostileOwner), selectors: powers}));
     }
 
@@ -115,6 +118,11 @@ contract ComputeMarketInvariantTest is MarketFixture {
     /// @notice No submitter ever gets a replicated task matched with providers of its choosing.
     function invariant_submitterNeverChoosesAQuorum() public view {
         assertEq(handler.chosenQuorums(), 0);
+    }
+
+    /// @notice A verifier the owner installs settles nothing outside its own mode, whatever verdict it sends.
+    function invariant_ownersVerifierSettlesNothing() public view {
+        assertEq(hostileOwner.verifierSettlements(), 0);
     }
 
     /// @notice Nobody but the matcher a bid names gets it matched.

@@ -9,7 +9,10 @@ import {ProviderRegistry} from "../../src/ProviderRegistry.sol";
 import {ReplicaPool} from "../../src/ReplicaPool.sol";
 import {IComputeMarket} from "../../src/interfaces/IComputeMarket.sol";
 import {IProviderRegistry} from "../../src/interfaces/IProviderRegistry.sol";
+import {TaskStatus} from "../../src/types/Orders.sol";
 import {RevertingMirror} from "../ComputeAttacks.t.sol";
+import {ScriptedVerifier} from "../VerifierModules.t.sol";
+import {MarketHandler} from "./MarketHandler.sol";
 
 /// @notice An owner with every owner power of the market and the registry, using them at random between the users'
 /// moves (as the timelock would once a change's delay has passed). The invariants it runs under say what no such
@@ -26,6 +29,13 @@ contract HostileOwnerHandler is CommonBase, StdUtils {
     uint96 internal immutable maxMinStake;
 
     uint256 public powersUsed;
+    /// @dev The users' handler, whose open tasks the owner's own verifier goes after.
+    MarketHandler internal immutable users;
+    ScriptedVerifier internal immutable ownVerifier;
+    uint8 internal ownMode;
+    /// @dev Settlements the owner's verifier got the market to carry out: there must be none (no task is of its mode).
+    uint256 public verifierSettlements;
+    uint256 public verifierStrikes;
 
     constructor(
         ComputeMarket market_,
@@ -33,8 +43,11 @@ contract HostileOwnerHandler is CommonBase, StdUtils {
         address owner_,
         address token_,
         address[] memory providers_,
-        uint96 maxMinStake_
+        uint96 maxMinStake_,
+        MarketHandler users_
     ) {
+        users = users_;
+        ownVerifier = new ScriptedVerifier(market_);
         market = market_;
         registry = registry_;
         owner = owner_;
@@ -90,10 +103,10 @@ contract HostileOwnerHandler is CommonBase, StdUtils {
 
     function setTreasuries(address treasury) external {
         if (treasury == address(0)) treasury = address(1);
-        vm.startPrank(owner);
+        vm.prank(owner);
         registry.setTreasury(treasury);
+        vm.prank(owner);
         market.setTreasury(treasury);
-        vm.stopPrank();
         ++powersUsed;
     }
 
@@ -106,8 +119,10 @@ contract HostileOwnerHandler is CommonBase, StdUtils {
     /// @notice Any seat stake, in bounds: it reweighs draws, but cannot seat a non-member or move money.
     function setSeatStake(uint96 seatStake) external {
         seatStake = uint96(bound(seatStake, 1, 100_000 ether));
+        // Read first: a call in the target expression would take the prank meant for the owner's call.
+        ReplicaPool pool = ReplicaPool(address(market.pool()));
         vm.prank(owner);
-        ReplicaPool(address(market.pool())).setSeatStake(seatStake);
+        pool.setSeatStake(seatStake);
         ++powersUsed;
     }
 
@@ -116,5 +131,30 @@ contract HostileOwnerHandler is CommonBase, StdUtils {
         vm.prank(owner);
         registry.jail(provider, uint40(block.timestamp + bound(forSeconds, 0, 1 hours)));
         ++powersUsed;
+    }
+
+    /// @notice Installs a verifier of its own, for the next free mode (installing is once per mode).
+    function installVerifier(uint8 mode) external {
+        mode = uint8(bound(mode, 1, 31));
+        if (market.verifierOf(mode) != address(0) || ownMode != 0) return;
+        vm.prank(owner);
+        market.installVerifier(mode, address(ownVerifier));
+        ownMode = mode;
+        ++powersUsed;
+    }
+
+    /// @notice Through its verifier, tries to settle an open task of the users: paying every seat the whole lock
+    /// and slashing nobody, or failing it and slashing everyone.
+    function strikeWithVerifier(uint256 index, bool pay) external {
+        uint256 count = users.taskCount();
+        if (ownMode == 0 || count == 0) return;
+        bytes memory record = users.recordAt(bound(index, 0, count - 1));
+        IComputeMarket.Verdict memory verdict = pay
+            ? IComputeMarket.Verdict(TaskStatus.Finalized, 1, 0, 1_000_000, keccak256("owner"))
+            : IComputeMarket.Verdict(TaskStatus.Failed, 0, 7, 0, bytes32(0));
+        ++verifierStrikes;
+        try ownVerifier.decide(record, verdict) {
+            ++verifierSettlements;
+        } catch {}
     }
 }

@@ -98,10 +98,12 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     function deposit(uint256 amount) external {
         amount = bound(amount, 1, 1e12);
         usd.mint(client, amount);
-        vm.startPrank(client);
+        // One prank per call: a deposit the owner refused (token disallowed) must not leave a prank running into the
+        // campaign's next call.
+        vm.prank(client);
         usd.approve(address(market), amount);
+        vm.prank(client);
         market.deposit(address(usd), client, amount);
-        vm.stopPrank();
     }
 
     function withdraw(uint256 amount) external {
@@ -477,6 +479,11 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
 
     function taskIdAt(uint256 index) external view returns (bytes32) {
         return tasks[index].taskId;
+    }
+
+    /// @notice The record of task `index` as its next call would pass it (pending until seated).
+    function recordAt(uint256 index) external view returns (bytes memory) {
+        return _record(tasks[index]);
     }
 
     function providerCount() external view returns (uint256) {
