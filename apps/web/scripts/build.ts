@@ -1,4 +1,5 @@
-// Builds the dashboard with Vite unless dist/ is newer than every source file (so tests pay for it once).
+// Builds the dashboard with Vite unless dist/ is newer than every source file it bundles, the workspace packages' as
+// well as its own (so tests pay for it once, and a changed SDK is never served from a stale bundle).
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -15,8 +16,12 @@ function newest(dir: string): number {
   return latest;
 }
 
+const bundledPackages = ['content', 'errors', 'examples', 'runtime', 'sdk'].map((name) =>
+  path.join(root, '../../packages', name, 'src'),
+);
 const sources = Math.max(
   newest(path.join(root, 'src')),
+  ...bundledPackages.map(newest),
   statSync(path.join(root, 'index.html')).mtimeMs,
   statSync(path.join(root, 'vite.config.ts')).mtimeMs,
 );

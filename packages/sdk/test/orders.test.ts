@@ -37,16 +37,16 @@ const task: Task = {
 };
 
 describe('task records', () => {
-  it('packs a 3-replica record into 196 bytes and reads it back unchanged', () => {
+  it('packs a 3-replica record into 197 bytes and reads it back unchanged', () => {
     const record = encodeTaskRecord(task);
-    expect((record.length - 2) / 2).toBe(136 + 3 * 20);
+    expect((record.length - 2) / 2).toBe(137 + 3 * 20);
     expect(decodeTaskRecord(record)).toEqual(task);
   });
 
   it('refuses bytes that are not a record, saying what a record is', () => {
     const truncated = encodeTaskRecord(task).slice(0, -2) as Hex;
     expect(() => decodeTaskRecord(truncated)).toThrow(AgoraError);
-    expect(() => decodeTaskRecord(truncated)).toThrow(/136 bytes plus 20 per provider; got 195 bytes/);
+    expect(() => decodeTaskRecord(truncated)).toThrow(/137 bytes plus 20 per provider; got 196 bytes/);
   });
 });
 
@@ -68,7 +68,7 @@ describe('market events', () => {
 
   it('refuses TaskMatched terms cut inside the CIDs or the record, saying where', () => {
     expect(() => decodeTaskMatched(terms.slice(0, 2 + 2 * 40) as Hex)).toThrow(/inside the bid's CIDs/);
-    expect(() => decodeTaskMatched(terms.slice(0, -2) as Hex)).toThrow(/136 bytes plus 20 per provider/);
+    expect(() => decodeTaskMatched(terms.slice(0, -2) as Hex)).toThrow(/137 bytes plus 20 per provider/);
   });
 
   it('unpacks TaskSettled.settlement from the top: status, fuel, paid and slashed masks, charged', () => {
