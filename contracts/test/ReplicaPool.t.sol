@@ -140,17 +140,7 @@ contract ReplicaPoolTest is MarketFixture {
 
     function test_draw_weighsByStakeUpToTheSeatStake() public {
         // Seat stake is 10,000; provider 0 is bonded 10,000, provider 1 only 2,500: it is kept a quarter as often.
-        vm.prank(owner);
-        pool.setSeatStake(STAKE);
-        (address light, uint256 key) = makeAddrAndKey("light");
-        providers.push(light);
-        providerKeys.push(key);
-        _registerAndStake(light, STAKE / 4);
-        vm.prank(providers[0]);
-        pool.join(address(usd), 2, expiry);
-        vm.prank(light);
-        pool.join(address(usd), 2, expiry);
-        vm.roll(block.number + 1);
+        _heavyAndLightPool();
         IReplicaPool.DrawRequest memory request = _request(1, 2);
         request.minStake = 1;
         uint256 heavySeats;
@@ -169,17 +159,7 @@ contract ReplicaPoolTest is MarketFixture {
     /// Stake topped up once a seed is out buys no weight: the light member, bonded 2,500 when it joined, stays a
     /// quarter as likely after bonding 10,000 more; unbonding below its joining stake lowers it.
     function test_draw_weightNeverExceedsTheStakeAtJoin() public {
-        vm.prank(owner);
-        pool.setSeatStake(STAKE);
-        (address light, uint256 key) = makeAddrAndKey("light");
-        providers.push(light);
-        providerKeys.push(key);
-        _registerAndStake(light, STAKE / 4);
-        vm.prank(providers[0]);
-        pool.join(address(usd), 2, expiry);
-        vm.prank(light);
-        pool.join(address(usd), 2, expiry);
-        vm.roll(block.number + 1);
+        address light = _heavyAndLightPool();
         agora.transfer(light, STAKE);
         vm.startPrank(light);
         agora.approve(address(registry), STAKE);
@@ -204,6 +184,23 @@ contract ReplicaPoolTest is MarketFixture {
         }
         // Weights 8:1: expected 222; 4 sigma of a binomial(2000, 1/9) is about 56.
         assertApproxEqAbs(lowered, 222, 56, "less stake bonded now, less weight");
+    }
+
+    /// @dev A pool of provider 0, bonded the seat stake (10,000), and a fresh `light` member bonded a quarter of it,
+    /// both joined a block before the next draw.
+    function _heavyAndLightPool() internal returns (address light) {
+        vm.prank(owner);
+        pool.setSeatStake(STAKE);
+        uint256 key;
+        (light, key) = makeAddrAndKey("light");
+        providers.push(light);
+        providerKeys.push(key);
+        _registerAndStake(light, STAKE / 4);
+        vm.prank(providers[0]);
+        pool.join(address(usd), 2, expiry);
+        vm.prank(light);
+        pool.join(address(usd), 2, expiry);
+        vm.roll(block.number + 1);
     }
 
     function test_setSeatStake_ownerOnlyAndBounded() public {

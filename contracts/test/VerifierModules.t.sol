@@ -6,31 +6,10 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {ComputeMarket} from "../src/ComputeMarket.sol";
 import {IComputeMarket} from "../src/interfaces/IComputeMarket.sol";
 import {IReplicatedVerifier} from "../src/interfaces/IReplicatedVerifier.sol";
-import {IVerifier} from "../src/interfaces/IVerifier.sol";
 import {Ask, Bid, Task, TaskStatus} from "../src/types/Orders.sol";
 import {ComputeDigests} from "./utils/ComputeDigests.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
-
-/// @notice A verifier that says whatever its script says: the stand-in for a buggy or hostile module the owner
-/// installed. It remembers the last record the market opened with it and the content that came along.
-contract ScriptedVerifier is IVerifier {
-    IComputeMarket internal immutable market;
-    bytes public lastRecord;
-    bytes public lastContent;
-
-    constructor(IComputeMarket market_) {
-        market = market_;
-    }
-
-    function onTaskOpened(bytes calldata record, bytes calldata content) external {
-        lastRecord = record;
-        lastContent = content;
-    }
-
-    function decide(bytes calldata record, IComputeMarket.Verdict calldata verdict) external {
-        market.settle(record, verdict);
-    }
-}
+import {ScriptedVerifier} from "./utils/ScriptedVerifier.sol";
 
 /// @notice Verification as modules: the market carries out verdicts, and refuses every one that would pay or slash
 /// anyone outside the task, or charge more than it locked, whatever the verifier says.

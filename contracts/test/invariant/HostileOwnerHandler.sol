@@ -11,7 +11,7 @@ import {IComputeMarket} from "../../src/interfaces/IComputeMarket.sol";
 import {IProviderRegistry} from "../../src/interfaces/IProviderRegistry.sol";
 import {TaskStatus} from "../../src/types/Orders.sol";
 import {RevertingMirror} from "../ComputeAttacks.t.sol";
-import {ScriptedVerifier} from "../VerifierModules.t.sol";
+import {ScriptedVerifier} from "../utils/ScriptedVerifier.sol";
 import {MarketHandler} from "./MarketHandler.sol";
 
 /// @notice An owner with every owner power of the market and the registry, using them at random between the users'

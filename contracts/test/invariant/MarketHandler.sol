@@ -148,21 +148,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         uint32 lane = uint32(bound(laneSeed, 1, LANES));
         uint8 replicas = uint8(bound(replicasSeed, 1, 3));
         if (replicas == 2) replicas = 3;
-        Bid memory bid = Bid({
-            client: client,
-            token: address(usd),
-            appCid: hex"0155",
-            inputCid: hex"0155",
-            maxFuel: 1_000_000,
-            maxPricePerFuel: 2,
-            replicas: replicas,
-            quorum: replicas == 1 ? 1 : 2,
-            mode: 0,
-            deadline: uint64(block.timestamp + 1 hours),
-            nonce: (uint64(lane) << 32) | ++nextSeq[lane],
-            encryptionKey: bytes32(0),
-            matcher: matcher
-        });
+        Bid memory bid = _bidFor(lane, ++nextSeq[lane], replicas);
         uint64 askNonce = secondAsk ? 2 : 1;
         bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
         bytes23 previous = market.laneState(client, lane).head;
@@ -205,21 +191,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     /// own order): the market must refuse every such match.
     function chooseQuorum(uint256 laneSeed, uint256 pickSeed) external {
         uint32 lane = uint32(bound(laneSeed, 1, LANES));
-        Bid memory bid = Bid({
-            client: client,
-            token: address(usd),
-            appCid: hex"0155",
-            inputCid: hex"0155",
-            maxFuel: 1_000_000,
-            maxPricePerFuel: 2,
-            replicas: 3,
-            quorum: 2,
-            mode: 0,
-            deadline: uint64(block.timestamp + 1 hours),
-            nonce: (uint64(lane) << 32) | (nextSeq[lane] + 1),
-            encryptionKey: bytes32(0),
-            matcher: matcher
-        });
+        Bid memory bid = _bidFor(lane, nextSeq[lane] + 1, 3);
         (Ask[] memory asks, bytes[] memory signatures) = _asks(3, 1);
         // Two seats for the same provider, the pick of the seed: the submitter's sybil twice.
         uint256 sybil = pickSeed % 3;
@@ -239,21 +211,7 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         // No transaction comes from address(0); the market reads a zero caller as the client's own `fill`.
         if (copier == matcher || copier == address(0)) return;
         uint32 lane = uint32(bound(laneSeed, 1, LANES));
-        Bid memory bid = Bid({
-            client: client,
-            token: address(usd),
-            appCid: hex"0155",
-            inputCid: hex"0155",
-            maxFuel: 1_000_000,
-            maxPricePerFuel: 2,
-            replicas: 1,
-            quorum: 1,
-            mode: 0,
-            deadline: uint64(block.timestamp + 1 hours),
-            nonce: (uint64(lane) << 32) | (nextSeq[lane] + 1),
-            encryptionKey: bytes32(0),
-            matcher: matcher
-        });
+        Bid memory bid = _bidFor(lane, nextSeq[lane] + 1, 1);
         bytes memory orders = _orders(bid, _sign(clientKey, market.hashBid(bid)), 1);
         ++copiesTried;
         vm.prank(copier);
@@ -497,6 +455,25 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     /// @dev Counts an honest call. A refusal while the hostile owner has closed the market to it (the token
     /// disallowed, a provider jailed or below the minimum stake) is the owner's doing, not the campaign's, and is
     /// not counted.
+    /// @dev The client's bid in `lane` with sequence `seq`: the campaign's one app, fuel and price, quorum 2 of 3.
+    function _bidFor(uint32 lane, uint32 seq, uint8 replicas) internal view returns (Bid memory) {
+        return Bid({
+            client: client,
+            token: address(usd),
+            appCid: hex"0155",
+            inputCid: hex"0155",
+            maxFuel: 1_000_000,
+            maxPricePerFuel: 2,
+            replicas: replicas,
+            quorum: replicas == 1 ? 1 : 2,
+            mode: 0,
+            deadline: uint64(block.timestamp + 1 hours),
+            nonce: (uint64(lane) << 32) | seq,
+            encryptionKey: bytes32(0),
+            matcher: matcher
+        });
+    }
+
     function _tally(bytes4 action, bool accepted) internal {
         if (!accepted && _ownerRefuses()) return;
         ++honestCalls;
