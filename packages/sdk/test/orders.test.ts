@@ -11,6 +11,7 @@ import {
   decodeTaskRecord,
   encodeOrders,
   encodeTaskRecord,
+  isVerifiedByModule,
   laneOf,
   nonceOf,
 } from '../src/index.js';
@@ -47,6 +48,16 @@ describe('task records', () => {
     const truncated = encodeTaskRecord(task).slice(0, -2) as Hex;
     expect(() => decodeTaskRecord(truncated)).toThrow(AgoraError);
     expect(() => decodeTaskRecord(truncated)).toThrow(/137 bytes plus 20 per provider; got 196 bytes/);
+  });
+
+  it('sends drawn replicas and other modes to their verifier, one-replica and unseated tasks to the market', () => {
+    const single = { ...task, providers: task.providers.slice(0, 1) };
+    expect(isVerifiedByModule(encodeTaskRecord(task))).toBe(true);
+    expect(isVerifiedByModule(encodeTaskRecord(single))).toBe(false);
+    expect(isVerifiedByModule(encodeTaskRecord({ ...single, mode: 1 }))).toBe(true);
+    // A pending record ends with its 45-byte draw tail in place of providers.
+    const pending = `${encodeTaskRecord({ ...task, providers: [] })}${'00'.repeat(45)}` as Hex;
+    expect(isVerifiedByModule(pending)).toBe(false);
   });
 });
 
