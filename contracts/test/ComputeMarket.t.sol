@@ -983,15 +983,4 @@ contract ComputeMarketTest is MarketFixture {
         return uint256(status) * 2 ** 224 + uint256(fuel) * 2 ** 160 + paidMask * 2 ** 144 + slashedMask * 2
             ** 128 + charged;
     }
-
-    function _assertConserved() internal view {
-        uint256 accounted = _free(client) + _locked(client);
-        for (uint256 i = 0; i < providers.length; ++i) {
-            accounted += _free(providers[i]) + _locked(providers[i]);
-        }
-        IComputeMarket.FeePot memory pot = market.feesOf(matcher, address(usd));
-        IComputeMarket.FeePot memory direct = market.feesOf(address(0), address(usd));
-        accounted += pot.matcherFees + pot.protocolFees + direct.matcherFees + direct.protocolFees;
-        assertEq(usd.balanceOf(address(market)), accounted, "escrow balance equals the sum of balances");
-    }
 }

@@ -261,14 +261,4 @@ contract VerifierModulesTest is MarketFixture {
     {
         return IComputeMarket.Verdict(status, paidMask, slashedMask, fuelUsed, RESULT);
     }
-
-    function _assertConserved() internal view {
-        uint256 accounted = _free(client) + _locked(client);
-        for (uint256 i = 0; i < providers.length; ++i) {
-            accounted += _free(providers[i]) + _locked(providers[i]);
-        }
-        IComputeMarket.FeePot memory pot = market.feesOf(matcher, address(usd));
-        accounted += pot.matcherFees + pot.protocolFees;
-        assertEq(usd.balanceOf(address(market)), accounted, "escrow balance equals the sum of balances");
-    }
 }

@@ -101,27 +101,20 @@ export function createTaskManager(options: {
     });
   };
 
-  /** The filter for one task's commit and reveal events, from its match on. */
-  const ofReplicas = (task: TrackedTask) =>
+  /** The filter for one task's events at `address`, from its match on. */
+  const eventsOf = <const abi>(task: TrackedTask, address: Address, abi: abi) =>
     ({
-      address: verifier,
-      abi: replicatedVerifierAbi,
+      address,
+      abi,
       args: { taskId: task.taskId },
       fromBlock: BigInt(task.matchedBlock),
       toBlock: 'latest',
       strict: true,
     }) as const;
-
-  /** The filter for one task's events, from its match on. */
-  const ofTask = (task: TrackedTask) =>
-    ({
-      address: market,
-      abi: computeMarketAbi,
-      args: { taskId: task.taskId },
-      fromBlock: BigInt(task.matchedBlock),
-      toBlock: 'latest',
-      strict: true,
-    }) as const;
+  /** Its settlement, at the market. */
+  const ofTask = (task: TrackedTask) => eventsOf(task, market, computeMarketAbi);
+  /** Its commits and reveals, at the replicated verifier. */
+  const ofReplicas = (task: TrackedTask) => eventsOf(task, verifier, replicatedVerifierAbi);
 
   /** Records how a task ended; `known` is its `TaskSettled` event when the caller holds it already. */
   const settle = async (

@@ -357,4 +357,16 @@ abstract contract MarketFixture is Test {
         uint256 base = PRICE * MAX_FUEL * replicas;
         return base + base * PROTOCOL_FEE_BPS / 10_000 + (withMatcher ? base * MATCHER_FEE_BPS / 10_000 : 0);
     }
+
+    /// @dev The escrow holds exactly the client's, the providers' and the fee pots' balances.
+    function _assertConserved() internal view {
+        uint256 accounted = _free(client) + _locked(client);
+        for (uint256 i = 0; i < providers.length; ++i) {
+            accounted += _free(providers[i]) + _locked(providers[i]);
+        }
+        IComputeMarket.FeePot memory pot = market.feesOf(matcher, address(usd));
+        IComputeMarket.FeePot memory direct = market.feesOf(address(0), address(usd));
+        accounted += pot.matcherFees + pot.protocolFees + direct.matcherFees + direct.protocolFees;
+        assertEq(usd.balanceOf(address(market)), accounted, "escrow balance equals the sum of balances");
+    }
 }

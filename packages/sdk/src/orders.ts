@@ -204,6 +204,11 @@ export function encodeTaskRecord(task: Task): Hex {
   return `${head}${task.providers.map((p) => p.slice(2).toLowerCase()).join('')}` as Hex;
 }
 
+/** Whether `length` bytes can be a seated record: the head and at least one 20-byte provider. */
+function isSeatedLength(length: number): boolean {
+  return length >= recordHeadLength + 20 && (length - recordHeadLength) % 20 === 0;
+}
+
 /**
  * Whether a record's task is settled by its mode's verifier rather than by the market: every task with drawn seats
  * or a mode other than replicated. A one-replica replicated task, and one whose seats were never drawn, are the
@@ -211,7 +216,7 @@ export function encodeTaskRecord(task: Task): Hex {
  */
 export function isVerifiedByModule(record: Hex): boolean {
   const length = size(record);
-  if (length < recordHeadLength + 20 || (length - recordHeadLength) % 20 !== 0) return false;
+  if (!isSeatedLength(length)) return false;
   const mode = hexToNumber(slice(record, 136, 137));
   return mode !== verificationMode.replicated || (length - recordHeadLength) / 20 > 1;
 }
@@ -219,7 +224,7 @@ export function isVerifiedByModule(record: Hex): boolean {
 /** Reads a packed task record (from `TaskMatched`); throws AGORA_INVALID_ARGUMENT when it is not one. */
 export function decodeTaskRecord(record: Hex): Task {
   const length = size(record);
-  if (length < recordHeadLength + 20 || (length - recordHeadLength) % 20 !== 0) {
+  if (!isSeatedLength(length)) {
     throw new AgoraError(
       'AGORA_INVALID_ARGUMENT',
       `a task record is ${recordHeadLength} bytes plus 20 per provider; got ${length} bytes`,
