@@ -17,8 +17,8 @@ contract ReplicaPool is IReplicaPool, Ownable2Step {
     /// @notice Slots per token. Draws sample slots uniformly, so a bound keeps an adversary from diluting the pool
     /// with empty ones; free slots are reused.
     uint256 public constant MAX_SIZE = 4096;
-    /// @notice Tries per seat. With every slot taken and every member eligible, a three-seat draw from three members
-    /// (the worst case: each new seat must find the one member not yet seated) fails with probability below 1e-8.
+    /// @notice Tries per seat. A try samples among the slots not yet seated, so only ineligible slots and members
+    /// below a whole ticket of stake spend tries.
     uint256 public constant TRIES_PER_SEAT = 16;
     uint256 public constant MAX_SEATS = 16;
     uint96 public constant MAX_SEAT_STAKE = 1e9 ether;
@@ -99,7 +99,6 @@ contract ReplicaPool is IReplicaPool, Ownable2Step {
         if (size < replicas) return (new address[](0), 0);
         uint256[] memory slots = _drawSlots(members, request, size);
         if (slots.length == 0) return (new address[](0), 0);
-        _sort(slots);
         seats = new address[](replicas);
         for (uint256 i = 0; i < replicas; ++i) {
             Member storage member = members[slots[i]];
@@ -125,7 +124,9 @@ contract ReplicaPool is IReplicaPool, Ownable2Step {
         return slotPlusOne == 0 ? (0, false) : (slotPlusOne - 1, true);
     }
 
-    /// @dev The drawn slots, in draw order; empty when the tries ran out.
+    /// @dev The drawn slots, ascending; empty when the tries ran out. Each try picks uniformly among the slots not
+    /// yet seated (the `pick`-th of them), which is a uniform pick over all slots conditioned on a new one, so
+    /// the draw is the same as redrawing until an unseated slot comes up, without the wasted tries.
     function _drawSlots(Member[] storage members, DrawRequest calldata request, uint256 size)
         private
         view
@@ -136,12 +137,29 @@ contract ReplicaPool is IReplicaPool, Ownable2Step {
         uint256 seated;
         for (uint256 try_ = 0; try_ < replicas * TRIES_PER_SEAT && seated < replicas; ++try_) {
             uint256 ticket = uint256(keccak256(abi.encode(request.seed, try_)));
-            uint256 slot = ticket % size;
-            if (_isSeated(slots, seated, slot)) continue;
+            (uint256 slot, uint256 at) = _unseatedSlot(slots, seated, ticket % (size - seated));
             if (_eligibleFloor(members[slot], request, ticket >> 128) > request.maxPricePerFuel) continue;
-            slots[seated++] = slot;
+            for (uint256 i = seated; i > at; --i) {
+                slots[i] = slots[i - 1];
+            }
+            slots[at] = slot;
+            ++seated;
         }
         if (seated < replicas) return new uint256[](0);
+    }
+
+    /// @dev The `pick`-th slot (from zero) not among the first `seated` of `slots` (ascending), and where it goes
+    /// among them to keep them ascending.
+    function _unseatedSlot(uint256[] memory slots, uint256 seated, uint256 pick)
+        private
+        pure
+        returns (uint256 slot, uint256 at)
+    {
+        slot = pick;
+        while (at < seated && slots[at] <= slot) {
+            ++slot;
+            ++at;
+        }
     }
 
     /// @dev The member's floor when the try keeps it, else type(uint256).max (which no price reaches). `roll` is
@@ -170,25 +188,6 @@ contract ReplicaPool is IReplicaPool, Ownable2Step {
         if (weight > cap) weight = cap;
         if (roll % cap >= weight) return type(uint256).max;
         return member.floorPricePerFuel;
-    }
-
-    function _isSeated(uint256[] memory slots, uint256 seated, uint256 slot) private pure returns (bool) {
-        for (uint256 i = 0; i < seated; ++i) {
-            if (slots[i] == slot) return true;
-        }
-        return false;
-    }
-
-    /// @dev Insertion sort: at most `MAX_SEATS` entries.
-    function _sort(uint256[] memory values) private pure {
-        for (uint256 i = 1; i < values.length; ++i) {
-            uint256 value = values[i];
-            uint256 j = i;
-            for (; j > 0 && values[j - 1] > value; --j) {
-                values[j] = values[j - 1];
-            }
-            values[j] = value;
-        }
     }
 
     function _takeSlot(address token) private returns (uint256 slot) {

@@ -675,6 +675,79 @@ contract ComputeMarketTest is MarketFixture {
         verifier.reveal(_record(task), 1, RESULT, FUEL, _salt(0));
     }
 
+    function test_revealLast_theLastToCommitRevealsAtOnceAndTheTaskSettles() public {
+        (bytes32 taskId, Task memory task) = _matchTask(3, 2);
+        _commit(task, 0, RESULT, FUEL);
+        _commit(task, 1, RESULT, FUEL);
+        vm.expectEmit(address(verifier));
+        emit IReplicatedVerifier.ResultRevealed(taskId, providers[2], RESULT, FUEL);
+        _revealLast(task, 2, RESULT, FUEL);
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Matched), "the others have not revealed yet");
+        _reveal(task, 0, RESULT, FUEL);
+        _reveal(task, 1, RESULT, FUEL);
+
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Finalized));
+        for (uint256 i = 0; i < 3; ++i) {
+            assertEq(_free(providers[i]), FUEL * PRICE);
+        }
+        assertEq(_free(client), CLIENT_FUNDS - _charged(3, FUEL));
+        _assertConserved();
+    }
+
+    /// The last to commit reveals first, so the others see its result before revealing: they are bound by their
+    /// commitments and cannot switch to it. A copier that committed garbage is slashed.
+    function test_revealLast_showsNothingTheOthersCanStillUse() public {
+        (, Task memory task) = _matchTask(3, 2);
+        _commit(task, 0, RESULT, FUEL);
+        _commit(task, 1, WRONG, FUEL);
+        _revealLast(task, 2, RESULT, FUEL);
+        vm.expectRevert(
+            abi.encodeWithSelector(IReplicatedVerifier.ComputeCommitmentMismatch.selector, providers[1])
+        );
+        _reveal(task, 1, RESULT, FUEL);
+        _reveal(task, 1, WRONG, FUEL);
+        _reveal(task, 0, RESULT, FUEL);
+
+        assertEq(_free(providers[0]), FUEL * PRICE);
+        assertEq(_free(providers[1]), 0, "the committed dissent is not paid");
+        assertEq(_free(providers[2]), FUEL * PRICE);
+        assertEq(registry.providerOf(providers[1]).bonded, STAKE - STAKE * SLASH_BPS / 10_000);
+        _assertConserved();
+    }
+
+    function test_revealLast_reverts() public {
+        (, Task memory task) = _matchTask(3, 2);
+        _commit(task, 0, RESULT, FUEL);
+        // Another provider has not committed: this reveal would show it the result.
+        vm.expectRevert(
+            abi.encodeWithSelector(IReplicatedVerifier.ComputeNotLastToCommit.selector, providers[1], 1, 3)
+        );
+        _revealLast(task, 1, RESULT, FUEL);
+        vm.expectRevert(
+            abi.encodeWithSelector(IReplicatedVerifier.ComputeAlreadyCommitted.selector, providers[0])
+        );
+        _revealLast(task, 0, RESULT, FUEL);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotAssigned.selector, providers[2], 1));
+        vm.prank(providers[2]);
+        verifier.revealLast(_record(task), 1, RESULT, FUEL);
+        _commit(task, 1, RESULT, FUEL);
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeFuelAboveLimit.selector, MAX_FUEL + 1, MAX_FUEL)
+        );
+        _revealLast(task, 2, RESULT, MAX_FUEL + 1);
+
+        // After the commit window the set of commitments is closed, and the others' reveals may be public.
+        vm.warp(task.commitDeadline + 1);
+        _reveal(task, 0, RESULT, FUEL);
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeCommitClosed.selector, task.commitDeadline)
+        );
+        _revealLast(task, 2, RESULT, FUEL);
+        _reveal(task, 1, RESULT, FUEL);
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Finalized));
+        assertEq(_free(providers[2]), 0, "the silent provider is not paid");
+    }
+
     // ---------------------------------------------------------------- cancellation
 
     function test_cancelBid_preventsMatching() public {
@@ -836,15 +909,12 @@ contract ComputeMarketTest is MarketFixture {
     }
 
     function test_seat_passesOverMembersWhoseStandingChanged() public {
-        // Jailed after joining, and restaked after joining: neither is drawn until it joins again.
+        // Jailed after joining, and unbonding below the minimum stake after joining: neither is drawn.
         _poolOnly(4);
         vm.prank(owner);
         registry.jail(providers[2], uint40(block.timestamp + 1 days));
-        agora.transfer(providers[3], 1 ether);
-        vm.startPrank(providers[3]);
-        agora.approve(address(registry), 1 ether);
-        registry.stake(1 ether);
-        vm.stopPrank();
+        vm.prank(providers[3]);
+        registry.requestUnbond(uint96(STAKE - MIN_STAKE + 1));
         vm.roll(block.number + 1);
         Bid memory bid = _bid(2, 2);
         Task memory task = _taskFor(bid, matcher);

@@ -115,6 +115,48 @@ contract ReplicaPoolTest is MarketFixture {
         assertEq(allClearing, 3, "the member asking 3 sets the price it is seated at");
     }
 
+    /// A try never lands on a seat already taken, so a pool exactly as large as the draw seats all of it, whatever the
+    /// seed (redrawing until a new slot came up failed with a small probability and cost tries).
+    function testFuzz_draw_aFullPoolSeatsEveryMember(bytes32 seed) public {
+        for (uint256 i = 0; i < 5; ++i) {
+            vm.prank(providers[i]);
+            pool.join(address(usd), 2, expiry);
+        }
+        vm.roll(block.number + 1);
+        IReplicaPool.DrawRequest memory request = _request(5, 2);
+        request.seed = seed;
+        address[] memory seats = _seats(request);
+        assertEq(seats.length, 5);
+        for (uint256 i = 0; i < 5; ++i) {
+            assertEq(seats[i], providers[i], "every member, in slot order");
+        }
+    }
+
+    /// Picking among the slots not yet seated keeps the draw uniform: with equal stakes each of 4 members takes one of
+    /// 2 seats half the time.
+    function test_draw_equalStakesAreEquallyLikelyToBeSeated() public {
+        for (uint256 i = 0; i < 4; ++i) {
+            vm.prank(providers[i]);
+            pool.join(address(usd), 2, expiry);
+        }
+        vm.roll(block.number + 1);
+        IReplicaPool.DrawRequest memory request = _request(2, 2);
+        uint256[4] memory seated;
+        for (uint256 n = 0; n < 2000; ++n) {
+            request.seed = keccak256(abi.encode(n));
+            address[] memory seats = _seats(request);
+            for (uint256 j = 0; j < 2; ++j) {
+                for (uint256 i = 0; i < 4; ++i) {
+                    if (seats[j] == providers[i]) ++seated[i];
+                }
+            }
+        }
+        // Expected 1000 each; 4 sigma of a binomial(2000, 0.5) is about 89.
+        for (uint256 i = 0; i < 4; ++i) {
+            assertApproxEqAbs(seated[i], 1000, 89);
+        }
+    }
+
     function test_draw_passesOverMembersJoinedInOrAfterTheDrawBlock() public {
         for (uint256 i = 0; i < 3; ++i) {
             vm.prank(providers[i]);

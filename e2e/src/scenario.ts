@@ -302,6 +302,21 @@ export async function revealResult(network: Network, task: Task, index: number, 
   );
 }
 
+/** Reveals without a commitment, as the last of the task's providers to commit. */
+export async function revealLastResult(network: Network, task: Task, index: number, resultHash: Hex, fuelUsed: bigint) {
+  const provider = task.providers[index];
+  if (!provider) throw new Error(`task has no provider ${index}`);
+  return send(
+    network,
+    providerWallet(network, provider).writeContract({
+      address: network.deployment.contracts.replicatedVerifier,
+      abi: replicatedVerifierAbi,
+      functionName: 'revealLast',
+      args: [encodeTaskRecord(task), BigInt(index), resultHash, fuelUsed],
+    }),
+  );
+}
+
 export async function submitResult(network: Network, task: Task, resultHash: Hex, fuelUsed: bigint) {
   const provider = task.providers[0];
   if (!provider) throw new Error('task has no provider');

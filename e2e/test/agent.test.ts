@@ -233,6 +233,18 @@ describe('provider agents on anvil', () => {
     expect(settled.fuelUsed).toBe(expected.fuelUsed);
     expect(settled.paidMask).toBe(0b111n);
     expect(settled.slashedMask).toBe(0n);
+    // Each agent revealed once; one that found the others committed revealed without committing (`revealLast`).
+    const steps = {
+      address: network.deployment.contracts.replicatedVerifier,
+      abi: replicatedVerifierAbi,
+      args: { taskId },
+      fromBlock: 0n,
+    } as const;
+    const commits = await network.publicClient.getContractEvents({ ...steps, eventName: 'ResultCommitted' });
+    const reveals = await network.publicClient.getContractEvents({ ...steps, eventName: 'ResultRevealed' });
+    expect(new Set(reveals.map((event) => event.args.provider))).toEqual(new Set(task.providers));
+    expect(commits.length).toBeGreaterThanOrEqual(2);
+    expect(commits.length).toBeLessThanOrEqual(3);
 
     const payment = expected.fuelUsed * task.pricePerFuel;
     const wallets = await until('the agents to withdraw their earnings', async () => {
@@ -404,6 +416,9 @@ describe('provider agents on anvil', () => {
       submitTask(network, content, 3, app, input, { maxFuel: 2_000_000_000n }),
     );
     expect(task.providers).toContain(provider.account.address);
+    // Agent 2 is held back until the end, so the killed agent is never the last to commit (which reveals at once) and
+    // has a commitment to survive a crash with.
+    await agents[2]!.stop();
 
     // First kill: in the middle of the run, before any result is durable (the assignment is written while it runs).
     await daemon.waitForLog((line) => line.msg === 'task executing' && line.taskId === taskId);
@@ -422,8 +437,10 @@ describe('provider agents on anvil', () => {
     expect(committed?.salt).toMatch(/^0x[0-9a-f]{64}$/);
     expect(await readTaskStatus(network, task.client, task.nonce)).toBe(taskStatus.matched);
 
-    // Third life: reveals with the salt it made durable before committing, and the task settles.
+    // Third life: reveals with the salt it made durable before committing once agent 2, back, has revealed as the
+    // last to commit, and the task settles.
     daemon = spawnProviderAgent(killedFiles);
+    agents[2] = await startProviderAgent(files[2]!);
     try {
       const settled = await settlementOf(network, taskId);
       const expected = await expectedResult(app, input, taskId, task.maxFuel, task.commitDeadline);

@@ -14,7 +14,7 @@ import {
   replicatedVerifierAbi,
   taskStatus,
 } from '@agora/sdk';
-import { type Address, type Hex, bytesToHex, parseEventLogs, zeroHash } from 'viem';
+import { type Address, type Hex, bytesToHex, getAddress, isAddressEqual, parseEventLogs, zeroHash } from 'viem';
 import { type AgentState, type TrackedTask, historyKey } from './agent-state.js';
 import { type AgentChain, revertName } from './chain.js';
 import type { Logger } from '@agora/service';
@@ -322,6 +322,10 @@ export function createTaskManager(options: {
       }
       return;
     }
+    // The last to commit reveals at once: the others are bound by their commitments, so its result cannot help
+    // them, and the task saves a transaction.
+    const others = (await committers(task)).filter((address) => !isAddressEqual(address, provider));
+    if (others.length === terms.providers.length - 1 && (await revealLast(task))) return;
     const commitment = commitmentOf({
       taskId: task.taskId,
       provider,
@@ -356,13 +360,60 @@ export function createTaskManager(options: {
     }
   };
 
+  /** The task's providers that have committed, including any that revealed as the last to commit. */
+  const committers = async (task: TrackedTask) => {
+    const [commits, reveals] = await Promise.all([
+      chain.publicClient.getContractEvents({ ...ofReplicas(task), eventName: 'ResultCommitted' }),
+      chain.publicClient.getContractEvents({ ...ofReplicas(task), eventName: 'ResultRevealed' }),
+    ]);
+    const addresses = [...commits, ...reveals].map((event) => getAddress(event.args.provider));
+    return [...new Set(addresses)];
+  };
+
+  /** Reveals without a commitment; false (nothing sent) when another provider turns out not to have committed. */
+  const revealLast = async (task: TrackedTask): Promise<boolean> => {
+    const result = task.result!;
+    const revealed = async (hash?: Hex) =>
+      update(task.taskId, (t) => {
+        t.phase = 'revealed';
+        if (hash) t.transactions.reveal = hash;
+      });
+    try {
+      const receipt = await chain.write({
+        address: verifier,
+        abi: replicatedVerifierAbi,
+        functionName: 'revealLast',
+        args: [task.record, BigInt(task.index), result.resultHash, BigInt(result.fuelUsed)],
+      });
+      await revealed(receipt.transactionHash);
+      logger.info({ taskId: task.taskId, tx: receipt.transactionHash }, 'result revealed as the last to commit');
+      return true;
+    } catch (error) {
+      let sent = true;
+      await onWriteError(task, error, {
+        ComputeNotLastToCommit: () => {
+          sent = false;
+          return undefined;
+        },
+        // This reveal, or a plain commit, landed before a restart (the salt on disk is the one a commit used).
+        ComputeAlreadyCommitted: async () => {
+          const reveals = await chain.publicClient.getContractEvents({
+            ...ofReplicas(task),
+            eventName: 'ResultRevealed',
+          });
+          if (reveals.some((event) => isAddressEqual(event.args.provider, provider))) await revealed();
+          else await update(task.taskId, (t) => (t.phase = 'committed'));
+        },
+        ComputeCommitClosed: () => abandon(task, 'the result was ready after the commit deadline'),
+      });
+      return sent;
+    }
+  };
+
   const reveal = async (task: TrackedTask, terms: Task, now: bigint) => {
     const result = task.result;
     if (!result || !task.salt) throw new Error(`task ${task.taskId} is committed but has no result`);
-    if (now <= terms.commitDeadline) {
-      const commits = await chain.publicClient.getContractEvents({ ...ofReplicas(task), eventName: 'ResultCommitted' });
-      if (commits.length < terms.providers.length) return;
-    }
+    if (now <= terms.commitDeadline && (await committers(task)).length < terms.providers.length) return;
     try {
       const receipt = await chain.write({
         address: verifier,

@@ -19,6 +19,7 @@ interface IReplicatedVerifier is IVerifier {
     error ComputeRevealNotOpen();
     error ComputeRevealClosed(uint64 revealDeadline);
     error ComputeNotCommitted(address provider);
+    error ComputeNotLastToCommit(address provider, uint256 committed, uint256 replicas);
     error ComputeCommitmentMismatch(address provider);
     error ComputeFuelAboveLimit(uint64 fuelUsed, uint64 maxFuel);
     error ComputeTooEarly(bytes32 taskId);
@@ -36,6 +37,11 @@ interface IReplicatedVerifier is IVerifier {
     /// the reveal that completes the set settles the task.
     function reveal(bytes calldata record, uint256 index, bytes32 resultHash, uint64 fuelUsed, bytes32 salt)
         external;
+
+    /// @notice Reveals the caller's result without a commitment, as the last of the providers to commit: every
+    /// other provider is bound by its commitment already, so nothing this reveal shows can change theirs. Open
+    /// while the commit window is; counts as the caller's commit and its reveal (only `ResultRevealed` is emitted).
+    function revealLast(bytes calldata record, uint256 index, bytes32 resultHash, uint64 fuelUsed) external;
 
     /// @notice Settles a task whose windows have run out (or that can no longer change). Anyone may call. When too
     /// few committed for a quorum, it may be called as soon as the commit window closes; the providers that

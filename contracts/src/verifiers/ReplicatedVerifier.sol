@@ -71,6 +71,25 @@ contract ReplicatedVerifier is IReplicatedVerifier {
     }
 
     /// @inheritdoc IReplicatedVerifier
+    function revealLast(bytes calldata record, uint256 index, bytes32 resultHash, uint64 fuelUsed) external {
+        (bytes32 taskId, uint256 seq) = _requireOpened(record);
+        _requireRevealable(record, fuelUsed);
+        uint64 commitDeadline = record.commitDeadline();
+        if (block.timestamp > commitDeadline) revert ComputeCommitClosed(commitDeadline);
+        uint256 replicas = _requireReplicaProvider(record, index);
+        mapping(uint256 => uint256) storage slots = _replicaWords(record);
+        uint256[] memory words = _loadReplicas(slots, replicas);
+        if (words[index].replicaState(seq) != TaskStateLib.REPLICA_EMPTY) {
+            revert ComputeAlreadyCommitted(msg.sender);
+        }
+        // While the commit window is open nobody reveals before all have committed, so the others are committed.
+        (uint256 commits,) = _count(words, seq);
+        if (commits + 1 != replicas) revert ComputeNotLastToCommit(msg.sender, commits, replicas);
+        slots[index] = TaskStateLib.revealedWord(seq, resultHash, fuelUsed);
+        emit ResultRevealed(taskId, msg.sender, resultHash, fuelUsed);
+    }
+
+    /// @inheritdoc IReplicatedVerifier
     function finalize(bytes calldata record, bytes32 resultHash) external {
         (bytes32 taskId, uint256 seq) = _requireOpened(record);
         uint256[] memory words = _loadReplicas(_replicaWords(record), record.providerCount());

@@ -46,11 +46,14 @@ contract LifecycleGasTest is MarketFixture {
         bidLane = R3_LANE;
         (, Task memory task) = _matchTask(3, 2);
         vm.snapshotGasLastCall("compute", "match.r3");
-        for (uint256 i = 0; i < 3; ++i) {
+        // The last to commit reveals at once, without a commitment.
+        for (uint256 i = 0; i < 2; ++i) {
             _commit(task, i, RESULT, 1000);
             vm.snapshotGasLastCall("compute", string.concat("commit.r3.", vm.toString(i)));
         }
-        for (uint256 i = 0; i < 3; ++i) {
+        _revealLast(task, 2, RESULT, 1000);
+        vm.snapshotGasLastCall("compute", "revealLast.r3.2");
+        for (uint256 i = 0; i < 2; ++i) {
             _reveal(task, i, RESULT, 1000);
             vm.snapshotGasLastCall("compute", string.concat("reveal.r3.", vm.toString(i)));
         }

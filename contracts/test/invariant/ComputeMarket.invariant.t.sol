@@ -36,7 +36,7 @@ contract ComputeMarketInvariantTest is MarketFixture {
         vm.stopPrank();
         handler = new MarketHandler(market, usd, client, clientKey, matcher, assigned, keys);
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](13);
+        bytes4[] memory selectors = new bytes4[](14);
         selectors[0] = MarketHandler.deposit.selector;
         selectors[1] = MarketHandler.withdraw.selector;
         selectors[2] = MarketHandler.matchTask.selector;
@@ -50,6 +50,7 @@ contract ComputeMarketInvariantTest is MarketFixture {
         selectors[10] = MarketHandler.chooseQuorum.selector;
         selectors[11] = MarketHandler.seat.selector;
         selectors[12] = MarketHandler.copyMatch.selector;
+        selectors[13] = MarketHandler.revealLast.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
 
         hostileOwner =

@@ -403,6 +403,21 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
         }
     }
 
+    /// @notice A provider reveals without committing, claiming to be the last to commit (often it is not).
+    function revealLast(uint256 index, uint256 providerSeed) external {
+        (bool found, OpenTask storage open) = _open(index);
+        if (!found || open.task.providers.length < 2) return;
+        uint256 i = bound(providerSeed, 0, open.task.providers.length - 1);
+        vm.prank(open.task.providers[i]);
+        try verifier.revealLast(_record(open), i, _resultOf(open, i), open.fuel) {
+            if (open.lying & (1 << i) == 0) _revealedHonestly[open.taskId][i] = true;
+            _recordIfSettled(open);
+            _tally(this.revealLast.selector, true);
+        } catch {
+            _tally(this.revealLast.selector, false);
+        }
+    }
+
     function finalize(uint256 index) external {
         (bool found, OpenTask storage open) = _open(index);
         if (!found) return;

@@ -322,6 +322,11 @@ abstract contract MarketFixture is Test {
         verifier.reveal(_record(task), index, resultHash, fuelUsed, _salt(index));
     }
 
+    function _revealLast(Task memory task, uint256 index, bytes32 resultHash, uint64 fuelUsed) internal {
+        vm.prank(task.providers[index]);
+        verifier.revealLast(_record(task), index, resultHash, fuelUsed);
+    }
+
     /// @dev Who settles `task` with `finalize`: the market for one replica, the verifier for several.
     function _settler(Task memory task) internal view returns (IFinalize) {
         return task.providers.length == 1 ? IFinalize(address(market)) : IFinalize(address(verifier));

@@ -189,6 +189,11 @@ const explanations: Record<string, Explained> = {
   ],
   ComputeRevealClosed: [errorCodes.TASK_STATE_INVALID, ([deadline]) => `The reveal window closed at ${at(deadline)}.`],
   ComputeNotCommitted: [errorCodes.TASK_STATE_INVALID, ([provider]) => `${text(provider)} has not committed.`],
+  ComputeNotLastToCommit: [
+    errorCodes.TASK_STATE_INVALID,
+    ([provider, committed, replicas]) =>
+      `${text(provider)} may reveal without committing only as the last to commit; ${text(committed)} of the other ${text(BigInt(String(replicas)) - 1n)} providers have committed. Commit first.`,
+  ],
   ComputeCommitmentMismatch: [
     errorCodes.TASK_STATE_INVALID,
     ([provider]) => `The reveal of ${text(provider)} does not match its commitment.`,
