@@ -3,12 +3,12 @@ pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {Escrow} from "./Escrow.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {IStorageMarket} from "./interfaces/IStorageMarket.sol";
 import {SignatureLib} from "./libraries/SignatureLib.sol";
+import {StorageOrderRules} from "./storage/StorageOrderRules.sol";
 import {DealStatus, SlotState, StorageAsk, StorageBid} from "./types/StorageOrders.sol";
 
 /// @title StorageMarket
@@ -20,10 +20,6 @@ import {DealStatus, SlotState, StorageAsk, StorageBid} from "./types/StorageOrde
 /// Gas design: a proof reads two words of the deal and the slot word, and writes the slot word only; payments
 /// accrue in the slot as a count of proven periods and are paid out by `claim`, a miss, or `finish`.
 contract StorageMarket is IStorageMarket, Escrow, EIP712 {
-    uint256 public constant SEGMENT_SIZE = 64;
-    uint256 public constant MAX_REPLICAS = 16;
-    /// @notice 2^40 segments: 64 TiB.
-    uint256 public constant MAX_DEPTH = 40;
     uint16 public constant MAX_PROTOCOL_FEE_BPS = 1000;
     uint16 public constant MAX_MATCHER_FEE_BPS = 1000;
     uint24 public constant MIN_PERIOD_BLOCKS = 4;
@@ -33,20 +29,13 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
     uint16 public constant MAX_WINDOW_BLOCKS = 256;
     uint96 public constant MAX_MIN_STAKE = 1e9 ether;
     uint256 private constant BPS = 10_000;
-    uint256 private constant GIB = 1 << 30;
 
-    bytes32 internal constant ASK_TYPEHASH = keccak256(
-        // solhint-disable-next-line max-line-length
-        "StorageAsk(address provider,address token,uint256 pricePerGiBPeriod,uint256 maxCollateralPerGiB,uint64 maxBytes,uint32 maxPeriods,uint32 volume,uint64 expiry,uint64 nonce)"
-    );
-    bytes32 internal constant BID_TYPEHASH = keccak256(
-        // solhint-disable-next-line max-line-length
-        "StorageBid(address client,address token,bytes32 root,uint64 size,bytes cid,uint32 periods,uint8 replicas,uint256 maxPricePerGiBPeriod,uint256 collateralPerGiB,uint64 deadline,uint64 nonce,address matcher)"
-    );
     bytes32 internal constant RENEWAL_TYPEHASH =
         keccak256("StorageRenewal(uint256 dealId,uint32 fromPeriods,uint32 extraPeriods,uint64 deadline)");
 
     IProviderRegistry public immutable registry;
+    /// @notice The stateless checks and terms of opening a deal, created with the market (see `StorageOrderRules`).
+    StorageOrderRules public immutable orderRules;
     StorageParams internal _params;
     uint256 public dealCount;
 
@@ -65,6 +54,7 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
         EIP712("Agora Storage", "1")
     {
         registry = registry_;
+        orderRules = new StorageOrderRules();
         _setParams(params_);
     }
 
@@ -76,29 +66,8 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
         bytes[] calldata askSignatures,
         bytes[] calldata acceptances
     ) external returns (uint256 dealId) {
-        if (msg.sender != bid.matcher) {
-            revert StorageNotMatcher(msg.sender, bid.matcher);
-        }
-        bytes32 digest = _hashTypedDataV4(_hashBid(bid));
-        if (!SignatureLib.isValidNow(bid.client, digest, bidSignature)) {
-            revert StorageInvalidSignature(bid.client);
-        }
-        _requireAccepted(asks, digest, acceptances);
-        return _open(bid, asks, askSignatures, msg.sender);
-    }
-
-    /// @inheritdoc IStorageMarket
-    function openDeal(
-        StorageBid calldata bid,
-        StorageAsk[] calldata asks,
-        bytes[] calldata askSignatures,
-        bytes[] calldata acceptances
-    ) external returns (uint256 dealId) {
-        if (msg.sender != bid.client) {
-            revert StorageNotClient(msg.sender, bid.client);
-        }
-        _requireAccepted(asks, _hashTypedDataV4(_hashBid(bid)), acceptances);
-        return _open(bid, asks, askSignatures, address(0));
+        (bytes32[] memory askHashes, Deal memory terms) = _checkOrders(bid, bidSignature, asks, acceptances);
+        return _open(bid, asks, askSignatures, askHashes, terms);
     }
 
     /// @inheritdoc IStorageMarket
@@ -315,17 +284,8 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
     }
 
     /// @inheritdoc IStorageMarket
-    function heldBy(uint256 dealId) external view returns (uint256 held) {
-        Deal memory terms = _deals[dealId];
-        if (terms.status != DealStatus.Active) return 0;
-        uint256 unit = _unitCost(terms);
-        for (uint256 i = 0; i < terms.replicas; ++i) {
-            Slot memory current = _slots[dealId][i];
-            held += (terms.periods - current.nextPeriod + current.earned) * unit + _repairRewards[dealId][i];
-            if (current.state == SlotState.Active || current.state == SlotState.Repaired) {
-                held += terms.collateral;
-            }
-        }
+    function repairRewardOf(uint256 dealId, uint256 index) external view returns (uint256) {
+        return _repairRewards[dealId][index];
     }
 
     /// @inheritdoc IStorageMarket
@@ -343,23 +303,43 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
         return _params;
     }
 
+    /// @dev Checks the orders (the rules, the bid's signature unless its client sends it, each provider's
+    /// acceptance); returns the asks' struct hashes and the deal's terms.
+    function _checkOrders(
+        StorageBid calldata bid,
+        bytes calldata bidSignature,
+        StorageAsk[] calldata asks,
+        bytes[] calldata acceptances
+    ) private view returns (bytes32[] memory askHashes, Deal memory terms) {
+        address matcher;
+        if (msg.sender != bid.client) {
+            if (msg.sender != bid.matcher) revert StorageNotMatcher(msg.sender, bid.matcher);
+            matcher = msg.sender;
+        }
+        bytes32 bidHash;
+        (bidHash, askHashes, terms) = orderRules.check(bid, asks, _params, matcher);
+        bytes32 digest = _hashTypedDataV4(bidHash);
+        if (matcher != address(0) && !SignatureLib.isValidNow(bid.client, digest, bidSignature)) {
+            revert StorageInvalidSignature(bid.client);
+        }
+        _requireAccepted(asks, digest, acceptances);
+    }
+
     function _open(
         StorageBid calldata bid,
         StorageAsk[] calldata asks,
         bytes[] calldata askSignatures,
-        address matcher
+        bytes32[] memory askHashes,
+        Deal memory terms
     ) private returns (uint256 dealId) {
-        _requireValidBid(bid);
-        if (asks.length != bid.replicas || askSignatures.length != bid.replicas) {
-            revert StorageAskCountMismatch(asks.length, bid.replicas);
+        if (askSignatures.length != asks.length) {
+            revert StorageAskCountMismatch(askSignatures.length, bid.replicas);
         }
+        if (_bidNonceUsed[bid.client][bid.nonce]) revert StorageNonceUsed(bid.client, bid.nonce);
         _bidNonceUsed[bid.client][bid.nonce] = true;
-        address[] memory providers = new address[](asks.length);
-        uint256 price = _takeAsks(bid, asks, askSignatures, providers);
-        StorageParams memory params_ = _params;
-        registry.requireEligible(providers, params_.minStake);
+        address[] memory providers = _takeAsks(asks, askSignatures, askHashes);
+        registry.requireEligible(providers, _params.minStake);
 
-        Deal memory terms = _termsOf(bid, price, matcher, params_);
         // Cannot overflow: every factor is bounded (uint128 amounts, uint32 periods, at most 16 replicas).
         _debit(bid.token, bid.client, _unitCost(terms) * bid.periods * bid.replicas);
         dealId = ++dealCount;
@@ -395,64 +375,20 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
         }
     }
 
-    function _requireValidBid(StorageBid calldata bid) private view {
-        if (block.timestamp > bid.deadline) revert StorageBidExpired(bid.deadline);
-        if (bid.replicas == 0 || bid.replicas > MAX_REPLICAS) revert StorageInvalidReplicas(bid.replicas);
-        if (
-            bid.size == 0 || bid.size > SEGMENT_SIZE << MAX_DEPTH || bid.periods == 0 || bid.cid.length == 0
-                || bid.root == bytes32(0)
-        ) {
-            revert StorageInvalidBid();
-        }
-        if (_bidNonceUsed[bid.client][bid.nonce]) revert StorageNonceUsed(bid.client, bid.nonce);
-    }
-
-    function _termsOf(StorageBid calldata bid, uint256 price, address matcher, StorageParams memory params_)
+    /// @dev Checks each ask's signature (over its struct hash in `askHashes`) and counts its fill; returns the
+    /// providers, each once.
+    function _takeAsks(StorageAsk[] calldata asks, bytes[] calldata askSignatures, bytes32[] memory askHashes)
         private
-        view
-        returns (Deal memory terms)
+        returns (address[] memory providers)
     {
-        uint256 payment = Math.mulDiv(price, bid.size, GIB, Math.Rounding.Ceil);
-        uint256 collateral = Math.mulDiv(bid.collateralPerGiB, bid.size, GIB, Math.Rounding.Ceil);
-        if (payment > type(uint128).max) revert StorageAmountTooLarge(payment);
-        if (collateral > type(uint128).max) revert StorageAmountTooLarge(collateral);
-        uint256 leafCount = Math.ceilDiv(bid.size, SEGMENT_SIZE);
-        terms = Deal({
-            startBlock: uint40(block.number),
-            periodBlocks: params_.periodBlocks,
-            windowBlocks: params_.windowBlocks,
-            periods: bid.periods,
-            leafCount: uint48(leafCount),
-            depth: uint8(Math.log2(leafCount, Math.Rounding.Ceil)),
-            replicas: bid.replicas,
-            status: DealStatus.Active,
-            root: bid.root,
-            client: bid.client,
-            protocolFeeBps: params_.protocolFeeBps,
-            matcherFeeBps: matcher == address(0) ? 0 : params_.matcherFeeBps,
-            token: bid.token,
-            matcher: matcher,
-            payment: uint128(payment),
-            collateral: uint128(collateral)
-        });
-    }
-
-    /// @dev Checks each ask against the bid, counts its fill, and returns the deal's price: the highest ask, so
-    /// every provider earns at least what it asked and the client pays at most what it bid.
-    function _takeAsks(
-        StorageBid calldata bid,
-        StorageAsk[] calldata asks,
-        bytes[] calldata askSignatures,
-        address[] memory providers
-    ) private returns (uint256 price) {
+        providers = new address[](asks.length);
         for (uint256 i = 0; i < asks.length; ++i) {
             StorageAsk calldata ask = asks[i];
             address provider = ask.provider;
-            _requireAskFits(bid, ask);
             for (uint256 j = 0; j < i; ++j) {
                 if (providers[j] == provider) revert StorageDuplicateProvider(provider);
             }
-            if (!SignatureLib.isValidNow(provider, _hashTypedDataV4(_hashAsk(ask)), askSignatures[i])) {
+            if (!SignatureLib.isValidNow(provider, _hashTypedDataV4(askHashes[i]), askSignatures[i])) {
                 revert StorageInvalidSignature(provider);
             }
             uint256 fills = _askFills[provider][ask.nonce];
@@ -462,22 +398,7 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
                 _askFills[provider][ask.nonce] = fills + 1;
             }
             providers[i] = provider;
-            if (ask.pricePerGiBPeriod > price) price = ask.pricePerGiBPeriod;
         }
-    }
-
-    function _requireAskFits(StorageBid calldata bid, StorageAsk calldata ask) private view {
-        address provider = ask.provider;
-        if (block.timestamp > ask.expiry) revert StorageAskExpired(provider, ask.expiry);
-        if (ask.token != bid.token) revert StorageTokenMismatch(provider, ask.token, bid.token);
-        if (ask.pricePerGiBPeriod > bid.maxPricePerGiBPeriod) {
-            revert StoragePriceTooHigh(provider, ask.pricePerGiBPeriod, bid.maxPricePerGiBPeriod);
-        }
-        if (bid.collateralPerGiB > ask.maxCollateralPerGiB) {
-            revert StorageCollateralTooHigh(provider, bid.collateralPerGiB, ask.maxCollateralPerGiB);
-        }
-        if (bid.size > ask.maxBytes) revert StorageTooLarge(provider, bid.size, ask.maxBytes);
-        if (bid.periods > ask.maxPeriods) revert StorageTooLong(provider, bid.periods, ask.maxPeriods);
     }
 
     /// @dev Pays the slot's provider for its proven periods and accrues their fees; the caller resets `earned`.
@@ -551,43 +472,6 @@ contract StorageMarket is IStorageMarket, Escrow, EIP712 {
                 node := keccak256(0, 0x40)
             }
         }
-    }
-
-    function _hashBid(StorageBid calldata bid) private pure returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                BID_TYPEHASH,
-                bid.client,
-                bid.token,
-                bid.root,
-                bid.size,
-                keccak256(bid.cid),
-                bid.periods,
-                bid.replicas,
-                bid.maxPricePerGiBPeriod,
-                bid.collateralPerGiB,
-                bid.deadline,
-                bid.nonce,
-                bid.matcher
-            )
-        );
-    }
-
-    function _hashAsk(StorageAsk calldata ask) private pure returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                ASK_TYPEHASH,
-                ask.provider,
-                ask.token,
-                ask.pricePerGiBPeriod,
-                ask.maxCollateralPerGiB,
-                ask.maxBytes,
-                ask.maxPeriods,
-                ask.volume,
-                ask.expiry,
-                ask.nonce
-            )
-        );
     }
 
     function _setParams(StorageParams memory params_) private {

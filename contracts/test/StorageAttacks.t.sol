@@ -55,7 +55,7 @@ contract StorageAttacksTest is StorageFixture {
         for (uint256 i = 0; i < attempts.length; ++i) {
             vm.expectRevert(abi.encodeWithSelector(IStorageMarket.StorageNotAccepted.selector, providers[0]));
             vm.prank(client);
-            market.openDeal(bid, asks, signatures, attempts[i]);
+            market.matchDeal(bid, "", asks, signatures, attempts[i]);
         }
         assertEq(_free(providers[0]), providerFree, "no collateral locked");
         assertEq(_free(client), clientFree, "no payment locked");
@@ -64,7 +64,7 @@ contract StorageAttacksTest is StorageFixture {
         );
 
         vm.prank(client);
-        uint256 dealId = market.openDeal(bid, asks, signatures, _accepted(bid, asks));
+        uint256 dealId = market.matchDeal(bid, "", asks, signatures, _accepted(bid, asks));
         assertEq(market.slot(dealId, 0).provider, providers[0], "the accepted deal opens");
     }
 

@@ -34,27 +34,32 @@ contract StorageMarketTest is StorageFixture {
         assertEq(deal.startBlock, block.number);
         assertEq(market.slot(dealId, 1).provider, providers[1]);
         assertEq(uint8(market.slot(dealId, 1).state), uint8(SlotState.Active));
-        assertEq(market.heldBy(dealId), 10 * 2 * _unit(true) + 2 * _collateral());
+        assertEq(_heldBy(dealId), 10 * 2 * _unit(true) + 2 * _collateral());
         assertTrue(market.isBidNonceUsed(client, 1));
         assertEq(market.askFills(providers[0], 1), 1);
     }
 
-    function test_openDeal_byClientHasNoMatcherFee() public {
+    function test_matchDeal_byTheClientNeedsNoBidSignatureAndPaysNoMatcher() public {
         StorageBid memory bid = _bid(1, 4);
         (StorageAsk[] memory asks, bytes[] memory signatures) = _signedAsks(1);
         uint256 before = _free(client);
         vm.prank(client);
-        uint256 dealId = market.openDeal(bid, asks, signatures, _accepted(bid, asks));
+        uint256 dealId = market.matchDeal(bid, "", asks, signatures, _accepted(bid, asks));
         assertEq(_free(client), before - 4 * _unit(false));
         assertEq(market.deal(dealId).matcher, address(0));
     }
 
-    function test_openDeal_revertsForOthers() public {
+    function test_matchDeal_revertsForAStrangerAndAMatcherWithoutTheSignature() public {
         StorageBid memory bid = _bid(1, 4);
         (StorageAsk[] memory asks, bytes[] memory signatures) = _signedAsks(1);
-        vm.expectRevert(abi.encodeWithSelector(IStorageMarket.StorageNotClient.selector, matcher, client));
+        bytes memory bidSignature = _sign(clientKey, market.hashBid(bid));
+        address stranger = makeAddr("stranger");
+        vm.expectRevert(abi.encodeWithSelector(IStorageMarket.StorageNotMatcher.selector, stranger, matcher));
+        vm.prank(stranger);
+        market.matchDeal(bid, bidSignature, asks, signatures, _accepted(bid, asks));
+        vm.expectRevert(abi.encodeWithSelector(IStorageMarket.StorageInvalidSignature.selector, client));
         vm.prank(matcher);
-        market.openDeal(bid, asks, signatures, _accepted(bid, asks));
+        market.matchDeal(bid, "", asks, signatures, _accepted(bid, asks));
     }
 
     function test_matchDeal_paysTheHighestAsk() public {
@@ -473,7 +478,7 @@ contract StorageMarketTest is StorageFixture {
         // Slot 1 missed the last period: paid for two, its collateral goes to the client.
         assertEq(_free(providers[1]), p1 + 2 * _payment());
         assertEq(_free(client), clientBefore + _unit(true) + _collateral());
-        assertEq(market.heldBy(dealId), 0);
+        assertEq(_heldBy(dealId), 0);
         assertEq(usd.balanceOf(address(market)), _books());
         vm.expectRevert(abi.encodeWithSelector(IStorageMarket.StorageDealFinished.selector, dealId));
         market.finish(dealId);

@@ -152,23 +152,15 @@ interface IStorageMarket is IEscrow {
     event StorageAskCancelled(address indexed provider, uint64 nonce);
     event StorageParamsUpdated(StorageParams params);
 
-    /// @notice Opens a deal from the client's signed bid and one signed ask per replica; the caller, who must be
-    /// the matcher the bid names, earns the matcher fee.
+    /// @notice Opens a deal from the client's signed bid and one signed ask per replica. Sent by the matcher the
+    /// bid names, it earns the matcher fee; sent by the client itself, the bid needs no signature (`bidSignature` is
+    /// ignored) and no matcher is paid.
     /// @param acceptances Each ask's provider's signature over the bid's EIP-712 digest (its `StorageBid`), in ask
     /// order: a provider signs a bid only once it holds the data the bid names, so a deal never puts collateral at
     /// risk for data its provider was never sent.
     function matchDeal(
         StorageBid calldata bid,
         bytes calldata bidSignature,
-        StorageAsk[] calldata asks,
-        bytes[] calldata askSignatures,
-        bytes[] calldata acceptances
-    ) external returns (uint256 dealId);
-
-    /// @notice Opens a deal directly: the client fills signed asks itself, without a matcher or its fee.
-    /// `acceptances` as in `matchDeal`.
-    function openDeal(
-        StorageBid calldata bid,
         StorageAsk[] calldata asks,
         bytes[] calldata askSignatures,
         bytes[] calldata acceptances
@@ -212,9 +204,8 @@ interface IStorageMarket is IEscrow {
 
     function challengeOf(uint256 dealId, uint256 index) external view returns (Challenge memory);
 
-    /// @notice What the market still holds for the deal: unsettled payments and fees, collateral and repair
-    /// rewards. The market's token balance equals the escrow balances plus this over all deals.
-    function heldBy(uint256 dealId) external view returns (uint256);
+    /// @notice The reward set aside for whoever repairs slot `index`, paid with its first proof (zero when none).
+    function repairRewardOf(uint256 dealId, uint256 index) external view returns (uint256);
 
     function isBidNonceUsed(address client, uint64 nonce) external view returns (bool);
 

@@ -35,8 +35,8 @@ struct StorageAsk {
 /// @param collateralPerGiB Collateral per GiB each provider locks; forfeited on a missed proof.
 /// @param deadline Unix time after which the bid cannot be matched.
 /// @param nonce Client-chosen; each (client, nonce) opens at most one deal.
-/// @param matcher The one matcher that may submit the bid with `matchDeal` and earn its fee (`openDeal`, the
-/// client's own, ignores it).
+/// @param matcher The one matcher that may submit the bid with `matchDeal` and earn its fee (ignored when the client
+/// opens the deal itself).
 struct StorageBid {
     address client;
     address token;

@@ -53,7 +53,7 @@ contract StorageSettlementFuzzTest is StorageFixture {
         market.finish(dealId);
         _checkPayouts(periods);
         assertEq(usd.balanceOf(address(market)), totalBefore);
-        assertEq(market.heldBy(dealId), 0);
+        assertEq(_heldBy(dealId), 0);
     }
 
     function _run(uint32 periods, uint256 proofPattern) internal {

@@ -114,7 +114,7 @@ contract StorageHandler is CommonBase, StdCheats, StdUtils {
         }
         ++withheldTried;
         vm.prank(client);
-        try market.openDeal(bid, asks, signatures, acceptances) {
+        try market.matchDeal(bid, "", asks, signatures, acceptances) {
             ++unacceptedDeals;
         } catch {}
     }

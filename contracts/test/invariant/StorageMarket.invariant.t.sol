@@ -75,7 +75,7 @@ contract StorageMarketInvariantTest is StorageFixture {
         for (uint256 id = 1; id <= market.dealCount(); ++id) {
             if (market.deal(id).status == DealStatus.Active) handler.finishDeal(id);
             assertEq(uint8(market.deal(id).status), uint8(DealStatus.Finished));
-            assertEq(market.heldBy(id), 0);
+            assertEq(_heldBy(id), 0);
         }
         assertEq(usd.balanceOf(address(market)), _books());
         for (uint256 i = 0; i < handler.providerCount(); ++i) {

@@ -522,14 +522,16 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
           args: [token, me(account)],
         }),
       ),
-    /** Opens a deal by filling signed storage asks directly (no matcher, no matcher fee). */
-    /** Opens a deal the client fills itself; `acceptances`: each provider's signature over the bid, in ask order. */
+    /**
+     * Opens a deal the client fills itself (no matcher, no matcher fee, no bid signature: it sends `matchDeal` itself);
+     * `acceptances`: each provider's signature over the bid, in ask order.
+     */
     openDeal: (bid: StorageBid, asks: StorageAsk[], askSignatures: Hex[], acceptances: Hex[]) =>
       write({
         address: storageMarket,
         abi: storageMarketAbi,
-        functionName: 'openDeal',
-        args: [bid, asks, askSignatures, acceptances],
+        functionName: 'matchDeal',
+        args: [bid, '0x', asks, askSignatures, acceptances],
       }),
     /** Ends a deal after the current period; the later periods are refunded. */
     cancelDeal: (dealId: bigint) =>
