@@ -166,18 +166,17 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
     /// @inheritdoc IComputeMarket
     function seat(bytes calldata record, bytes calldata content)
         external
-        returns (address[] memory providers)
+        returns (bytes memory seatedRecord)
     {
         (bytes32 taskId, uint256 lane) = _requireOpen(record);
         if (record.isSeated()) revert ComputeAlreadySeated(taskId);
         if (keccak256(content) != record.contentHash()) revert ComputeContentMismatch(taskId);
-        uint256 price;
-        (providers, price) = _drawSeats(record, taskId);
+        (address[] memory providers, uint256 price) = _drawSeats(record, taskId);
         for (uint256 i = 0; i < providers.length; ++i) {
             _providerWords[providers[i]] = _providerWords[providers[i]].withMatchedTask();
         }
         _releaseAbovePrice(record, price);
-        bytes memory seatedRecord = record.seated(providers, price);
+        seatedRecord = record.seated(providers, price);
         _lanes[record.client()][TaskStateLib.laneOf(record.nonce())] = TaskStateLib.packLane(
             TaskStatus.Matched, lane.seq(), lane.floor(), TaskRecordLib.hash(seatedRecord)
         );

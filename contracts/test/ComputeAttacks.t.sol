@@ -11,6 +11,7 @@ import {IReplicatedVerifier} from "../src/interfaces/IReplicatedVerifier.sol";
 import {Ask, Bid, Task, TaskStatus} from "../src/types/Orders.sol";
 import {ComputeDigests} from "./utils/ComputeDigests.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
+import {SeatedRecord} from "./utils/SeatedRecord.sol";
 
 /// @notice A mirror an owner with every power could add: it reverts on every update and every question.
 contract RevertingMirror is IProviderMirror {
@@ -76,7 +77,7 @@ contract ComputeAttacksTest is MarketFixture {
             pool.join(address(usd), uint96(PRICE), uint32(block.timestamp + 1 days));
         }
         vm.roll(block.number + 1);
-        task.providers = market.seat(pending, _content(bid));
+        task.providers = SeatedRecord.providers(market.seat(pending, _content(bid)));
         for (uint256 i = 0; i < 3; ++i) {
             assertEq(task.providers[i], providers[i], "only members from before the match are drawn");
         }

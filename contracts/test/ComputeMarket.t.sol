@@ -675,6 +675,55 @@ contract ComputeMarketTest is MarketFixture {
         verifier.reveal(_record(task), 1, RESULT, FUEL, _salt(0));
     }
 
+    /// A drawn provider seats the task with its own commitment: one transaction fewer, and the task runs as any other.
+    function test_seatAndCommit_theFirstDrawnToFinishSeatsAndCommits() public {
+        (bytes32 taskId, Task memory task, bytes memory pending, bytes memory content) = _matchPending(3, 2);
+        vm.expectEmit(address(market));
+        emit IComputeMarket.TaskMatched(taskId, client, bytes.concat(content, _record(task)));
+        vm.expectEmit(address(verifier));
+        emit IReplicatedVerifier.ResultCommitted(
+            taskId, task.providers[1], _commitment(taskId, task.providers[1], RESULT, FUEL, _salt(1))
+        );
+        _seatAndCommit(task, pending, content, 1, RESULT, FUEL);
+        _commit(task, 0, RESULT, FUEL);
+        _revealLast(task, 2, RESULT, FUEL);
+        _reveal(task, 0, RESULT, FUEL);
+        _reveal(task, 1, RESULT, FUEL);
+
+        assertEq(uint8(_status(task)), uint8(TaskStatus.Finalized));
+        for (uint256 i = 0; i < 3; ++i) {
+            assertEq(_free(task.providers[i]), FUEL * task.pricePerFuel);
+        }
+        _assertConserved();
+    }
+
+    function test_seatAndCommit_reverts() public {
+        (bytes32 taskId, Task memory task, bytes memory pending, bytes memory content) = _matchPending(3, 2);
+        // Someone the draw did not seat there: the seat is undone with it, and the task stays pending.
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeNotAssigned.selector, task.providers[0], 1)
+        );
+        vm.prank(task.providers[0]);
+        verifier.seatAndCommit(pending, content, 1, RESULT);
+        vm.expectRevert(abi.encodeWithSelector(IComputeMarket.ComputeNotAssigned.selector, providers[4], 3));
+        vm.prank(providers[4]);
+        verifier.seatAndCommit(pending, content, 3, RESULT);
+        // Still pending: the drawn provider seats it now.
+        _seatAndCommit(task, pending, content, 0, RESULT, FUEL);
+        // Seated since: the pending record is not the task's any more.
+        vm.expectRevert(abi.encodeWithSelector(IReplicatedVerifier.ComputeRecordMismatch.selector, taskId));
+        vm.prank(task.providers[1]);
+        verifier.seatAndCommit(pending, content, 1, RESULT);
+
+        (, Task memory late, bytes memory latePending, bytes memory lateContent) = _matchPending(3, 2);
+        vm.warp(late.commitDeadline + 1);
+        vm.expectRevert(
+            abi.encodeWithSelector(IComputeMarket.ComputeCommitClosed.selector, late.commitDeadline)
+        );
+        vm.prank(late.providers[0]);
+        verifier.seatAndCommit(latePending, lateContent, 0, RESULT);
+    }
+
     function test_revealLast_theLastToCommitRevealsAtOnceAndTheTaskSettles() public {
         (bytes32 taskId, Task memory task) = _matchTask(3, 2);
         _commit(task, 0, RESULT, FUEL);

@@ -41,6 +41,12 @@ export const trackedTaskSchema = z.object({
   appCid: hex,
   inputCid: hex,
   matchedBlock: z.number().int(),
+  /**
+   * While the task's seats are not drawn on chain: its pending record and content. The agent found itself drawn by
+   * simulating `seat`, runs the task at once, and seats it with its commitment (`seatAndCommit`) unless someone
+   * seated it first.
+   */
+  pending: z.object({ record: hex, content: hex }).optional(),
   phase: z.enum(taskPhases),
   result: taskResultSchema.optional(),
   /** Secret until the reveal; chosen and made durable together with the result, before the commit. */

@@ -9,12 +9,13 @@ import {
   commitmentOf,
   computeMarketAbi,
   decodeSettlement,
+  decodeTaskMatched,
   decodeTaskRecord,
   isVerifiedByModule,
   replicatedVerifierAbi,
   taskStatus,
 } from '@agora/sdk';
-import { type Address, type Hex, bytesToHex, getAddress, isAddressEqual, parseEventLogs, zeroHash } from 'viem';
+import { type Address, type Hex, bytesToHex, concat, getAddress, isAddressEqual, parseEventLogs, zeroHash } from 'viem';
 import { type AgentState, type TrackedTask, historyKey } from './agent-state.js';
 import { type AgentChain, revertName } from './chain.js';
 import type { Logger } from '@agora/service';
@@ -30,7 +31,15 @@ export type TaskManager = {
    * running at once instead of at the next `advanceAll`.
    */
   assign(
-    assignments: readonly Pick<TrackedTask, 'taskId' | 'record' | 'appCid' | 'inputCid' | 'matchedBlock'>[],
+    assignments: readonly Pick<TrackedTask, 'taskId' | 'record' | 'appCid' | 'inputCid' | 'matchedBlock' | 'pending'>[],
+    now?: bigint,
+  ): Promise<void>;
+  /**
+   * For tasks seen in `TaskPending` events (seats not drawn yet): simulates the draw and assigns those that seat this
+   * provider, with the record the draw will make, so they run before anyone has seated them.
+   */
+  previewPending(
+    pending: readonly { taskId: Hex; record: Hex; content: Hex; matchedBlock: number }[],
     now?: bigint,
   ): Promise<void>;
   /**
@@ -322,10 +331,6 @@ export function createTaskManager(options: {
       }
       return;
     }
-    // The last to commit reveals at once: the others are bound by their commitments, so its result cannot help
-    // them, and the task saves a transaction.
-    const others = (await committers(task)).filter((address) => !isAddressEqual(address, provider));
-    if (others.length === terms.providers.length - 1 && (await revealLast(task))) return;
     const commitment = commitmentOf({
       taskId: task.taskId,
       provider,
@@ -336,8 +341,17 @@ export function createTaskManager(options: {
     const committed = async (hash?: Hex) =>
       update(task.taskId, (t) => {
         t.phase = 'committed';
+        delete t.pending;
         if (hash) t.transactions.commit = hash;
       });
+    if (task.pending) {
+      if (await seatAndCommit(task, terms, commitment, committed)) return;
+    } else {
+      // The last to commit reveals at once: the others are bound by their commitments, so its result cannot help
+      // them, and the task saves a transaction.
+      const others = (await committers(task)).filter((address) => !isAddressEqual(address, provider));
+      if (others.length === terms.providers.length - 1 && (await revealLast(task))) return;
+    }
     try {
       const receipt = await chain.write({
         address: verifier,
@@ -357,6 +371,44 @@ export function createTaskManager(options: {
         },
         ComputeCommitClosed: () => abandon(task, 'the result was ready after the commit deadline'),
       });
+    }
+  };
+
+  /**
+   * Seats a pending task with this provider's commitment. False (nothing sent) once someone else seated it: the
+   * plain commit follows.
+   */
+  const seatAndCommit = async (
+    task: TrackedTask,
+    terms: Task,
+    commitment: Hex,
+    committed: (hash?: Hex) => Promise<void>,
+  ): Promise<boolean> => {
+    const pending = task.pending!;
+    try {
+      const receipt = await chain.write({
+        address: verifier,
+        abi: replicatedVerifierAbi,
+        functionName: 'seatAndCommit',
+        args: [pending.record, pending.content, BigInt(task.index), commitment],
+      });
+      options.wakePeers?.(terms.providers);
+      await committed(receipt.transactionHash);
+      logger.info({ taskId: task.taskId, tx: receipt.transactionHash }, 'result committed');
+      return true;
+    } catch (error) {
+      let seatedByOthers = false;
+      const seated = async () => {
+        seatedByOthers = true;
+        await update(task.taskId, (t) => delete t.pending);
+      };
+      await onWriteError(task, error, {
+        // The pending record is not the task's any more: someone seated it (this agent, before a restart, too).
+        ComputeRecordMismatch: seated,
+        ComputeAlreadySeated: seated,
+        ComputeCommitClosed: () => abandon(task, 'the result was ready after the commit deadline'),
+      });
+      return !seatedByOthers;
     }
   };
 
@@ -525,15 +577,26 @@ export function createTaskManager(options: {
     async assign(assignments, now) {
       const known = state.read().tasks;
       const fresh: { task: TrackedTask; terms: Task }[] = [];
+      const seatedSince: Hex[] = [];
       for (const assignment of assignments) {
         const terms = decodeTaskRecord(assignment.record);
         const index = terms.providers.findIndex((p) => p.toLowerCase() === provider.toLowerCase());
-        if (index < 0 || known[assignment.taskId]?.record === assignment.record) continue;
+        const same = known[assignment.taskId];
+        if (same?.record === assignment.record && same.pending && !assignment.pending) {
+          seatedSince.push(assignment.taskId);
+        }
+        if (index < 0 || same?.record === assignment.record) continue;
         if (history.has(historyKey(assignment))) continue;
         // New, or matched again with other terms after a reorg: whatever was computed for the old terms is void.
         fresh.push({
           task: { ...assignment, index, phase: 'assigned', transactions: {}, updatedAt: Date.now() },
           terms,
+        });
+      }
+      if (seatedSince.length > 0) {
+        // Seated as this agent foresaw: it commits like any other seat now.
+        await state.update((draft) => {
+          for (const taskId of seatedSince) if (draft.tasks[taskId]) delete draft.tasks[taskId].pending;
         });
       }
       if (fresh.length === 0) return;
@@ -554,6 +617,40 @@ export function createTaskManager(options: {
         }
       }
       await written;
+    },
+    async previewPending(pending, now) {
+      const known = state.read().tasks;
+      const drawn: Parameters<TaskManager['assign']>[0][number][] = [];
+      for (const task of pending) {
+        if (known[task.taskId]) continue;
+        // In the pending block, where a seat would land: the draw reads the hash of the match's block.
+        const seated = await chain.publicClient
+          .simulateContract({
+            address: market,
+            abi: computeMarketAbi,
+            functionName: 'seat',
+            args: [task.record, task.content],
+            account: provider,
+            blockTag: 'pending',
+          })
+          .then(({ result }) => result)
+          .catch((error: unknown) => {
+            // Seated already (its TaskMatched follows), too few members, or the draw's block out of reach.
+            logger.debug({ taskId: task.taskId, reason: revertName(error) ?? String(error) }, 'no seat preview');
+            return undefined;
+          });
+        if (!seated) continue;
+        const { appCid, inputCid } = decodeTaskMatched(concat([task.content, seated]));
+        drawn.push({
+          taskId: task.taskId,
+          record: seated,
+          appCid,
+          inputCid,
+          matchedBlock: task.matchedBlock,
+          pending: { record: task.record, content: task.content },
+        });
+      }
+      if (drawn.length > 0) await this.assign(drawn, now);
     },
     async forgetUnseen(fromBlock, seen) {
       const gone: string[] = [];

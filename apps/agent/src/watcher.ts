@@ -1,10 +1,10 @@
-// Finds this provider's assignments in `TaskMatched` events, block range by block range, acting only on blocks
+// Finds this provider's assignments in `TaskMatched` events (and, foreseen by simulating the draw, in `TaskPending`), block range by block range, acting only on blocks
 // `confirmations` deep. The last processed block and its hash are durable: a restart resumes after it, and when
 // the chain no longer has that hash (a reorg replaced it) the watcher steps back `reorgDepth` blocks and reads
 // them again. Reading twice is harmless: assignments are keyed by task id (and made durable before the cursor
 // passes them), and a task re-matched with other terms replaces the old one. So the cursor itself goes to disk at
 // most once a second, not at every block: a restart reads at most a second of blocks again.
-import { computeMarketAbi, decodeTaskMatched } from '@agora/sdk';
+import { computeMarketAbi, decodeTaskMatched, decodeTaskPending } from '@agora/sdk';
 import type { Address, Hex } from 'viem';
 import type { AgentState } from './agent-state.js';
 import type { AgentChain } from './chain.js';
@@ -80,15 +80,35 @@ export function createAssignmentWatcher(options: {
       let from = start.from;
       while (from <= target) {
         const to = Math.min(target, from + options.logBatchBlocks - 1);
-        const logs = await publicClient.getContractEvents({
-          address: market,
-          abi: computeMarketAbi,
-          eventName: 'TaskMatched',
-          fromBlock: BigInt(from),
-          toBlock: BigInt(to),
-          strict: true,
-        });
-        for (const log of logs) seen.add(log.args.taskId);
+        const fromBlock = BigInt(from);
+        const toBlock = BigInt(to);
+        const [pending, logs] = await Promise.all([
+          publicClient.getContractEvents({
+            address: market,
+            abi: computeMarketAbi,
+            eventName: 'TaskPending',
+            fromBlock,
+            toBlock,
+            strict: true,
+          }),
+          publicClient.getContractEvents({
+            address: market,
+            abi: computeMarketAbi,
+            eventName: 'TaskMatched',
+            fromBlock,
+            toBlock,
+            strict: true,
+          }),
+        ]);
+        for (const log of [...pending, ...logs]) seen.add(log.args.taskId);
+        // Seats not drawn yet: an agent the draw will seat runs the task now and seats it with its commitment.
+        await tasks.previewPending(
+          pending.map((log) => {
+            const { record, content } = decodeTaskPending(log.args.terms);
+            return { taskId: log.args.taskId, record, content, matchedBlock: Number(log.blockNumber) };
+          }),
+          latest?.timestamp,
+        );
         await tasks.assign(
           logs.map((log) => {
             const { record, appCid, inputCid } = decodeTaskMatched(log.args.terms);

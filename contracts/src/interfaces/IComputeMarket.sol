@@ -138,7 +138,9 @@ interface IComputeMarket is IEscrow, IProviderMirror {
     /// are members whose floor price is at most the bid's. A task never seated fails at its commit deadline with its
     /// whole lock refunded.
     /// @param content The bid's content as `TaskPending` emitted it.
-    function seat(bytes calldata record, bytes calldata content) external returns (address[] memory providers);
+    /// @return seatedRecord The task's record from now on (as `TaskMatched` carries it); a call simulated before
+    /// sending tells a pool member whether it is drawn.
+    function seat(bytes calldata record, bytes calldata content) external returns (bytes memory seatedRecord);
 
     /// @notice One-replica replicated fast path: the provider submits its result and the task settles at once.
     function submitResult(bytes calldata record, bytes32 resultHash, uint64 fuelUsed) external;

@@ -33,6 +33,16 @@ interface IReplicatedVerifier is IVerifier {
     /// @notice Commits the caller's result; `index` is the caller's position in the record's providers.
     function commit(bytes calldata record, uint256 index, bytes32 commitment) external;
 
+    /// @notice Seats a pending task (`IComputeMarket.seat` with its pending record and content) and commits the
+    /// caller's result in the same transaction: a pool member that found itself drawn (by simulating `seat`) ran the
+    /// task and is the first to commit. Reverts, seating nothing, unless the caller holds seat `index` of the draw.
+    function seatAndCommit(
+        bytes calldata pendingRecord,
+        bytes calldata content,
+        uint256 index,
+        bytes32 commitment
+    ) external;
+
     /// @notice Reveals the committed result. Opens once every provider committed or the commit window closed;
     /// the reveal that completes the set settles the task.
     function reveal(bytes calldata record, uint256 index, bytes32 resultHash, uint64 fuelUsed, bytes32 salt)

@@ -48,6 +48,29 @@ contract ReplicatedVerifier is IReplicatedVerifier {
     }
 
     /// @inheritdoc IReplicatedVerifier
+    function seatAndCommit(
+        bytes calldata pendingRecord,
+        bytes calldata content,
+        uint256 index,
+        bytes32 commitment
+    ) external {
+        uint64 commitDeadline = pendingRecord.commitDeadline();
+        if (block.timestamp > commitDeadline) revert ComputeCommitClosed(commitDeadline);
+        // The market checks the pending record against its lane and hands the seated one to `onTaskOpened` first.
+        bytes memory seatedRecord = market.seat(pendingRecord, content);
+        uint256 replicas = (seatedRecord.length - TaskRecordLib.HEAD_LENGTH) / TaskRecordLib.PROVIDER_LENGTH;
+        if (index >= replicas || _providerAt(seatedRecord, index) != msg.sender) {
+            revert ComputeNotAssigned(msg.sender, index);
+        }
+        address client = pendingRecord.client();
+        uint64 nonce = pendingRecord.nonce();
+        // A fresh task: every replica word of the lane belongs to an earlier sequence number.
+        _replicas[client][TaskStateLib.laneOf(nonce)][index] =
+            TaskStateLib.committedWord(TaskStateLib.seqOf(nonce), commitment);
+        emit ResultCommitted(keccak256(abi.encode(client, nonce)), msg.sender, commitment);
+    }
+
+    /// @inheritdoc IReplicatedVerifier
     function reveal(bytes calldata record, uint256 index, bytes32 resultHash, uint64 fuelUsed, bytes32 salt)
         external
     {
@@ -140,6 +163,14 @@ contract ReplicatedVerifier is IReplicatedVerifier {
             revert ComputeRecordMismatch(taskId);
         }
         seq = TaskStateLib.seqOf(nonce);
+    }
+
+    /// @dev Provider `index` of a packed record in memory.
+    function _providerAt(bytes memory record, uint256 index) private pure returns (address provider) {
+        uint256 offset = TaskRecordLib.HEAD_LENGTH + TaskRecordLib.PROVIDER_LENGTH * index;
+        assembly ("memory-safe") {
+            provider := shr(96, mload(add(add(record, 0x20), offset)))
+        }
     }
 
     /// @dev Reverts unless the caller is replica `index`; returns the replica count.

@@ -44,13 +44,12 @@ contract LifecycleGasTest is MarketFixture {
 
     function test_gas_lifecycle_r3() public {
         bidLane = R3_LANE;
-        (, Task memory task) = _matchTask(3, 2);
-        vm.snapshotGasLastCall("compute", "match.r3");
-        // The last to commit reveals at once, without a commitment.
-        for (uint256 i = 0; i < 2; ++i) {
-            _commit(task, i, RESULT, 1000);
-            vm.snapshotGasLastCall("compute", string.concat("commit.r3.", vm.toString(i)));
-        }
+        (, Task memory task, bytes memory pending, bytes memory content) = _matchPending(3, 2);
+        // The first drawn provider to finish seats the task with its commitment; the last to commit reveals at once.
+        _seatAndCommit(task, pending, content, 0, RESULT, 1000);
+        vm.snapshotGasLastCall("compute", "seatAndCommit.r3.0");
+        _commit(task, 1, RESULT, 1000);
+        vm.snapshotGasLastCall("compute", "commit.r3.1");
         _revealLast(task, 2, RESULT, 1000);
         vm.snapshotGasLastCall("compute", "revealLast.r3.2");
         for (uint256 i = 0; i < 2; ++i) {

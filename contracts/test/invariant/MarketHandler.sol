@@ -15,6 +15,7 @@ import {ReplicatedVerifier} from "../../src/verifiers/ReplicatedVerifier.sol";
 import {ComputeDigests} from "../utils/ComputeDigests.sol";
 import {IFinalize} from "../utils/MarketFixture.sol";
 import {OrderCalldata} from "../utils/OrderCalldata.sol";
+import {SeatedRecord} from "../utils/SeatedRecord.sol";
 
 /// @notice Drives the market through random but valid sequences and keeps ghost books to compare against.
 contract MarketHandler is CommonBase, StdCheats, StdUtils {
@@ -229,7 +230,8 @@ contract MarketHandler is CommonBase, StdCheats, StdUtils {
     }
 
     function _seat(OpenTask storage open) internal {
-        try market.seat(open.pending, open.content) returns (address[] memory seats) {
+        try market.seat(open.pending, open.content) returns (bytes memory seatedRecord) {
+            address[] memory seats = SeatedRecord.providers(seatedRecord);
             open.task.providers = seats;
             uint256 price;
             for (uint256 i = 0; i < seats.length; ++i) {

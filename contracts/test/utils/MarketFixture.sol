@@ -16,6 +16,7 @@ import {Ask, Bid, Task, TaskStatus} from "../../src/types/Orders.sol";
 import {ReplicatedVerifier} from "../../src/verifiers/ReplicatedVerifier.sol";
 import {ComputeDigests} from "./ComputeDigests.sol";
 import {OrderCalldata} from "./OrderCalldata.sol";
+import {SeatedRecord} from "./SeatedRecord.sol";
 
 /// @notice The `finalize` both the market and the replicated verifier have.
 interface IFinalize {
@@ -226,6 +227,44 @@ abstract contract MarketFixture is Test {
         _seat(bid, task);
     }
 
+    /// @dev Matches a replicated bid and leaves it pending, in the next block; `task` gets the seats the draw will
+    /// make and their price, learnt by simulating `seat` (undone), as a pool member's agent does.
+    function _matchPending(uint8 replicas, uint8 quorum)
+        internal
+        returns (bytes32 taskId, Task memory task, bytes memory pending, bytes memory content)
+    {
+        Bid memory bid = _bid(replicas, quorum);
+        bytes memory bidSignature = _signBid(bid);
+        _poolOnly(replicas);
+        task = _taskFor(bid, matcher);
+        vm.prank(matcher);
+        taskId = market.matchOrders(_orders(bid, bidSignature, new Ask[](0), new bytes[](0)));
+        pending = _pendingRecord(bid, task);
+        content = _content(bid);
+        vm.roll(block.number + 1);
+        uint256 beforeSeat = vm.snapshotState();
+        bytes memory seated = market.seat(pending, content);
+        vm.revertToState(beforeSeat);
+        task.providers = SeatedRecord.providers(seated);
+        task.pricePerFuel = SeatedRecord.pricePerFuel(seated);
+    }
+
+    function _seatAndCommit(
+        Task memory task,
+        bytes memory pending,
+        bytes memory content,
+        uint256 index,
+        bytes32 resultHash,
+        uint64 fuelUsed
+    ) internal {
+        address provider = task.providers[index];
+        bytes32 commitment = _commitment(
+            market.taskIdOf(task.client, task.nonce), provider, resultHash, fuelUsed, _salt(index)
+        );
+        vm.prank(provider);
+        verifier.seatAndCommit(pending, content, index, commitment);
+    }
+
     /// @dev Makes the pool of the test token hold exactly `providers[0..count)`, each joined with its standing as it
     /// is now, in a block before the next match.
     function _poolOnly(uint256 count) internal {
@@ -280,7 +319,8 @@ abstract contract MarketFixture is Test {
     function _seat(Bid memory bid, Task memory task) internal {
         bytes memory pending = _pendingRecord(bid, task);
         vm.roll(block.number + 1);
-        task.providers = market.seat(pending, _content(bid));
+        bytes memory seated = market.seat(pending, _content(bid));
+        task.providers = SeatedRecord.providers(seated);
         uint256 price;
         for (uint256 i = 0; i < task.providers.length; ++i) {
             (uint256 slot,) = pool.slotOf(bid.token, task.providers[i]);
@@ -288,6 +328,8 @@ abstract contract MarketFixture is Test {
             if (floor > price) price = floor;
         }
         task.pricePerFuel = uint128(price);
+        assertEq(SeatedRecord.pricePerFuel(seated), price, "seated at the highest floor among the seats");
+        assertEq(seated, _record(task), "seat returns the record TaskMatched carries");
     }
 
     /// @dev The packed orders `matchOrders` and `fill` take.
