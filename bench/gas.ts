@@ -12,7 +12,16 @@ import { randomBytes } from 'node:crypto';
 import { type Hex, type TransactionReceipt, bytesToHex, concat, keccak256, toHex } from 'viem';
 
 import { nonceOf, storageMarketAbi } from '@agora/sdk';
-import { commitResult, matchTask, revealLastResult, revealResult, startNetwork, submitResult } from '@agora/e2e';
+import {
+  commitResult,
+  matchPendingTask,
+  matchTask,
+  revealLastResult,
+  revealResult,
+  seatAndCommitResult,
+  startNetwork,
+  submitResult,
+} from '@agora/e2e';
 import { fundStorage, mineTo, openStorageDeal, storageMarketOf } from '@agora/e2e/storage';
 
 const resultsFile = join(dirname(fileURLToPath(import.meta.url)), 'results', 'gas.json');
@@ -81,17 +90,19 @@ try {
     return { match: gas([matched.receipt]), submitResult: gas([settled]) };
   }
   async function lifecycleR3() {
-    const matched = await matchTask(network, { replicas: 3, quorum: 2, nonce: nextNonce(1_001) });
-    const commits: TransactionReceipt[] = [];
+    const pending = await matchPendingTask(network, { replicas: 3, quorum: 2, nonce: nextNonce(1_001) });
+    const { task } = pending;
+    // The first drawn provider to commit seats the task with it (`seatAndCommit`), the last reveals at once
+    // (`revealLast`): its result cannot change the others' commitments.
+    const seatAndCommit = await seatAndCommitResult(network, pending, 0, resultHash, fuelUsed);
+    const commit = await commitResult(network, task, 1, resultHash, fuelUsed);
+    const revealLast = await revealLastResult(network, task, 2, resultHash, fuelUsed);
     const reveals: TransactionReceipt[] = [];
-    // The last to commit reveals at once (`revealLast`): its result cannot change the others' commitments.
-    for (let i = 0; i < 2; i++) commits.push(await commitResult(network, matched.task, i, resultHash, fuelUsed));
-    const revealLast = await revealLastResult(network, matched.task, 2, resultHash, fuelUsed);
-    for (let i = 0; i < 2; i++) reveals.push(await revealResult(network, matched.task, i, resultHash, fuelUsed));
+    for (let i = 0; i < 2; i++) reveals.push(await revealResult(network, task, i, resultHash, fuelUsed));
     return {
-      match: Number(matched.receipts[0]!.gasUsed),
-      seat: Number(matched.receipts[1]!.gasUsed),
-      commits: commits.map((r) => Number(r.gasUsed)),
+      match: Number(pending.receipt.gasUsed),
+      seatAndCommit: Number(seatAndCommit.gasUsed),
+      commits: [Number(commit.gasUsed)],
       revealLast: Number(revealLast.gasUsed),
       reveals: reveals.map((r) => Number(r.gasUsed)),
     };
@@ -108,14 +119,14 @@ try {
   await submitResult(network, newAsk.task, resultHash, fuelUsed);
   const total = (steps: {
     match: number;
-    seat?: number;
+    seatAndCommit?: number;
     submitResult?: number;
     commits?: number[];
     revealLast?: number;
     reveals?: number[];
   }) =>
     steps.match +
-    (steps.seat ?? 0) +
+    (steps.seatAndCommit ?? 0) +
     (steps.submitResult ?? 0) +
     (steps.commits ?? []).reduce((a, b) => a + b, 0) +
     (steps.revealLast ?? 0) +
@@ -148,7 +159,7 @@ try {
       'storage.proof.depth30': 65_000,
     },
     notes:
-      'Sum of gasUsed over real transactions on anvil (cancun). r1 = matchOrders + submitResult; r3 = matchOrders (the bid alone) + seat (the stake-weighted draw of the three seats from the replica pool, in the next block) + 2 commits + the third provider revealLast (the last to commit reveals without a commitment) + 2 reveals, the last finalizing; the pool holds the 3 providers of the network; the median of 7 tasks, whose draws differ by seed (.range: the cheapest and dearest). Steady state: accounts, fee pot, the client lane and its replica words already written by an earlier task, as for any client that reuses its lanes, and each provider matched with the same standing ask as before (its hot ask, counted in the provider word). firstTask: a fresh client, fresh providers, fresh asks and a fresh lane. compute.match.r1.newAsk: a matchOrders whose provider signed a new ask while its previous one was hot (the old count moves to a slot of its own). storage.proof.depthN: one prove transaction (a 64-byte segment and N siblings) of a deal over 2^N segments, in its second period; anvil runs a post-Prague fork, so calldata pays at least the EIP-7623 floor. storage.deal.open: matchDeal with one replica (and .r2 with two), the acceptance of each provider (its signature over the bid) checked, client and providers with escrow balances already written.',
+      'Sum of gasUsed over real transactions on anvil (cancun). r1 = matchOrders + submitResult; r3 = matchOrders (the bid alone) + seatAndCommit (the first drawn provider draws the three seats from the replica pool, stake-weighted, in a later block, and commits in the same transaction) + 1 commit + the third provider revealLast (the last to commit reveals without a commitment) + 2 reveals, the last finalizing; the pool holds the 3 providers of the network; the median of 7 tasks, whose draws differ by seed (.range: the cheapest and dearest). Steady state: accounts, fee pot, the client lane and its replica words already written by an earlier task, as for any client that reuses its lanes, and each provider matched with the same standing ask as before (its hot ask, counted in the provider word). firstTask: a fresh client, fresh providers, fresh asks and a fresh lane. compute.match.r1.newAsk: a matchOrders whose provider signed a new ask while its previous one was hot (the old count moves to a slot of its own). storage.proof.depthN: one prove transaction (a 64-byte segment and N siblings) of a deal over 2^N segments, in its second period; anvil runs a post-Prague fork, so calldata pays at least the EIP-7623 floor. storage.deal.open: matchDeal with one replica (and .r2 with two), the acceptance of each provider (its signature over the bid) checked, client and providers with escrow balances already written.',
   };
   mkdirSync(dirname(resultsFile), { recursive: true });
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);

@@ -8,6 +8,7 @@ import {
   type TransactionReceipt,
   type Transport,
   type WalletClient,
+  concat,
   createPublicClient,
   createWalletClient,
   http,
@@ -23,6 +24,7 @@ import {
   type Ask,
   type Bid,
   type Deployment,
+  type PendingTerms,
   type Task,
   agoraTokenAbi,
   askTypes,
@@ -259,6 +261,78 @@ export async function matchSigned(
   if (!matched) throw new Error('matchOrders emitted no TaskMatched');
   const { task, record } = decodeTaskMatched(matched.args.terms);
   return { taskId: matched.args.taskId, task, record, receipt, receipts };
+}
+
+export type PendingTask = {
+  taskId: Hex;
+  terms: PendingTerms;
+  /** The match's receipt (`TaskPending`). */
+  receipt: TransactionReceipt;
+  /** The task as its draw will seat it (`seat` simulated in the next block, where the seeds are the same). */
+  task: Task;
+  record: Hex;
+};
+
+/** Sends `matchOrders` for a bid with several replicas and leaves its seats undrawn; returns the foreseen draw. */
+export async function matchPendingTask(network: Network, bidOverrides: Partial<Bid> = {}): Promise<PendingTask> {
+  return matchPendingSigned(network, await signedBid(network, bidOverrides));
+}
+
+/** `matchPendingTask` for a signed bid. */
+export async function matchPendingSigned(
+  network: Network,
+  { bid, signature }: { bid: Bid; signature: Hex },
+): Promise<PendingTask> {
+  const receipt = await send(
+    network,
+    network.matcher.writeContract({
+      address: network.market,
+      abi: computeMarketAbi,
+      functionName: 'matchOrders',
+      args: [encodeOrders(bid, signature, [])],
+    }),
+  );
+  const [pending] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskPending' });
+  if (!pending) throw new Error('matchOrders emitted no TaskPending');
+  const terms = decodeTaskPending(pending.args.terms);
+  const { result } = await network.publicClient.simulateContract({
+    address: network.market,
+    abi: computeMarketAbi,
+    functionName: 'seat',
+    args: [terms.record, terms.content],
+    account: network.matcher.account,
+    blockTag: 'pending',
+  });
+  const { task, record } = decodeTaskMatched(concat([terms.content, result]));
+  return { taskId: pending.args.taskId, terms, receipt, task, record };
+}
+
+/** The drawn provider at `index` seats a pending task with its commitment (`seatAndCommit`). */
+export async function seatAndCommitResult(
+  network: Network,
+  pending: PendingTask,
+  index: number,
+  resultHash: Hex,
+  fuelUsed: bigint,
+) {
+  const provider = pending.task.providers[index];
+  if (!provider) throw new Error(`task has no provider ${index}`);
+  const commitment = commitmentOf({
+    taskId: pending.taskId,
+    provider,
+    resultHash,
+    fuelUsed,
+    salt: saltFor(pending.taskId, provider),
+  });
+  return send(
+    network,
+    providerWallet(network, provider).writeContract({
+      address: network.deployment.contracts.replicatedVerifier,
+      abi: replicatedVerifierAbi,
+      functionName: 'seatAndCommit',
+      args: [pending.terms.record, pending.terms.content, BigInt(index), commitment],
+    }),
+  );
 }
 
 export function providerWallet(network: Network, address: Address): Wallet {

@@ -1,7 +1,8 @@
 // Provider agents against a real anvil with the real contracts, real WASM and real content: the whole path from a
 // matched bid to paid providers and a refunded client.
 import { createHash } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Agent, type SignedAsk, fromStoredAsk, signedAskSchema } from '@agora/agent';
 import { readExample } from '@agora/examples';
@@ -12,14 +13,20 @@ import {
   replicatedVerifierAbi,
   createAgoraClient,
   decodeSettlement,
+  decodeTaskMatched,
+  encodeTaskRecord,
   lockAmount,
   nonceOf,
+  orderToJson,
   providerRegistryAbi,
+  taskIdOf,
   taskStatus,
   testStablecoinAbi,
 } from '@agora/sdk';
 import { anvilDevKeys } from '@agora/sdk/dev';
-import { type Address, type Hex, createTestClient, hexToBytes, http } from 'viem';
+import { startMatcher } from '@agora/matcher';
+import { createLogger } from '@agora/service';
+import { type Address, type Hex, createTestClient, hexToBytes, http, isAddressEqual, zeroHash } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -36,7 +43,9 @@ import {
   escrowBalance,
   readTaskStatus,
   revealResult,
+  matchPendingSigned,
   matchSigned,
+  signedAsk,
   signedBid,
   startNetwork,
 } from '../src/scenario.js';
@@ -113,7 +122,7 @@ async function submitTask(
   askSources: number | readonly [string | { ask: Ask; signature: Hex }],
   app: Uint8Array,
   input: { args?: string[]; stdin?: Uint8Array },
-  terms: { maxFuel?: bigint; quorum?: number } = {},
+  terms: { maxFuel?: bigint; quorum?: number; pending?: boolean } = {},
 ) {
   const appCid = await content.add(app);
   const inputCid = await content.addInput(input.args ?? [], input.stdin);
@@ -131,6 +140,8 @@ async function submitTask(
     typeof askSources === 'number'
       ? []
       : await Promise.all(askSources.map(async (source) => (typeof source === 'string' ? askOf(source) : source)));
+  // Pending, as a matcher leaves it: the first drawn agent to finish seats it with its commitment.
+  if (terms.pending) return matchPendingSigned(network, bid);
   return matchSigned(network, bid, asks);
 }
 
@@ -168,7 +179,7 @@ describe('provider agents on anvil', () => {
   };
 
   beforeAll(async () => {
-    network = await startNetwork({ providerCount: 5 });
+    network = await startNetwork({ providerCount: 7 });
     content = await startClientContent();
     files = await Promise.all(
       network.providers
@@ -223,8 +234,20 @@ describe('provider agents on anvil', () => {
     const clientBefore = await escrowBalance(network, network.client.account.address);
     const walletsBefore = await Promise.all(agents.map((agent) => walletBalance(network, agent.provider)));
 
-    const { taskId, task } = await submitTask(network, content, 3, app, { stdin });
+    // Left pending, as a matcher leaves it: the agents foresee the draw and run the task before anyone has seated it.
+    const { taskId, task } = await submitTask(network, content, 3, app, { stdin }, { pending: true });
     const settled = await settlementOf(network, taskId);
+    // The first of them to finish seated it with its commitment, in one transaction: nobody sent a `seat` of its own.
+    const [matched] = await network.publicClient.getContractEvents({
+      address: network.market,
+      abi: computeMarketAbi,
+      eventName: 'TaskMatched',
+      args: { taskId },
+      fromBlock: 0n,
+    });
+    const seating = await network.publicClient.getTransaction({ hash: matched!.transactionHash });
+    expect(isAddressEqual(seating.to!, network.deployment.contracts.replicatedVerifier)).toBe(true);
+    expect(task.providers.some((p) => isAddressEqual(p, seating.from))).toBe(true);
 
     const expected = await expectedResult(app, { stdin }, taskId, task.maxFuel, task.commitDeadline);
     expect(new TextDecoder().decode(expected.stdout)).toBe(`${createHash('sha256').update(stdin).digest('hex')}\n`);
@@ -530,4 +553,108 @@ describe('provider agents on anvil', () => {
       if (!stopped) await agent.stop();
     }
   }, 60_000);
+  it('drawn providers that never show up are slashed: a restarted matcher seats the task once its grace is over', async () => {
+    // Two pool members with no agent behind them, and the honest agents stopped: the draw can only seat no-shows.
+    const noShows = network.providers.slice(5, 7);
+    const stakesBefore = await Promise.all(noShows.map((p) => bondedStake(network, p.account.address)));
+    const clientBefore = await escrowBalance(network, network.client.account.address);
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'agora-matcher-'));
+    agentDirs.push(dataDir);
+    const { taskId, task, metrics } = await withAgentsStopped([0, 1, 2], async () => {
+      for (const provider of noShows) {
+        await createAgoraClient({
+          publicClient: network.publicClient,
+          wallet: provider,
+          deployment: network.deployment,
+        }).joinPool({ token: network.usd, floorPricePerFuel: 2n, expiry: Math.floor(Date.now() / 1000) + 3_600 });
+      }
+      const matcherOptions = {
+        rpcUrl: network.anvil.rpcUrl,
+        deployment: network.deployment,
+        privateKey: anvilDevKeys[2],
+        dataDir,
+        pollIntervalMs: 100,
+      };
+      const logger = createLogger({ level: 'silent' });
+      // The first matcher, with a grace too long for the test, stops while the task is pending.
+      let matcher = await startMatcher({ ...matcherOptions, seatGraceMs: 3_600_000 }, { logger });
+      try {
+        const post = async (kind: 'asks' | 'bids', order: Parameters<typeof orderToJson>[0]) => {
+          const response = await fetch(`${matcher.url}/${kind}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: orderToJson(order),
+          });
+          expect(response.status, await response.clone().text()).toBe(201);
+        };
+        for (const provider of noShows) await post('asks', await signedAsk(network, provider));
+        const bid = await signedBid(network, { replicas: 2, quorum: 2, nonce: nonceOf(++lane, 1) });
+        await post('bids', bid);
+        await until('the task pending', async () => {
+          const [event] = await network.publicClient.getContractEvents({
+            address: network.market,
+            abi: computeMarketAbi,
+            eventName: 'TaskPending',
+            args: { taskId: taskIdOf(bid.bid.client, bid.bid.nonce) },
+            fromBlock: 0n,
+          });
+          return event;
+        });
+        await matcher.stop();
+        // The next one finds the task in the chain's last 256 blocks and leaves it a grace of its own.
+        matcher = await startMatcher({ ...matcherOptions, seatGraceMs: 500 }, { logger });
+        const bidTaskId = taskIdOf(bid.bid.client, bid.bid.nonce);
+        const matched = await until('the matcher to seat the task', async () => {
+          const [event] = await network.publicClient.getContractEvents({
+            address: network.market,
+            abi: computeMarketAbi,
+            eventName: 'TaskMatched',
+            args: { taskId: bidTaskId },
+            fromBlock: 0n,
+            strict: true,
+          });
+          return event;
+        });
+        const seating = await network.publicClient.getTransaction({ hash: matched.transactionHash });
+        expect(isAddressEqual(seating.from, network.matcher.account.address)).toBe(true);
+        return {
+          taskId: matched.args.taskId,
+          task: decodeTaskMatched(matched.args.terms).task,
+          metrics: await (await fetch(`${matcher.url}/metrics`)).text(),
+        };
+      } finally {
+        await matcher.stop();
+        for (const provider of noShows) {
+          await createAgoraClient({
+            publicClient: network.publicClient,
+            wallet: provider,
+            deployment: network.deployment,
+          }).leavePool(network.usd);
+        }
+      }
+    });
+    expect(metrics).toMatch(/^agora_matcher_seats_total\{by="matcher"\} 1$/m);
+    expect(new Set(task.providers)).toEqual(new Set(noShows.map((p) => p.account.address)));
+
+    // Nobody commits. Past the commit deadline anyone may finalize: the task fails and both seats are slashed.
+    const testClient = createTestClient({ mode: 'anvil', transport: http(network.anvil.rpcUrl) });
+    const now = (await network.publicClient.getBlock()).timestamp;
+    await testClient.increaseTime({ seconds: Number(task.commitDeadline - now) + 1 });
+    await testClient.mine({ blocks: 1 });
+    await createAgoraClient({
+      publicClient: network.publicClient,
+      wallet: network.client,
+      deployment: network.deployment,
+    }).finalize(encodeTaskRecord(task), zeroHash);
+    const settled = await settlementOf(network, taskId);
+    expect(settled.status).toBe(taskStatus.failed);
+    expect(settled.slashedMask).toBe(0b11n);
+    expect(settled.paidMask).toBe(0n);
+    const stakesAfter = await Promise.all(noShows.map((p) => bondedStake(network, p.account.address)));
+    for (const [i, after] of stakesAfter.entries()) expect(after).toBeLessThan(stakesBefore[i]!);
+    // The client's lock is released whole; what it was charged is the settlement's figure.
+    const clientAfter = await escrowBalance(network, network.client.account.address);
+    expect(clientAfter.locked).toBe(clientBefore.locked);
+    expect(clientBefore.free - clientAfter.free).toBe(settled.charged);
+  }, 90_000);
 });

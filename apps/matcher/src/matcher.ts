@@ -8,6 +8,7 @@ import { AgoraError, type AgoraErrorCode, errorCodes } from '@agora/errors';
 import {
   type AgoraClient,
   type Deployment,
+  type PendingTerms,
   type SignedAsk,
   type SignedBid,
   computeMarketAbi,
@@ -33,7 +34,16 @@ import {
 } from '@agora/sdk';
 import { type Logger, createLogger } from '@agora/service';
 import { Hono } from 'hono';
-import { type Chain, type Hex, createPublicClient, createWalletClient, parseEventLogs, toHex } from 'viem';
+import {
+  type Chain,
+  type Hex,
+  concat,
+  createPublicClient,
+  createWalletClient,
+  isAddressEqual,
+  parseEventLogs,
+  toHex,
+} from 'viem';
 
 import { type Match, type Requirements, createOrderBook } from './book.js';
 import { bidPostSchema, createOrderChecks } from './checks.js';
@@ -55,6 +65,13 @@ export type MatcherOptions = {
   pollIntervalMs?: number;
   /** Orders the book holds at most; more are refused until some leave. */
   maxOrders?: number;
+  /**
+   * How long a pending replicated task is left to its drawn providers, the first of which seats it with its
+   * commitment (`seatAndCommit`, one transaction for both), before the matcher seats it itself. The matcher's seat is
+   * the safety net that makes drawn no-shows slashable; it goes out sooner when the draw's block is near the end of
+   * the 256 the chain keeps hashes of.
+   */
+  seatGraceMs?: number;
 };
 
 export type BidOutcome =
@@ -77,6 +94,10 @@ type JournalEntry =
 const providerActive = 1;
 const providerLeft = 2;
 const maxOutcomes = 10_000;
+/** Errors of a matcher's `seat` that say a drawn provider seated the task since the last poll (and it may be over). */
+const seatedSincePoll = new Set(['ComputeAlreadySeated', 'ComputeRecordMismatch', 'ComputeTaskNotOpen']);
+/** Blocks after a pending task's draw block at which the matcher seats it whatever the grace left (256 are kept). */
+const seatBy = 192n;
 
 /** Errors that say the bid itself can never be matched: it leaves the book. */
 const bidFaults = new Set([
@@ -117,6 +138,7 @@ export async function startMatcher(
   const { deployment } = options;
   const mode = options.mode ?? 'continuous';
   const maxOrders = options.maxOrders ?? 100_000;
+  const seatGraceMs = options.seatGraceMs ?? 20_000;
   const market = deployment.contracts.computeMarket;
   const chain: Chain = agoraChain({ chainId: deployment.chainId, rpcUrl: options.rpcUrl });
   const { transport, close: closeTransport } = rpcTransport(options.rpcUrl, { retryCount: 2 });
@@ -137,6 +159,7 @@ export async function startMatcher(
     const params = await agora.params();
 
     const book = createOrderBook();
+    let stopping = false;
     const endpoints = new Map<string, string>();
     const outcomes = new Map<string, BidOutcome>();
     const remember = (hash: string, outcome: BidOutcome) => {
@@ -372,6 +395,21 @@ export async function startMatcher(
       return handover;
     }
 
+    /**
+     * A hint to providers' agents to read the chain now rather than at their next poll (a wake before the transaction
+     * is mined costs the agent one read that finds nothing new).
+     */
+    function wake(providers: readonly string[]) {
+      for (const provider of providers) {
+        const endpoint = endpoints.get(provider.toLowerCase());
+        if (endpoint) {
+          fetch(`${endpoint}/wake`, { method: 'POST', signal: AbortSignal.timeout(1_000) })
+            .then((response) => response.body?.cancel())
+            .catch(() => undefined);
+        }
+      }
+    }
+
     async function send(match: Match, handOver: (handover: Handover) => void): Promise<void> {
       const { bid } = match;
       // A replicated bid goes alone: its seats are drawn from the replica pool (the asks it was matched with in the
@@ -392,50 +430,25 @@ export async function startMatcher(
         return;
       }
       handOver({ sent: true });
-      const wake = (providers: readonly string[]) => {
-        // A hint to the providers' agents to read the chain now rather than at their next poll (a wake before the
-        // transaction is mined costs the agent one read that finds nothing new).
-        for (const provider of providers) {
-          const endpoint = endpoints.get(provider.toLowerCase());
-          if (endpoint) {
-            fetch(`${endpoint}/wake`, { method: 'POST', signal: AbortSignal.timeout(1_000) })
-              .then((response) => response.body?.cancel())
-              .catch(() => undefined);
-          }
-        }
-      };
       if (!replicated) wake(match.asks.map((ask) => ask.provider));
       try {
-        let receipt = await receiptOf(publicClient, hash);
-        if (receipt.status === 'success' && replicated) {
-          const [pending] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskPending' });
-          if (pending) {
-            const terms = decodeTaskPending(pending.args.terms);
-            receipt = await receiptOf(
-              publicClient,
-              await sender.sendTransaction({
-                address: market,
-                abi: computeMarketAbi,
-                functionName: 'seat',
-                args: [terms.record, terms.content],
-              }),
-            );
-          }
-        }
+        const receipt = await receiptOf(publicClient, hash);
+        const [pending] = replicated
+          ? parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskPending' })
+          : [];
         const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
-        if (receipt.status !== 'success' || !matched) {
+        const taskId = pending?.args.taskId ?? matched?.args.taskId;
+        if (receipt.status !== 'success' || !taskId) {
           await failed(match, new AgoraError(errorCodes.TRANSACTION_REVERTED, `matchOrders reverted in ${hash}.`));
           return;
         }
-        if (replicated) {
-          wake(decodeTaskMatched(matched.args.terms).task.providers);
-          book.release(match); // no ask was filled: the seats were drawn
-        }
         metrics.matches.inc({ result: 'matched' });
-        const outcome: BidOutcome = { status: 'matched', taskId: matched.args.taskId, transactionHash: hash };
+        const outcome: BidOutcome = { status: 'matched', taskId, transactionHash: hash };
         // Every line of the match in one write.
         const lines: Promise<void>[] = [];
-        if (!replicated) {
+        if (replicated) {
+          book.release(match); // no ask was filled: the seats are drawn
+        } else {
           for (const ask of match.asks) {
             lines.push(journal.append({ t: 'fill', hash: ask.hash }));
             if (ask.available <= 0) lines.push(drop(ask.hash));
@@ -443,10 +456,81 @@ export async function startMatcher(
         }
         lines.push(drop(bid.hash, outcome));
         await Promise.all(lines);
-        logger.info({ taskId: matched.args.taskId, replicas: bid.bid.replicas, tx: hash }, 'match settled on chain');
+        logger.info({ taskId, replicas: bid.bid.replicas, tx: hash }, 'match settled on chain');
+        if (pending) leaveToDrawn(taskId, decodeTaskPending(pending.args.terms));
       } catch (error) {
         // The transaction went out; whether it landed is for the chain poll to tell (TaskMatched or not).
         logger.warn({ err: error, tx: hash }, 'could not read the receipt of a match');
+      }
+    }
+
+    /** Seat waits under way: apart from `inFlight`, since a match is settled once its task is pending. */
+    const seating = new Set<Promise<void>>();
+    function leaveToDrawn(taskId: Hex, terms: PendingTerms) {
+      const work = seatWhenDue(taskId, terms)
+        .catch((error: unknown) => logger.error({ err: error, taskId }, 'a pending task could not be seated'))
+        .finally(() => seating.delete(work));
+      seating.add(work);
+    }
+    /**
+     * Pending tasks left to their drawn providers until `due` (or block `by`, whichever is first); `end(true)` once
+     * seen seated, `end(false)` when the matcher is to seat them (or stops).
+     */
+    const awaitingSeat = new Map<Hex, { due: number; by: bigint; end: (seatedByOthers: boolean) => void }>();
+    /**
+     * Leaves a pending task to its drawn providers (woken with the draw, simulated here, so they need not wait for
+     * their next poll) and seats it if none has by the end of the grace, so that the no-shows are slashed.
+     */
+    async function seatWhenDue(taskId: Hex, terms: PendingTerms) {
+      if (stopping) return;
+      const draw = publicClient
+        .simulateContract({
+          address: market,
+          abi: computeMarketAbi,
+          functionName: 'seat',
+          args: [terms.record, terms.content],
+          account: account.address,
+          blockTag: 'pending',
+        })
+        .then(({ result }) => wake(decodeTaskMatched(concat([terms.content, result])).task.providers))
+        .catch((error: unknown) => {
+          // The seat below says the same in its log line (too few eligible members, or the draw out of reach).
+          logger.debug({ err: error, taskId }, 'no seat preview');
+        });
+      const seatedByOthers = await new Promise<boolean>((resolve) =>
+        awaitingSeat.set(taskId, { due: Date.now() + seatGraceMs, by: terms.drawBlock + seatBy, end: resolve }),
+      );
+      awaitingSeat.delete(taskId);
+      await draw;
+      if (seatedByOthers) metrics.seats.inc({ by: 'provider' });
+      if (seatedByOthers || stopping) return;
+      try {
+        const receipt = await receiptOf(
+          publicClient,
+          await sender.sendTransaction({
+            address: market,
+            abi: computeMarketAbi,
+            functionName: 'seat',
+            args: [terms.record, terms.content],
+          }),
+        );
+        const [matched] = parseEventLogs({ abi: computeMarketAbi, logs: receipt.logs, eventName: 'TaskMatched' });
+        if (matched) {
+          metrics.seats.inc({ by: 'matcher' });
+          logger.info({ taskId, tx: receipt.transactionHash }, 'seated a pending task its providers left');
+          wake(decodeTaskMatched(matched.args.terms).task.providers);
+        }
+      } catch (error) {
+        const reverted = contractErrorOf(error);
+        if (reverted && seatedSincePoll.has(reverted.name)) {
+          metrics.seats.inc({ by: 'provider' });
+          return;
+        }
+        metrics.seats.inc({ by: 'nobody' });
+        logger.warn(
+          { err: error, taskId, reason: reverted?.name },
+          'a pending task could not be seated; it fails at its commit deadline, fully refunded',
+        );
       }
     }
 
@@ -499,6 +583,31 @@ export async function startMatcher(
     } catch (error) {
       throw toAgoraError(error, 'connect');
     }
+    // This matcher's pending tasks from before it started: their seats can still be drawn, so the grace starts again.
+    const drawable = nextBlock > 256n ? nextBlock - 256n : 0n;
+    const [pendingLogs, matchedLogs] = await Promise.all([
+      publicClient.getContractEvents({
+        address: market,
+        abi: computeMarketAbi,
+        eventName: 'TaskPending',
+        fromBlock: drawable,
+      }),
+      publicClient.getContractEvents({
+        address: market,
+        abi: computeMarketAbi,
+        eventName: 'TaskMatched',
+        fromBlock: drawable,
+      }),
+    ]);
+    const seated = new Set(matchedLogs.map((log) => log.args.taskId));
+    for (const log of pendingLogs) {
+      const { taskId, terms } = log.args;
+      if (!taskId || !terms || seated.has(taskId)) continue;
+      const pending = decodeTaskPending(terms);
+      if (!isAddressEqual(pending.matcher, account.address)) continue;
+      leaveToDrawn(taskId, pending);
+    }
+
     async function poll() {
       const latest = await publicClient.getBlockNumber();
       if (latest >= nextBlock) {
@@ -516,6 +625,7 @@ export async function startMatcher(
               if (ask.provider === provider?.toLowerCase() && ask.ask.nonce === nonce) await drop(ask.hash);
             }
           } else if (log.eventName === 'BidCancelled' || log.eventName === 'TaskMatched') {
+            if (log.eventName === 'TaskMatched' && log.args.taskId) awaitingSeat.get(log.args.taskId)?.end(true);
             const client = log.args.client?.toLowerCase();
             for (const bid of [...book.bids.values()]) {
               if (bid.state !== 'open' || bid.bid.client.toLowerCase() !== client) continue;
@@ -524,6 +634,12 @@ export async function startMatcher(
               }
             }
           }
+        }
+      }
+      for (const [taskId, waiting] of awaitingSeat) {
+        if (Date.now() >= waiting.due || latest >= waiting.by) {
+          awaitingSeat.delete(taskId);
+          waiting.end(false);
         }
       }
       const now = nowSeconds();
@@ -535,7 +651,6 @@ export async function startMatcher(
     }
 
     const timers: NodeJS.Timeout[] = [];
-    let stopping = false;
     const guarded = (where: string, work: () => Promise<void>) => () => {
       if (stopping) return;
       work().catch((error: unknown) => logger.error({ err: error, where }, `${where} failed; retrying`));
@@ -624,6 +739,9 @@ export async function startMatcher(
         for (const timer of timers) clearInterval(timer);
         await server.close();
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+        // A pending task left waiting is seated by its drawn providers, or by this matcher when it starts again.
+        for (const waiting of awaitingSeat.values()) waiting.end(false);
+        await Promise.allSettled([...seating]);
         await journal.close();
         await closeTransport();
         logger.info('matcher stopped');

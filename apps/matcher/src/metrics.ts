@@ -19,6 +19,12 @@ export function createMatcherMetrics(options: { defaultMetrics?: boolean } = {})
       labelNames: ['result'] as const,
       registers,
     }),
+    seats: new Counter({
+      name: 'agora_matcher_seats_total',
+      help: 'Pending replicated tasks by who seated them: a drawn provider (with its commitment), the matcher after the grace, or nobody (the draw failed).',
+      labelNames: ['by'] as const,
+      registers,
+    }),
     bookSize: new Gauge({
       name: 'agora_matcher_book_orders',
       help: 'Orders resting in the book, by kind.',

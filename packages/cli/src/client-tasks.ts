@@ -228,7 +228,10 @@ export async function waitForTask(
       if (outcome?.success && (outcome.data.status === 'expired' || outcome.data.status === 'cancelled')) {
         throw new AgoraError(errorCodes.ORDER_EXPIRED, `The bid ${outcome.data.status} before a provider took it.`);
       }
-      report('waiting for providers');
+      // Matched with several replicas: the seats are drawn, and the first drawn provider to finish seats the task.
+      report(
+        outcome?.success && outcome.data.status === 'matched' ? 'matched: drawing seats' : 'waiting for providers',
+      );
     }
     await pause();
   }

@@ -296,6 +296,8 @@ export type PendingTerms = {
   /** The pending record: the task's head, then replicas, the draw block, the pool size and the content hash. */
   record: Hex;
   replicas: number;
+  /** The matcher the bid named (whoever seats the task, it is the one paid the matcher fee). */
+  matcher: Address;
   /** The block whose hash seeds the draw: seats can be drawn from the next block on, for 256 blocks. */
   drawBlock: bigint;
 };
@@ -314,6 +316,7 @@ export function decodeTaskPending(terms: Hex): PendingTerms {
     content: slice(terms, 0, recordAt),
     record: slice(terms, recordAt),
     replicas: Number(hexToBigInt(slice(terms, tail, tail + 1))),
+    matcher: getAddress(slice(terms, recordAt + 48, recordAt + 68)),
     drawBlock: hexToBigInt(slice(terms, tail + 1, tail + 9)),
   };
 }
