@@ -109,7 +109,7 @@ describe('indexer and API on a local network', () => {
     expect(nowhere.body.providers).toEqual([]);
   });
 
-  it("follows a 3-replica task's timeline: match, three commits, three reveals, settlement", async () => {
+  it("follows a 3-replica task's timeline: match, commits, three reveals, settlement", async () => {
     const submitted = await agora(
       ['task', 'submit', examplePath('wordcount'), '--replicas', '3', '--wait', '--network', dev.file],
       env,
@@ -124,10 +124,16 @@ describe('indexer and API on a local network', () => {
         : undefined,
     );
     const kinds = (task.timeline as Json[]).map((step) => step.kind);
-    expect(kinds.slice(0, 4)).toEqual(['matched', 'committed', 'committed', 'committed']);
+    const count = (kind: string) => kinds.filter((step) => step === kind).length;
+    expect(kinds[0]).toBe('matched');
+    // Two or three commits: the last agent to commit reveals without one (`revealLast`) when it sees the others'.
+    expect(count('committed')).toBeGreaterThanOrEqual(2);
+    expect(count('committed')).toBeLessThanOrEqual(3);
+    expect(count('revealed')).toBe(3);
+    expect(count('settled')).toBe(1);
     // The second agreeing reveal reaches the quorum of 2 and settles; the third reveal may come after it.
-    expect(kinds.slice(4).sort()).toEqual(['revealed', 'revealed', 'revealed', 'settled']);
-    expect(kinds.indexOf('settled')).toBeGreaterThanOrEqual(6);
+    const secondReveal = kinds.indexOf('revealed', kinds.indexOf('revealed') + 1);
+    expect(kinds.indexOf('settled')).toBeGreaterThan(secondReveal);
     expect(task.charged).toBe(submitted.json.cost);
     expect(task.fuelUsed).toBe(submitted.json.fuelUsed);
     expect((task.paid as string[]).sort()).toEqual(

@@ -344,14 +344,12 @@ export function createTaskManager(options: {
         delete t.pending;
         if (hash) t.transactions.commit = hash;
       });
-    if (task.pending) {
-      if (await seatAndCommit(task, terms, commitment, committed)) return;
-    } else {
-      // The last to commit reveals at once: the others are bound by their commitments, so its result cannot help
-      // them, and the task saves a transaction.
-      const others = (await committers(task)).filter((address) => !isAddressEqual(address, provider));
-      if (others.length === terms.providers.length - 1 && (await revealLast(task))) return;
-    }
+    // Seated by nobody yet as far as this agent knows: it seats the task with its commitment, unless someone did.
+    if (task.pending && (await seatAndCommit(task, terms, commitment, committed))) return;
+    // The last to commit reveals at once: the others are bound by their commitments, so its result cannot help
+    // them, and the task saves a transaction.
+    const others = (await committers(task)).filter((address) => !isAddressEqual(address, provider));
+    if (others.length === terms.providers.length - 1 && (await revealLast(task))) return;
     try {
       const receipt = await chain.write({
         address: verifier,

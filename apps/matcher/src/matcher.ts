@@ -457,7 +457,12 @@ export async function startMatcher(
         lines.push(drop(bid.hash, outcome));
         await Promise.all(lines);
         logger.info({ taskId, replicas: bid.bid.replicas, tx: hash }, 'match settled on chain');
-        if (pending) leaveToDrawn(taskId, decodeTaskPending(pending.args.terms));
+        if (pending)
+          leaveToDrawn(
+            taskId,
+            decodeTaskPending(pending.args.terms),
+            match.asks.map((ask) => ask.provider),
+          );
       } catch (error) {
         // The transaction went out; whether it landed is for the chain poll to tell (TaskMatched or not).
         logger.warn({ err: error, tx: hash }, 'could not read the receipt of a match');
@@ -466,8 +471,8 @@ export async function startMatcher(
 
     /** Seat waits under way: apart from `inFlight`, since a match is settled once its task is pending. */
     const seating = new Set<Promise<void>>();
-    function leaveToDrawn(taskId: Hex, terms: PendingTerms) {
-      const work = seatWhenDue(taskId, terms)
+    function leaveToDrawn(taskId: Hex, terms: PendingTerms, candidates?: readonly string[]) {
+      const work = seatWhenDue(taskId, terms, candidates)
         .catch((error: unknown) => logger.error({ err: error, taskId }, 'a pending task could not be seated'))
         .finally(() => seating.delete(work));
       seating.add(work);
@@ -481,8 +486,11 @@ export async function startMatcher(
      * Leaves a pending task to its drawn providers (woken with the draw, simulated here, so they need not wait for
      * their next poll) and seats it if none has by the end of the grace, so that the no-shows are slashed.
      */
-    async function seatWhenDue(taskId: Hex, terms: PendingTerms) {
+    async function seatWhenDue(taskId: Hex, terms: PendingTerms, candidates: readonly string[] = []) {
       if (stopping) return;
+      // The providers whose asks told the matcher the bid could be served are likely drawn: woken before the draw is
+      // simulated, they save the agents that round trip; the rest of the drawn are woken once it is known.
+      wake(candidates);
       const draw = publicClient
         .simulateContract({
           address: market,
@@ -492,7 +500,10 @@ export async function startMatcher(
           account: account.address,
           blockTag: 'pending',
         })
-        .then(({ result }) => wake(decodeTaskMatched(concat([terms.content, result])).task.providers))
+        .then(({ result }) => {
+          const drawn = decodeTaskMatched(concat([terms.content, result])).task.providers;
+          wake(drawn.filter((provider) => !candidates.includes(provider.toLowerCase())));
+        })
         .catch((error: unknown) => {
           // The seat below says the same in its log line (too few eligible members, or the draw out of reach).
           logger.debug({ err: error, taskId }, 'no seat preview');

@@ -17,6 +17,11 @@ export function registerMatcher(program: Command): void {
     .option('--port <port>', 'port (0: any free one)', '0')
     .option('--batch', 'batch auctions instead of continuous matching')
     .option('--batch-interval <ms>', 'length of one batch', '2000')
+    .option(
+      '--seat-grace <ms>',
+      'how long a drawn provider has to seat a replicated task with its commitment before the matcher seats it',
+      '20000',
+    )
     .option('--network <file>', 'network file')
     .option('--log-level <level>', 'log level', 'info')
     .option('--json', 'print { url, address } as JSON once listening')
@@ -27,6 +32,7 @@ export function registerMatcher(program: Command): void {
         port: string;
         batch?: boolean;
         batchInterval: string;
+        seatGrace: string;
         network?: string;
         logLevel: string;
         json?: boolean;
@@ -49,6 +55,12 @@ export function registerMatcher(program: Command): void {
               errorCodes.INVALID_ARGUMENT,
               `--batch-interval must be at least 100 ms; got "${raw.batchInterval}".`,
             );
+          const seatGrace = Number(raw.seatGrace);
+          if (!Number.isInteger(seatGrace) || seatGrace < 0 || seatGrace > 600_000)
+            throw new AgoraError(
+              errorCodes.INVALID_ARGUMENT,
+              `--seat-grace must be 0 to 600000 ms (the draw's block hash is kept for 256 blocks); got "${raw.seatGrace}".`,
+            );
           const network = await readNetworkFile(raw.network);
           const running = await startMatcher(
             {
@@ -59,6 +71,7 @@ export function registerMatcher(program: Command): void {
               http: { host: raw.host, port },
               mode: raw.batch ? 'batch' : 'continuous',
               batchIntervalMs: interval,
+              seatGraceMs: seatGrace,
             },
             { logger: createLogger({ name: 'agora-matcher', level: raw.logLevel, destination: process.stderr }) },
           );
