@@ -10,7 +10,7 @@ import {Escrow} from "./Escrow.sol";
 import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
 import {IProviderMirror} from "./interfaces/IProviderMirror.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
-import {IProviderStandings, IReplicaPool} from "./interfaces/IReplicaPool.sol";
+import {IReplicaPool} from "./interfaces/IReplicaPool.sol";
 import {IVerifier} from "./interfaces/IVerifier.sol";
 import {OrderCalldataLib} from "./libraries/OrderCalldataLib.sol";
 import {ProviderWordLib} from "./libraries/ProviderWordLib.sol";
@@ -605,11 +605,11 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         if (blockHash == 0) revert ComputeDrawUnavailable(taskId, drawBlock);
         (providers, price) = pool.draw(
             IReplicaPool.DrawRequest({
-                standings: IProviderStandings(address(this)),
                 token: record.token(),
                 seed: keccak256(abi.encode(blockHash, taskId)),
                 size: record.poolSize(),
                 drawBlock: drawBlock,
+                deadline: record.commitDeadline(),
                 replicas: record.pendingReplicas(),
                 maxPricePerFuel: record.pricePerFuel(),
                 minStake: _params.minStake

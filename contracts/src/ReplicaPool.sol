@@ -10,9 +10,8 @@ import {IReplicaPool} from "./interfaces/IReplicaPool.sol";
 /// @title ReplicaPool
 /// @notice Membership of the providers that take replicated work, per payment token, and the stake-weighted draw of
 /// a task's seats (see `IReplicaPool`).
-/// @dev Standing (bonded stake, jail, status) is read at draw time from the market's mirror of the registry; the
-/// weight is capped by the stake bonded at join. A slot is two words: provider, block joined and expiry; floor price
-/// and stake at join.
+/// @dev A draw reads only slots (see `IReplicaPool`), never a standing that may have changed since its seed. A slot is
+/// two words: provider, block joined, expiry and block left; floor price and stake at join.
 contract ReplicaPool is IReplicaPool, Ownable2Step {
     /// @notice Slots per token. Draws sample slots uniformly, so a bound keeps an adversary from diluting the pool
     /// with empty ones; free slots are reused.
@@ -22,6 +21,8 @@ contract ReplicaPool is IReplicaPool, Ownable2Step {
     uint256 public constant TRIES_PER_SEAT = 16;
     uint256 public constant MAX_SEATS = 16;
     uint96 public constant MAX_SEAT_STAKE = 1e9 ether;
+    /// @notice Blocks a left slot waits before reuse: past them no draw seeded while it was held can be made.
+    uint256 public constant REUSE_DELAY = 256;
 
     IProviderRegistry public immutable registry;
     uint96 public seatStake;
@@ -46,39 +47,42 @@ contract ReplicaPool is IReplicaPool, Ownable2Step {
         if (standing.jailedUntil > block.timestamp) {
             revert PoolProviderJailed(msg.sender, standing.jailedUntil);
         }
+        uint256 slotPlusOne = _slotPlusOne[token][msg.sender];
+        // A renewal takes a new slot: the old terms stay in every draw already seeded.
+        if (slotPlusOne != 0) _leave(token, msg.sender, slotPlusOne - 1);
         Member memory member = Member({
             provider: msg.sender,
             // Block numbers fit 32 bits for centuries at one block a second.
             joinedAt: uint32(block.number),
             expiry: expiry,
+            leftAt: 0,
             floorPricePerFuel: floorPricePerFuel,
             bondedAtJoin: standing.bonded
         });
-        uint256 slot = _slotPlusOne[token][msg.sender];
-        if (slot != 0) {
-            slot -= 1;
-        } else {
-            slot = _takeSlot(token);
-            _slotPlusOne[token][msg.sender] = slot + 1;
-        }
+        uint256 slot = _takeSlot(token);
+        _slotPlusOne[token][msg.sender] = slot + 1;
         _members[token][slot] = member;
         emit PoolJoined(msg.sender, token, slot, member);
     }
 
     /// @inheritdoc IReplicaPool
     function leave(address token) external {
-        _free(token, msg.sender);
+        uint256 slotPlusOne = _slotPlusOne[token][msg.sender];
+        if (slotPlusOne == 0) revert PoolNotMember(msg.sender, token);
+        _leave(token, msg.sender, slotPlusOne - 1);
     }
 
     /// @inheritdoc IReplicaPool
     function evict(address token, address provider) external {
         uint256 slotPlusOne = _slotPlusOne[token][provider];
         if (slotPlusOne == 0) revert PoolNotMember(provider, token);
-        bool lapsed = _members[token][slotPlusOne - 1].expiry < block.timestamp;
-        if (!lapsed && registry.providerOf(provider).status == IProviderRegistry.ProviderStatus.Active) {
-            revert PoolMemberCurrent(provider, token);
-        }
-        _free(token, provider);
+        Member storage member = _members[token][slotPlusOne - 1];
+        IProviderRegistry.Provider memory standing = registry.providerOf(provider);
+        bool fallen = member.expiry < block.timestamp
+            || standing.status != IProviderRegistry.ProviderStatus.Active
+            || standing.jailedUntil > block.timestamp || standing.bonded < member.bondedAtJoin;
+        if (!fallen) revert PoolMemberCurrent(provider, token);
+        _leave(token, provider, slotPlusOne - 1);
     }
 
     /// @notice Sets the stake that buys a whole seat ticket. Weights already joined keep their value.
@@ -163,51 +167,47 @@ contract ReplicaPool is IReplicaPool, Ownable2Step {
     }
 
     /// @dev The member's floor when the try keeps it, else type(uint256).max (which no price reaches). `roll` is
-    /// uniform over 128 bits; an eligible member is kept with probability min(bonded, cap) / cap.
+    /// uniform over 128 bits; an eligible member is kept with probability min(bonded at join, cap) / cap.
     function _eligibleFloor(Member storage member, DrawRequest calldata request, uint256 roll)
         private
         view
         returns (uint256)
     {
-        address provider = member.provider;
-        if (provider == address(0) || member.joinedAt >= request.drawBlock || member.expiry < block.timestamp)
-        {
-            return type(uint256).max;
-        }
-        (uint96 bonded, uint40 jailedUntil, IProviderRegistry.ProviderStatus status) =
-            request.standings.standingOf(provider);
+        uint256 left = member.leftAt;
         if (
-            status != IProviderRegistry.ProviderStatus.Active || jailedUntil > block.timestamp
-                || bonded < request.minStake
+            member.provider == address(0) || member.joinedAt >= request.drawBlock
+                || (left != 0 && left <= request.drawBlock) || member.expiry < request.deadline
         ) {
             return type(uint256).max;
         }
-        // Stake added since joining counts for nothing: the seed may have been known by then.
-        uint256 weight = bonded < member.bondedAtJoin ? bonded : member.bondedAtJoin;
+        uint256 weight = member.bondedAtJoin;
+        if (weight < request.minStake) return type(uint256).max;
         uint256 cap = seatStake;
         if (weight > cap) weight = cap;
         if (roll % cap >= weight) return type(uint256).max;
         return member.floorPricePerFuel;
     }
 
+    /// @dev The most recently freed slot once its reuse delay is over, else a new one.
     function _takeSlot(address token) private returns (uint256 slot) {
         uint256[] storage free = _freeSlots[token];
-        if (free.length != 0) {
-            slot = free[free.length - 1];
-            free.pop();
-            return slot;
-        }
         Member[] storage members = _members[token];
+        uint256 count = free.length;
+        if (count != 0) {
+            slot = free[count - 1];
+            if (block.number > members[slot].leftAt + REUSE_DELAY) {
+                free.pop();
+                return slot;
+            }
+        }
         slot = members.length;
         if (slot >= MAX_SIZE) revert PoolFull(token, slot);
         members.push();
     }
 
-    function _free(address token, address provider) private {
-        uint256 slotPlusOne = _slotPlusOne[token][provider];
-        if (slotPlusOne == 0) revert PoolNotMember(provider, token);
-        uint256 slot = slotPlusOne - 1;
-        delete _members[token][slot];
+    /// @dev Ends a membership: the slot keeps its terms, marked left, for the draws seeded before this block.
+    function _leave(address token, address provider, uint256 slot) private {
+        _members[token][slot].leftAt = uint32(block.number);
         delete _slotPlusOne[token][provider];
         _freeSlots[token].push(slot);
         emit PoolLeft(provider, token, slot);

@@ -12,6 +12,7 @@ import {OrderCalldataLib} from "../src/libraries/OrderCalldataLib.sol";
 import {Ask, Bid, Task, TaskStatus} from "../src/types/Orders.sol";
 import {ComputeDigests} from "./utils/ComputeDigests.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
+import {SeatedRecord} from "./utils/SeatedRecord.sol";
 
 contract ComputeMarketTest is MarketFixture {
     using ComputeDigests for ComputeMarket;
@@ -957,13 +958,15 @@ contract ComputeMarketTest is MarketFixture {
         new ComputeMarket(IProviderRegistry(notARegistry), pool, owner, treasury, params);
     }
 
-    function test_seat_passesOverMembersWhoseStandingChanged() public {
-        // Jailed after joining, and unbonding below the minimum stake after joining: neither is drawn.
+    function test_seat_passesOverMembersEvictedBeforeTheMatch() public {
+        // Jailed after joining, and unbonding below the minimum stake after joining: evicted, neither is drawn.
         _poolOnly(4);
         vm.prank(owner);
         registry.jail(providers[2], uint40(block.timestamp + 1 days));
         vm.prank(providers[3]);
         registry.requestUnbond(uint96(STAKE - MIN_STAKE + 1));
+        pool.evict(address(usd), providers[2]);
+        pool.evict(address(usd), providers[3]);
         vm.roll(block.number + 1);
         Bid memory bid = _bid(2, 2);
         Task memory task = _taskFor(bid, matcher);
@@ -973,6 +976,34 @@ contract ComputeMarketTest is MarketFixture {
         _seat(bid, task);
         assertEq(task.providers[0], providers[0]);
         assertEq(task.providers[1], providers[1]);
+    }
+
+    /// A member that pulls out once the seed is known (to re-roll the seats) is seated all the same, and is slashed
+    /// as a no-show if it does not serve.
+    function test_seat_keepsMembersThatLeaveAfterTheMatch() public {
+        _poolOnly(2);
+        Bid memory bid = _bid(2, 2);
+        Task memory task = _taskFor(bid, matcher);
+        bytes memory orders = _orders(bid, _signBid(bid), new Ask[](0), new bytes[](0));
+        vm.prank(matcher);
+        market.matchOrders(orders);
+        bytes memory pending = _pendingRecord(bid, task);
+        vm.roll(block.number + 1);
+        vm.prank(providers[1]);
+        pool.leave(address(usd));
+        vm.prank(providers[1]);
+        registry.requestUnbond(uint96(STAKE));
+        bytes memory seated = market.seat(pending, _content(bid));
+        task.providers = SeatedRecord.providers(seated);
+        task.pricePerFuel = uint128(SeatedRecord.pricePerFuel(seated));
+        assertEq(task.providers[1], providers[1]);
+        _commit(task, 0, RESULT, 1000);
+        vm.warp(task.commitDeadline + 1);
+        uint256 unbondingBefore = registry.providerOf(providers[1]).unbonding;
+        verifier.finalize(_record(task), bytes32(0));
+        assertLt(
+            registry.providerOf(providers[1]).unbonding, unbondingBefore, "slashed from its unbonding stake"
+        );
     }
 
     function test_seat_refusesTheMatchBlockAndAnUnknownContent() public {

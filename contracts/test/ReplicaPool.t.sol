@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 
-import {IProviderStandings, IReplicaPool} from "../src/interfaces/IReplicaPool.sol";
+import {IReplicaPool} from "../src/interfaces/IReplicaPool.sol";
 import {MarketFixture} from "./utils/MarketFixture.sol";
 
 contract ReplicaPoolTest is MarketFixture {
@@ -20,11 +20,11 @@ contract ReplicaPoolTest is MarketFixture {
         returns (IReplicaPool.DrawRequest memory)
     {
         return IReplicaPool.DrawRequest({
-            standings: IProviderStandings(address(market)),
             token: address(usd),
             seed: keccak256("seed"),
             size: pool.sizeOf(address(usd)),
             drawBlock: block.number,
+            deadline: block.timestamp + 1 hours,
             replicas: replicas,
             maxPricePerFuel: price,
             minStake: MIN_STAKE
@@ -35,7 +35,7 @@ contract ReplicaPoolTest is MarketFixture {
         (seats,) = pool.draw(request);
     }
 
-    function test_join_takesASlotAndRenewingKeepsIt() public {
+    function test_join_takesASlotAndRenewingTakesANewOne() public {
         vm.prank(providers[0]);
         pool.join(address(usd), 2, expiry);
         vm.prank(providers[1]);
@@ -46,11 +46,16 @@ contract ReplicaPoolTest is MarketFixture {
         vm.roll(block.number + 5);
         vm.prank(providers[1]);
         pool.join(address(usd), 4, expiry + 1);
-        IReplicaPool.Member memory renewed = pool.memberAt(address(usd), 1);
+        (slot,) = pool.slotOf(address(usd), providers[1]);
+        assertEq(slot, 2, "a renewal takes a new slot");
+        IReplicaPool.Member memory renewed = pool.memberAt(address(usd), 2);
         assertEq(renewed.provider, providers[1]);
         assertEq(renewed.floorPricePerFuel, 4);
-        assertEq(renewed.joinedAt, block.number, "a renewal counts as a fresh join for draws");
-        assertEq(pool.sizeOf(address(usd)), 2);
+        assertEq(renewed.joinedAt, block.number, "a renewal counts as a fresh join for later draws");
+        IReplicaPool.Member memory old = pool.memberAt(address(usd), 1);
+        assertEq(old.floorPricePerFuel, 3, "the old terms stay for the draws already seeded");
+        assertEq(old.leftAt, block.number);
+        assertEq(pool.sizeOf(address(usd)), 3);
     }
 
     function test_join_refusesStrangersJailedProvidersAndPastExpiry() public {
@@ -71,7 +76,7 @@ contract ReplicaPoolTest is MarketFixture {
         pool.join(address(usd), 2, expiry);
     }
 
-    function test_leaveAndEvict_freeSlotsForReuse() public {
+    function test_leaveAndEvict_freeSlotsForReuseOnceNoDrawCanSeeThem() public {
         for (uint256 i = 0; i < 3; ++i) {
             vm.prank(providers[i]);
             pool.join(address(usd), 2, expiry);
@@ -83,17 +88,94 @@ contract ReplicaPoolTest is MarketFixture {
         );
         pool.evict(address(usd), providers[2]);
         vm.warp(expiry + 1);
-        pool.evict(address(usd), providers[2]); // lapsed: anyone may free the slot
+        pool.evict(address(usd), providers[2]); // lapsed: anyone may end the membership
+        uint256 leftAt = block.number;
         vm.prank(providers[3]);
         pool.join(address(usd), 2, uint32(block.timestamp + 1 days));
         (uint256 slot,) = pool.slotOf(address(usd), providers[3]);
-        assertEq(slot, 2, "the last freed slot is reused first");
-        assertEq(pool.sizeOf(address(usd)), 3);
+        assertEq(slot, 3, "a slot left within the last 256 blocks is not reused");
+        vm.roll(leftAt + pool.REUSE_DELAY() + 1);
+        vm.prank(providers[4]);
+        pool.join(address(usd), 2, uint32(block.timestamp + 1 days));
+        (slot,) = pool.slotOf(address(usd), providers[4]);
+        assertEq(slot, 2, "then the last freed slot is reused first");
+        assertEq(pool.sizeOf(address(usd)), 4);
         vm.expectRevert(
             abi.encodeWithSelector(IReplicaPool.PoolNotMember.selector, providers[1], address(usd))
         );
         vm.prank(providers[1]);
         pool.leave(address(usd));
+    }
+
+    function test_evict_endsMembersWhoseStandingFell() public {
+        for (uint256 i = 0; i < 4; ++i) {
+            vm.prank(providers[i]);
+            pool.join(address(usd), 2, expiry);
+        }
+        vm.prank(owner);
+        registry.jail(providers[0], uint40(block.timestamp + 1 hours));
+        pool.evict(address(usd), providers[0]);
+        vm.prank(providers[1]);
+        registry.requestUnbond(1);
+        pool.evict(address(usd), providers[1]);
+        vm.prank(providers[2]);
+        registry.leave();
+        pool.evict(address(usd), providers[2]);
+        vm.expectRevert(
+            abi.encodeWithSelector(IReplicaPool.PoolMemberCurrent.selector, providers[3], address(usd))
+        );
+        pool.evict(address(usd), providers[3]);
+        for (uint256 i = 0; i < 3; ++i) {
+            (, bool member) = pool.slotOf(address(usd), providers[i]);
+            assertFalse(member);
+        }
+        vm.roll(block.number + 1);
+        address[] memory seats = _seats(_request(1, 2));
+        assertEq(seats[0], providers[3], "draws seeded after the evictions pass the evicted over");
+    }
+
+    /// The attack this guards: once the seed is out, a submitter with several members tries which of them to pull
+    /// (leave, renew, unbond, get jailed and evicted) so that the draw re-rolls into a quorum of its own. A draw reads
+    /// the slots as they were at its draw block, so whatever the members do after it, the seats are the same.
+    function testFuzz_draw_isTheSameWhateverMembersDoAfterTheSeed(bytes32 seed, uint16 moves) public {
+        for (uint256 i = 0; i < 9; ++i) {
+            if (i >= providers.length) _addProvider(i);
+            vm.prank(providers[i]);
+            pool.join(address(usd), 2, expiry);
+        }
+        vm.roll(block.number + 1);
+        IReplicaPool.DrawRequest memory request = _request(3, 2);
+        request.seed = seed;
+        vm.roll(block.number + 1);
+        address[] memory before = _seats(request);
+        assertEq(before.length, 3);
+        for (uint256 i = 0; i < 9; ++i) {
+            uint256 move = (uint256(moves) >> (2 * (i % 8))) & 3;
+            if (i == 8) move = uint256(moves) >> 15;
+            vm.startPrank(providers[i]);
+            if (move == 1) {
+                pool.leave(address(usd));
+            } else if (move == 2) {
+                pool.join(address(usd), 1, expiry + 1);
+            } else if (move == 3) {
+                registry.requestUnbond(uint96(registry.providerOf(providers[i]).bonded));
+                pool.evict(address(usd), providers[i]);
+            }
+            vm.stopPrank();
+        }
+        vm.roll(block.number + 1);
+        address[] memory afterMoves = _seats(request);
+        assertEq(afterMoves.length, 3);
+        for (uint256 i = 0; i < 3; ++i) {
+            assertEq(afterMoves[i], before[i], "the same seats");
+        }
+    }
+
+    function _addProvider(uint256 i) internal {
+        (address extra, uint256 key) = makeAddrAndKey(string.concat("member", vm.toString(i)));
+        providers.push(extra);
+        providerKeys.push(key);
+        _registerAndStake(extra, STAKE);
     }
 
     function test_draw_seatsDistinctEligibleMembersInSlotOrder() public {
@@ -167,17 +249,21 @@ contract ReplicaPoolTest is MarketFixture {
         assertEq(_seats(_request(3, 2)).length, 3);
     }
 
-    function test_draw_passesOverLapsedAndUnderstakedMembers() public {
-        for (uint256 i = 0; i < 3; ++i) {
+    function test_draw_passesOverLapsedUnderstakedAndLeftMembers() public {
+        for (uint256 i = 0; i < 4; ++i) {
             vm.prank(providers[i]);
-            pool.join(address(usd), 2, i == 0 ? uint32(block.timestamp + 1) : expiry);
+            pool.join(address(usd), 2, i == 0 ? uint32(block.timestamp + 1 hours - 1) : expiry);
         }
+        vm.prank(providers[3]);
+        pool.leave(address(usd));
         vm.roll(block.number + 1);
-        vm.warp(block.timestamp + 2);
-        assertEq(_seats(_request(3, 2)).length, 0, "a lapsed member is not drawn");
+        assertEq(_seats(_request(3, 2)).length, 0, "lapsing before the commit deadline, or left: not drawn");
+        assertEq(_seats(_request(2, 2)).length, 2);
         IReplicaPool.DrawRequest memory request = _request(2, 2);
         request.minStake = STAKE + 1;
-        assertEq(_seats(request).length, 0, "members below the market's minimum stake are not drawn");
+        assertEq(
+            _seats(request).length, 0, "members that joined below the market's minimum stake are not drawn"
+        );
     }
 
     function test_draw_weighsByStakeUpToTheSeatStake() public {
@@ -198,8 +284,8 @@ contract ReplicaPoolTest is MarketFixture {
         assertEq(heavySeats + lightSeats, 2000);
     }
 
-    /// Stake topped up once a seed is out buys no weight: the light member, bonded 2,500 when it joined, stays a
-    /// quarter as likely after bonding 10,000 more; unbonding below its joining stake lowers it.
+    /// Stake moved once a seed is out moves nothing: the light member, bonded 2,500 when it joined, stays a quarter as
+    /// likely after bonding 10,000 more, and exactly as often drawn after unbonding most of it, until it is evicted.
     function test_draw_weightNeverExceedsTheStakeAtJoin() public {
         address light = _heavyAndLightPool();
         agora.transfer(light, STAKE);
@@ -218,14 +304,20 @@ contract ReplicaPoolTest is MarketFixture {
         assertApproxEqAbs(lightSeats, 400, 72, "weighs what it had bonded at join, not what it added");
 
         vm.prank(light);
-        registry.requestUnbond(STAKE + STAKE / 8); // 1,250 left bonded: half its joining weight
-        uint256 lowered;
+        registry.requestUnbond(STAKE + STAKE / 8); // 1,250 left bonded: below its joining stake
+        uint256 unbonded;
         for (uint256 i = 0; i < 2000; ++i) {
             request.seed = keccak256(abi.encode(i));
-            if (_seats(request)[0] == light) ++lowered;
+            if (_seats(request)[0] == light) ++unbonded;
         }
-        // Weights 8:1: expected 222; 4 sigma of a binomial(2000, 1/9) is about 56.
-        assertApproxEqAbs(lowered, 222, 56, "less stake bonded now, less weight");
+        assertEq(unbonded, lightSeats, "stake removed after the seed moves no seat either");
+        pool.evict(address(usd), light);
+        vm.roll(block.number + 1);
+        request.drawBlock = block.number;
+        for (uint256 i = 0; i < 200; ++i) {
+            request.seed = keccak256(abi.encode(i));
+            assertEq(_seats(request)[0], providers[0], "evicted, it is out of later draws");
+        }
     }
 
     /// @dev A pool of provider 0, bonded the seat stake (10,000), and a fresh `light` member bonded a quarter of it,

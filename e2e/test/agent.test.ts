@@ -353,12 +353,19 @@ describe('provider agents on anvil', () => {
       args: [liar.account.address],
     });
     expect(liarState.jailedUntil).toBeGreaterThan(0);
-    // Jailed, the draw passes it over; once out of jail it weighs only what the slash left it.
+    // Jailed, it may be evicted by anyone (a draw reads only the pool's slots, never a standing that could have
+    // changed after its seed); later draws pass it over.
     expect(await liarClient.poolMembership(network.usd, liar.account.address)).toMatchObject({
       member: true,
-      drawable: false,
-      weight: stakeBefore[2]! - stakeBefore[2]! / 10n,
+      evictable: true,
+      weight: stakeBefore[2],
     });
+    await createAgoraClient({
+      publicClient: network.publicClient,
+      wallet: network.client,
+      deployment: network.deployment,
+    }).evictFromPool(network.usd, liar.account.address);
+    expect(await liarClient.poolMembership(network.usd, liar.account.address)).toEqual({ member: false });
   }, 120_000);
 
   it('a memory bomb traps the same way everywhere: the agents agree, and the client pays only the fuel it burned', async () => {

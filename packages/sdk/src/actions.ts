@@ -401,9 +401,9 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
         }),
       ),
     /**
-     * Joins (or renews) the replica pool of `token`: the provider may then be drawn for replicated tasks that pay at
-     * least `floorPricePerFuel`, until `expiry` (unix seconds). Any change to its stake makes it ineligible until it
-     * joins again.
+     * Joins (or renews, into a new slot) the replica pool of `token`: the provider may then be drawn for replicated
+     * tasks that pay at least `floorPricePerFuel` and whose commit deadline is before `expiry` (unix seconds), weighed
+     * by the stake it has bonded now.
      */
     joinPool: (args: { token: Address; floorPricePerFuel: bigint; expiry: number }) =>
       write({
@@ -412,12 +412,21 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
         functionName: 'join',
         args: [args.token, args.floorPricePerFuel, args.expiry],
       }),
+    /** Leaves `token`'s pool; draws seeded before this block may still seat the provider (it serves them or is slashed). */
     leavePool: (token: Address) =>
       write({ address: deployment.contracts.replicaPool, abi: replicaPoolAbi, functionName: 'leave', args: [token] }),
+    /** Ends the membership of a member whose standing fell (`poolMembership(...).evictable`); anyone may. */
+    evictFromPool: (token: Address, provider: Address) =>
+      write({
+        address: deployment.contracts.replicaPool,
+        abi: replicaPoolAbi,
+        functionName: 'evict',
+        args: [token, provider],
+      }),
     /**
-     * `provider`'s membership of `token`'s pool as a draw sees it now: `drawable` when it has not lapsed and the
-     * market's mirror has it active and not jailed; `weight` the stake a draw weighs it by (the least of its stake at
-     * join and now, before the seat-stake cap).
+     * `provider`'s membership of `token`'s pool: `weight` the stake a draw weighs it by (its stake at join, before the
+     * seat-stake cap; a draw reads nothing that changed since). `evictable` once it lapsed, or the registry has it
+     * jailed, not active, or bonded below that stake: anyone may then evict it, and later draws pass it over.
      */
     poolMembership: async (token: Address, provider: Address) => {
       const pool = deployment.contracts.replicaPool;
@@ -452,8 +461,12 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
         slot,
         floorPricePerFuel: terms.floorPricePerFuel,
         expiry: terms.expiry,
-        weight: bonded < terms.bondedAtJoin ? bonded : terms.bondedAtJoin,
-        drawable: status === 1 && BigInt(jailedUntil) <= block.timestamp && BigInt(terms.expiry) >= block.timestamp,
+        weight: terms.bondedAtJoin,
+        evictable:
+          status !== 1 ||
+          BigInt(jailedUntil) > block.timestamp ||
+          bonded < terms.bondedAtJoin ||
+          BigInt(terms.expiry) < block.timestamp,
       };
     },
     cancelBid: (nonce: bigint) =>
