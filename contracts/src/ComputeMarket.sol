@@ -600,22 +600,24 @@ contract ComputeMarket is IComputeMarket, Escrow, EIP712 {
         view
         returns (address[] memory providers, uint256 price)
     {
-        uint256 drawBlock = record.drawBlock();
-        bytes32 blockHash = blockhash(drawBlock);
-        if (blockHash == 0) revert ComputeDrawUnavailable(taskId, drawBlock);
+        // The match time, on which the draw must not depend on when `seat` is called (the window's bound is far
+        // below any deadline).
+        uint64 matchedAt;
+        unchecked {
+            matchedAt = record.commitDeadline() - _params.commitWindow;
+        }
         (providers, price) = pool.draw(
             IReplicaPool.DrawRequest({
                 token: record.token(),
-                seed: keccak256(abi.encode(blockHash, taskId)),
+                taskId: taskId,
                 size: record.poolSize(),
-                drawBlock: drawBlock,
-                deadline: record.commitDeadline(),
+                drawBlock: record.drawBlock(),
+                matchedAt: matchedAt,
                 replicas: record.pendingReplicas(),
                 maxPricePerFuel: record.pricePerFuel(),
                 minStake: _params.minStake
             })
         );
-        if (providers.length == 0) revert ComputeSeatsUnavailable(taskId);
     }
 
     /// @dev A seated task pays its seats the highest of their floors (never above the bid's price, which the draw

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 
+import {IComputeMarket} from "./interfaces/IComputeMarket.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {IReplicaPool} from "./interfaces/IReplicaPool.sol";
 
@@ -98,11 +99,15 @@ contract ReplicaPool is IReplicaPool, Ownable2Step {
     {
         uint256 replicas = request.replicas;
         if (replicas > MAX_SEATS) revert PoolTooManySeats(replicas);
+        bytes32 blockHash = blockhash(request.drawBlock);
+        if (blockHash == 0) revert IComputeMarket.ComputeDrawUnavailable(request.taskId, request.drawBlock);
         Member[] storage members = _members[request.token];
         uint256 size = request.size < members.length ? request.size : members.length;
-        if (size < replicas) return (new address[](0), 0);
-        uint256[] memory slots = _drawSlots(members, request, size);
-        if (slots.length == 0) return (new address[](0), 0);
+        uint256[] memory slots;
+        if (size >= replicas) {
+            slots = _drawSlots(members, request, size, keccak256(abi.encode(blockHash, request.taskId)));
+        }
+        if (slots.length == 0) revert IComputeMarket.ComputeSeatsUnavailable(request.taskId);
         seats = new address[](replicas);
         for (uint256 i = 0; i < replicas; ++i) {
             Member storage member = members[slots[i]];
@@ -131,7 +136,7 @@ contract ReplicaPool is IReplicaPool, Ownable2Step {
     /// @dev The drawn slots, ascending; empty when the tries ran out. Each try picks uniformly among the slots not
     /// yet seated (the `pick`-th of them), which is a uniform pick over all slots conditioned on a new one, so
     /// the draw is the same as redrawing until an unseated slot comes up, without the wasted tries.
-    function _drawSlots(Member[] storage members, DrawRequest calldata request, uint256 size)
+    function _drawSlots(Member[] storage members, DrawRequest calldata request, uint256 size, bytes32 seed)
         private
         view
         returns (uint256[] memory slots)
@@ -140,7 +145,7 @@ contract ReplicaPool is IReplicaPool, Ownable2Step {
         slots = new uint256[](replicas);
         uint256 seated;
         for (uint256 try_ = 0; try_ < replicas * TRIES_PER_SEAT && seated < replicas; ++try_) {
-            uint256 ticket = uint256(keccak256(abi.encode(request.seed, try_)));
+            uint256 ticket = uint256(keccak256(abi.encode(seed, try_)));
             (uint256 slot, uint256 at) = _unseatedSlot(slots, seated, ticket % (size - seated));
             if (_eligibleFloor(members[slot], request, ticket >> 128) > request.maxPricePerFuel) continue;
             for (uint256 i = seated; i > at; --i) {
@@ -176,7 +181,7 @@ contract ReplicaPool is IReplicaPool, Ownable2Step {
         uint256 left = member.leftAt;
         if (
             member.provider == address(0) || member.joinedAt >= request.drawBlock
-                || (left != 0 && left <= request.drawBlock) || member.expiry < request.deadline
+                || (left != 0 && left <= request.drawBlock) || member.expiry < request.matchedAt
         ) {
             return type(uint256).max;
         }

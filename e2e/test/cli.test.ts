@@ -240,7 +240,12 @@ describe('agora CLI on a local network', () => {
       index,
       commitmentOf({ taskId, provider: liar.account, resultHash: wrong, fuelUsed: 1000n, salt }),
     );
-    await until('three commits', async () => ((await liar.task(taskId))?.commits.length === 3 ? true : undefined));
+    // Every seat bound: the honest agents committed, or the last of them revealed at once (`revealLast`).
+    await until('every seat bound', async () => {
+      const now = await liar.task(taskId);
+      const bound = new Set([...(now?.commits ?? []), ...(now?.reveals ?? [])].map((step) => step.provider));
+      return bound.size === 3 ? true : undefined;
+    });
     await liar.reveal(view.record, index, wrong, 1000n, salt);
 
     const settled = await until('the settlement', async () => {

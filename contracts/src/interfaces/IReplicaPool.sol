@@ -20,7 +20,7 @@ interface IReplicaPool {
         address provider;
         /// @notice Block in which the slot was taken; draws seeded at or before it pass it over.
         uint32 joinedAt;
-        /// @notice Unix time after which the membership lapses; drawn only for tasks whose commit deadline is before.
+        /// @notice Unix time after which the membership lapses; drawn only for tasks matched by then.
         uint32 expiry;
         /// @notice Block in which the member left (or was evicted, or renewed into a new slot); zero while a member.
         /// Draws seeded before it still see the slot.
@@ -31,15 +31,16 @@ interface IReplicaPool {
         uint96 bondedAtJoin;
     }
 
-    /// @notice What a draw is for: `replicas` seats of `token`'s pool among its first `size` slots, from `seed`.
-    /// Eligible: a slot taken before `drawBlock` and not left by then, whose membership lasts to `deadline`, joined
-    /// with at least `minStake` bonded, asking at most `maxPricePerFuel`.
+    /// @notice What a draw is for: `replicas` seats of `token`'s pool among its first `size` slots for task `taskId`,
+    /// seeded by the hash of `drawBlock` (the task's match block) and the task id.
+    /// Eligible: a slot taken before `drawBlock` and not left by then, not lapsed at `matchedAt` (the task's match
+    /// time), joined with at least `minStake` bonded, asking at most `maxPricePerFuel`.
     struct DrawRequest {
         address token;
-        bytes32 seed;
+        bytes32 taskId;
         uint256 size;
         uint256 drawBlock;
-        uint256 deadline;
+        uint256 matchedAt;
         uint256 replicas;
         uint256 maxPricePerFuel;
         uint256 minStake;
@@ -71,8 +72,9 @@ interface IReplicaPool {
     function evict(address token, address provider) external;
 
     /// @notice Draws the request's seats: distinct eligible members, in slot order, and the highest of their floors
-    /// (the one price that pays every seat its floor). An empty array when the draw found too few within its bounded
-    /// tries.
+    /// (the one price that pays every seat its floor). Reverts with the market's `ComputeDrawUnavailable` when the
+    /// draw block's hash is not available (its own block, or 256 blocks later), and `ComputeSeatsUnavailable` when
+    /// the draw found too few members within its bounded tries.
     function draw(DrawRequest calldata request)
         external
         view

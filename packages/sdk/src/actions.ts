@@ -402,7 +402,7 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
       ),
     /**
      * Joins (or renews, into a new slot) the replica pool of `token`: the provider may then be drawn for replicated
-     * tasks that pay at least `floorPricePerFuel` and whose commit deadline is before `expiry` (unix seconds), weighed
+     * tasks that pay at least `floorPricePerFuel` and are matched before `expiry` (unix seconds), weighed
      * by the stake it has bonded now.
      */
     joinPool: (args: { token: Address; floorPricePerFuel: bigint; expiry: number }) =>
