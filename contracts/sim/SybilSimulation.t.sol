@@ -7,6 +7,7 @@ import {ComputeMarket} from "../src/ComputeMarket.sol";
 import {Ask, Bid, Task, TaskStatus} from "../src/types/Orders.sol";
 import {ComputeDigests} from "../test/utils/ComputeDigests.sol";
 import {MarketFixture} from "../test/utils/MarketFixture.sol";
+import {SeatedRecord} from "../test/utils/SeatedRecord.sol";
 
 /// @notice The guarantee of attack 1 measured on the real contracts: an adversary holds a share x of the replica
 /// pool's weight through sybils, submits every match of 3-replica, quorum-2 tasks, and its seated sybils all reveal
@@ -53,8 +54,7 @@ contract SybilSimulationTest is MarketFixture {
         // The draw is stake-weighted sampling without replacement, so the expectation is hypergeometric:
         // P(at least 2 of 3 seats among `sybils` of `POOL`).
         uint256 all = _choose3(POOL);
-        uint256 expectedPpm =
-            (sybils * (sybils - 1) / 2 * (POOL - sybils) + _choose3(sybils)) * 1e6 / all;
+        uint256 expectedPpm = (sybils * (sybils - 1) / 2 * (POOL - sybils) + _choose3(sybils)) * 1e6 / all;
         uint256 measuredPpm = wrongPaid * 1e6 / tasks;
         console.log(
             string.concat(
@@ -83,7 +83,10 @@ contract SybilSimulationTest is MarketFixture {
         assertApproxEqAbs(measuredPpm, expectedPpm, 4 * sigmaPpm + 1, "wrong-paid rate off the draw's odds");
     }
 
-    function _oneTask(uint256 index, uint256 sybils) internal returns (bool wrongPaid, uint256 seats, bool ok) {
+    function _oneTask(uint256 index, uint256 sybils)
+        internal
+        returns (bool wrongPaid, uint256 seats, bool ok)
+    {
         Bid memory bid = _bid(3, 2);
         bytes memory orders = _orders(bid, _signBid(bid), new Ask[](0), new bytes[](0));
         Task memory task = _taskFor(bid, matcher);
@@ -92,7 +95,9 @@ contract SybilSimulationTest is MarketFixture {
         bytes memory pending = _pendingRecord(bid, task);
         vm.roll(block.number + 1);
         vm.setBlockhash(block.number - 1, keccak256(abi.encode(SEED, index)));
-        task.providers = market.seat(pending, _content(bid));
+        bytes memory seated = market.seat(pending, _content(bid));
+        task.providers = SeatedRecord.providers(seated);
+        task.pricePerFuel = uint128(SeatedRecord.pricePerFuel(seated));
         bool[] memory adversary = new bool[](3);
         for (uint256 j = 0; j < 3; ++j) {
             adversary[j] = _isSybil(task.providers[j], sybils);
@@ -100,9 +105,7 @@ contract SybilSimulationTest is MarketFixture {
             bytes32 result = adversary[j] ? WRONG_RESULT : TRUE_RESULT;
             uint64 fuel = adversary[j] ? MAX_FUEL : FUEL;
             vm.prank(task.providers[j]);
-            verifier.commit(
-                _record(task), j, _commitment(taskId, task.providers[j], result, fuel, _salt(j))
-            );
+            verifier.commit(_record(task), j, _commitment(taskId, task.providers[j], result, fuel, _salt(j)));
         }
         for (uint256 j = 0; j < 3; ++j) {
             bytes32 result = adversary[j] ? WRONG_RESULT : TRUE_RESULT;
@@ -111,7 +114,9 @@ contract SybilSimulationTest is MarketFixture {
         }
         // A last reveal that dissents from the quorum leaves settling to `finalize`, open to anyone at once with the
         // hash the quorum revealed (from its `ResultRevealed` events).
-        if (_status(task) == TaskStatus.Matched) _settler(task).finalize(_record(task), seats >= 2 ? WRONG_RESULT : TRUE_RESULT);
+        if (_status(task) == TaskStatus.Matched) {
+            _settler(task).finalize(_record(task), seats >= 2 ? WRONG_RESULT : TRUE_RESULT);
+        }
         ok = _status(task) == TaskStatus.Finalized;
         for (uint256 j = 0; j < 3; ++j) {
             if (adversary[j] && _free(task.providers[j]) != 0) wrongPaid = true;
