@@ -258,6 +258,12 @@ export function createTaskManager(options: {
     result: TaskRunResult,
     { recorded, kept }: { recorded?: Promise<void> | undefined; kept: Promise<void> },
   ): Promise<boolean> => {
+    // The client fetches the output the moment the task settles, asking this agent which CID holds it: the output
+    // and that answer are durable before the result that settles the task goes out. The write lands after the
+    // assignment's (updates land in order), so it also finds the task there.
+    const described = update(task.taskId, (t) => {
+      t.result ??= resultRecord(result);
+    });
     let receipt: Awaited<ReturnType<AgentChain['write']>>;
     try {
       receipt = await chain.write(
@@ -267,8 +273,7 @@ export function createTaskManager(options: {
           functionName: 'submitResult',
           args: [task.record, result.resultHash, result.fuelUsed],
         },
-        // The output is what the client comes for: kept before the result that names it goes out.
-        { after: kept },
+        { after: Promise.all([kept, described]) },
       );
     } catch (error) {
       logger.debug({ taskId: task.taskId, err: error }, 'result not submitted at once; recording it first');

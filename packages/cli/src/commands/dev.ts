@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { AgoraError } from '@agora/errors';
 import { type ExampleName, readExample } from '@agora/examples';
 import { createLogger } from '@agora/service';
 import { type Command } from 'commander';
@@ -37,49 +38,67 @@ const demoTasks: { app: ExampleName; args: string[]; stdin: string; replicas: nu
   { app: 'primes', args: ['1000'], stdin: '', replicas: 3, what: 'primes below 1000 on 3 providers' },
 ];
 
+/** What a failed demo step says: its code and message, so the newcomer knows what went wrong. */
+const failure = (error: unknown) =>
+  error instanceof AgoraError
+    ? `${error.code}: ${error.message}`
+    : error instanceof Error
+      ? error.message
+      : String(error);
+
 /** Stores a small random file with two providers, encrypted, and reads it back. */
 async function runStorageDemo(network: NetworkFile, dir: string, say: (line: string) => void) {
-  const agora = connect(network);
-  const file = path.join(dir, 'demo-file.bin');
-  const keyFile = path.join(dir, 'keys', 'demo-file.json');
-  const bytes = randomBytes(256 * 1024);
-  await writeFile(file, bytes);
-  const stored = await storeFile(
-    agora,
-    network,
-    file,
-    { replicas: 2, periods: 30, encrypt: true, keyFile },
-    () => undefined,
-  );
-  const back = await retrieveFile(agora, network, String(stored.dealId), { keyFile }, () => undefined);
-  const same = Buffer.from(back.bytes).equals(bytes);
-  say(
-    `demo: store 256 KiB encrypted with 2 providers: deal ${stored.dealId}, cost ${stored.cost} for 30 periods, read back ${same ? 'identical' : 'DIFFERENT'}; proofs every period: agora store status ${stored.dealId}`,
-  );
+  const what = 'store 256 KiB encrypted with 2 providers';
+  try {
+    const agora = connect(network);
+    const file = path.join(dir, 'demo-file.bin');
+    const keyFile = path.join(dir, 'keys', 'demo-file.json');
+    const bytes = randomBytes(256 * 1024);
+    await writeFile(file, bytes);
+    const stored = await storeFile(
+      agora,
+      network,
+      file,
+      { replicas: 2, periods: 30, encrypt: true, keyFile },
+      () => undefined,
+    );
+    const back = await retrieveFile(agora, network, String(stored.dealId), { keyFile }, () => undefined);
+    const same = Buffer.from(back.bytes).equals(bytes);
+    say(
+      `demo: ${what}: deal ${stored.dealId}, cost ${stored.cost} for 30 periods, read back ${same ? 'identical' : 'DIFFERENT'}; proofs every period: agora store status ${stored.dealId}`,
+    );
+  } catch (error) {
+    say(`demo: ${what}: failed: ${failure(error)}`);
+  }
 }
 
+/** The demo's tasks, one after another; a step that fails says why and the next one still runs. */
 async function runDemo(network: NetworkFile, say: (line: string) => void) {
   const agora = connect(network);
   for (const demo of demoTasks) {
-    const submitted = await submitTask(
-      network,
-      agora,
-      {
-        app: await readExample(demo.app),
-        args: demo.args,
-        stdin: new TextEncoder().encode(demo.stdin),
-        replicas: demo.replicas,
-        maxPricePerFuel: 10n,
-        maxFuel: 100_000_000n,
-        ttlSeconds: 600,
-      },
-      () => undefined,
-    );
-    const view = await waitForTask(network, agora, submitted, () => undefined);
-    const result = await fetchResult(network, view);
-    const task = describeTask(view, result);
-    const output = new TextDecoder().decode(result.output).trim().split('\n')[0]?.slice(0, 60) ?? '';
-    say(`demo: ${demo.what}: ${task.status}, fuel ${task.fuelUsed}, cost ${task.cost}, output "${output}"`);
+    try {
+      const submitted = await submitTask(
+        network,
+        agora,
+        {
+          app: await readExample(demo.app),
+          args: demo.args,
+          stdin: new TextEncoder().encode(demo.stdin),
+          replicas: demo.replicas,
+          maxPricePerFuel: 10n,
+          maxFuel: 100_000_000n,
+          ttlSeconds: 600,
+        },
+        () => undefined,
+      );
+      const view = await waitForTask(network, agora, submitted, () => undefined);
+      const result = await fetchResult(network, view);
+      const task = describeTask(view, result);
+      const output = new TextDecoder().decode(result.output).trim().split('\n')[0]?.slice(0, 80) ?? '';
+      say(`demo: ${demo.what}: ${task.status}, fuel ${task.fuelUsed}, cost ${task.cost}, output "${output}"`);
+    } catch (error) {
+      say(`demo: ${demo.what}: failed: ${failure(error)}`);
+    }
   }
 }
 
@@ -154,8 +173,8 @@ export function registerDev(program: Command): void {
         process.once('SIGINT', () => void stop());
         process.once('SIGTERM', () => void stop());
         if (options.demo) {
-          await runDemo(network, say).catch((error: unknown) => reportError(error, mode));
-          await runStorageDemo(network, options.dir, say).catch((error: unknown) => reportError(error, mode));
+          await runDemo(network, say);
+          await runStorageDemo(network, options.dir, say);
           say('the network keeps running; Ctrl-C stops it');
         } else say('Ctrl-C stops the network');
       } catch (error) {

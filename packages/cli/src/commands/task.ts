@@ -124,7 +124,8 @@ export function registerTask(program: Command): void {
         process.stderr.write(
           `agora task: ${described.status} · ${described.outcome ?? 'no output'}${described.exitCode === null ? '' : ` (exit ${described.exitCode})`} · fuel ${described.fuelUsed} · cost ${described.cost} · ${described.taskId}\n`,
         );
-        if (described.status !== 'finalized') process.exitCode = 1;
+        // A task that settled but whose output no provider serves did not give the user what it paid for.
+        if (described.status !== 'finalized' || !result) process.exitCode = 1;
       } catch (error) {
         process.exitCode = reportError(error, mode);
       }
