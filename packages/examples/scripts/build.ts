@@ -1,5 +1,5 @@
 // Builds the example apps: AssemblyScript sources with asc (WASI shim), text-format modules with wabt, C sources
-// with clang and wasi-libc (Debian: apt-get install clang-14 lld-14 wasi-libc libclang-rt-dev-wasm32).
+// with clang and wasi-libc where this machine has them, and from their checked-in builds where it does not.
 // Outputs go to build/<name>.wasm; a module is rebuilt only when its sources or the compilers change.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { z } from 'zod';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(import.meta.url);
@@ -32,8 +33,8 @@ async function upToDate(name: string, fingerprint: string): Promise<boolean> {
 
 const run = promisify(execFile);
 
-/** A clang that targets wasm32-wasi, or an error that says what to install. */
-async function findClang(): Promise<{ command: string; version: string }> {
+/** A clang that targets wasm32-wasi with wasi-libc, if this machine has one. */
+async function findClang(): Promise<{ command: string; version: string } | undefined> {
   for (const command of [process.env.WASI_CC, 'clang-14', 'clang'].filter((c): c is string => Boolean(c))) {
     try {
       const { stdout } = await run(command, ['--version']);
@@ -42,9 +43,92 @@ async function findClang(): Promise<{ command: string; version: string }> {
       // try the next name
     }
   }
-  throw new Error(
-    'The C examples need clang with wasi-libc. On Debian: apt-get install -y clang-14 lld-14 wasi-libc libclang-rt-dev-wasm32 (or set WASI_CC).',
-  );
+  return undefined;
+}
+
+const sha256Of = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+const installClang =
+  'apt-get install -y clang-14 lld-14 wasi-libc libclang-rt-dev-wasm32 on Debian, or set WASI_CC to a wasm32-wasi clang';
+
+// The C examples' checked-in builds: what a machine without clang runs, pinned by the SHA-256 of each module and
+// of the source it was built from. Where clang is present the build must reproduce them byte for byte (CI has clang),
+// so the checked-in modules are the C sources' output, not something else.
+const prebuiltDir = path.join(root, 'prebuilt');
+const pinsFile = path.join(prebuiltDir, 'pins.json');
+const pinsSchema = z.object({
+  compiler: z.string(),
+  modules: z.record(z.string(), z.object({ source: z.string(), wasm: z.string() })),
+});
+
+/**
+ * Builds the C examples with clang, checked against their pinned builds; without clang, uses the pinned builds and
+ * says so. `--pin-c` writes what clang built as the new pinned builds (after a change to a C source).
+ */
+async function buildC(): Promise<string[]> {
+  const cDir = path.join(root, 'c');
+  const names = (await readdir(cDir)).filter((entry) => entry.endsWith('.c')).map((file) => file.slice(0, -2));
+  const pins = pinsSchema.parse(JSON.parse(await readFile(pinsFile, 'utf8')));
+  const pin = process.argv.includes('--pin-c');
+  const clang = await findClang();
+  if (!clang && (pin || process.env.AGORA_REQUIRE_CLANG === '1')) {
+    throw new Error(`The C examples must be built from source here, but there is no clang: ${installClang}.`);
+  }
+  const built: string[] = [];
+  for (const name of names) {
+    const source = await readFile(path.join(cDir, `${name}.c`));
+    const pinned = pins.modules[name];
+    const stale = pinned?.source !== sha256Of(source);
+    const output = path.join(buildDir, `${name}.wasm`);
+    if (!clang) {
+      if (!pinned || stale) {
+        throw new Error(
+          `c/${name}.c changed since its checked-in build; build it with clang and --pin-c (${installClang}).`,
+        );
+      }
+      const fingerprint = `pinned ${pinned.wasm}`;
+      if (await upToDate(name, fingerprint)) continue;
+      const wasm = await readFile(path.join(prebuiltDir, `${name}.wasm`));
+      if (sha256Of(wasm) !== pinned.wasm) throw new Error(`prebuilt/${name}.wasm does not have its pinned SHA-256.`);
+      await writeFile(output, wasm);
+      await writeFile(path.join(buildDir, `${name}.stamp`), fingerprint);
+      built.push(`${name} (checked-in build)`);
+      continue;
+    }
+    const fingerprint = await stamp([path.join(cDir, `${name}.c`)], clang.version);
+    if (!pin && (await upToDate(name, fingerprint))) continue;
+    // Debian's wasi-libc lives in /usr/include/wasm32-wasi and /usr/lib/wasm32-wasi, which --sysroot=/usr finds.
+    await run(
+      clang.command,
+      ['--target=wasm32-wasi', '--sysroot=/usr', '-O2', '-Wl,--strip-all', `c/${name}.c`, '-o', output],
+      {
+        cwd: root,
+      },
+    );
+    const wasm = await readFile(output);
+    if (pin) {
+      await writeFile(path.join(prebuiltDir, `${name}.wasm`), wasm);
+      pins.modules[name] = { source: sha256Of(source), wasm: sha256Of(wasm) };
+      pins.compiler = clang.version;
+    } else if (stale) {
+      throw new Error(
+        `c/${name}.c changed since its checked-in build: run this build with --pin-c and commit prebuilt/.`,
+      );
+    } else if (sha256Of(wasm) !== pinned.wasm) {
+      throw new Error(
+        `${clang.version} built c/${name}.c into a module that is not its checked-in build (pinned with ${pins.compiler}): the pinned build no longer matches its source's output.`,
+      );
+    }
+    await writeFile(path.join(buildDir, `${name}.stamp`), fingerprint);
+    built.push(name);
+  }
+  if (pin) await writeFile(pinsFile, `${JSON.stringify(pins, null, 2)}\n`);
+  if (!clang && built.length > 0) {
+    console.log(
+      `C examples: no clang with wasi-libc here, so the checked-in builds of ${names.join(', ')} (SHA-256 pinned in prebuilt/pins.json) are used; to build them from source: ${installClang}.`,
+    );
+  }
+  return built;
 }
 
 async function main(): Promise<void> {
@@ -101,32 +185,7 @@ async function main(): Promise<void> {
     await writeFile(path.join(buildDir, `${name}.stamp`), fingerprint);
     built.push(name);
   }
-  const cDir = path.join(root, 'c');
-  // `--skip-c`: only what needs no system compiler (the demo of `npm start` runs on a machine without clang).
-  const skipC = process.argv.includes('--skip-c');
-  const cSources = skipC ? [] : (await readdir(cDir)).filter((entry) => entry.endsWith('.c'));
-  let clang: { command: string; version: string } | undefined;
-  for (const file of cSources) {
-    clang ??= await findClang();
-    const name = file.slice(0, -2);
-    const source = path.join(cDir, file);
-    const fingerprint = await stamp([source], clang.version);
-    if (await upToDate(name, fingerprint)) continue;
-    const output = path.join(buildDir, `${name}.wasm`);
-    // Debian's wasi-libc lives in /usr/include/wasm32-wasi and /usr/lib/wasm32-wasi, which --sysroot=/usr finds.
-    await run(clang.command, [
-      '--target=wasm32-wasi',
-      '--sysroot=/usr',
-      '-O2',
-      '-Wl,--strip-all',
-      source,
-      '-o',
-      output,
-    ]);
-    await writeFile(path.join(buildDir, `${name}.stamp`), fingerprint);
-    built.push(name);
-  }
-
+  built.push(...(await buildC()));
   console.log(built.length > 0 ? `built ${built.join(', ')}` : 'examples up to date');
 }
 
