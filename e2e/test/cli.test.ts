@@ -77,17 +77,36 @@ describe('agora CLI on a local network', () => {
     expect(submitted.json.output).toBe(local.stdout);
     expect(submitted.json.providers).toHaveLength(1);
     // The cheapest provider (price 2) took it; the client paid fuel × price plus fees, exactly what the chain charged.
-    expect(submitted.json.pricePerFuel).toBe('2');
-    expect(BigInt(submitted.json.cost as string)).toBeGreaterThanOrEqual(2n * BigInt(local.fuelUsed));
+    expect(submitted.json.pricePerFuel).toEqual({ value: '0.000002', token: 'tUSD', baseUnits: '2', per: 'fuel' });
+    const cost = submitted.json.cost as { value: string; token: string; baseUnits: string };
+    expect(BigInt(cost.baseUnits)).toBeGreaterThanOrEqual(2n * BigInt(local.fuelUsed));
+    // The exact decimal of the base units, in tUSD's 6 decimals.
+    expect(cost.token).toBe('tUSD');
+    expect(Number(cost.value) * 1e6).toBeCloseTo(Number(cost.baseUnits), 0);
     expect(submitted.stderr).toContain('"progress":"posting bid"');
+    // The most the bid may lock is said before it goes out: 100,000,000 fuel × 0.00001 tUSD plus fees.
+    const bound = submitted.stderr.split('\n').find((line) => line.includes('costs at most'));
+    expect(bound).toMatch(/"progress":"costs at most 1,0\d\d(\.\d+)? tUSD"/);
 
     const taskId = submitted.json.taskId as string;
     const got = await agora(['task', 'get', taskId, '--network', networkFile]);
+    // Its terms as the README promises them, and the output of a settled task fetched and checked.
     expect(got.json).toMatchObject({
       status: 'finalized',
       cost: submitted.json.cost,
       fuelUsed: String(local.fuelUsed),
+      replicas: 1,
+      maxFuel: '100000000',
+      pricePerFuel: { baseUnits: '2', token: 'tUSD' },
+      outputHash: local.outputHash,
+      outputCid: local.outputCid,
+      outcome: 'exited',
+      exitCode: 0,
+      outputUnavailable: null,
     });
+    expect(got.json.appCid).toMatch(/^bafk/);
+    expect(got.json.inputCid).toMatch(/^bafk/);
+    expect(Date.parse(got.json.commitDeadline as string)).toBeGreaterThan(Date.parse('2020-01-01'));
     const out = path.join(dir, 'out.bin');
     const fetched = await agora(['task', 'result', taskId, '--out', out, '--network', networkFile]);
     expect(fetched.json).toMatchObject({ outputHash: local.outputHash, file: out });
@@ -119,7 +138,44 @@ describe('agora CLI on a local network', () => {
     expect(submitted.json.paid).toHaveLength(3);
     expect(submitted.json.slashed).toEqual([]);
     // The pool holds the three agents (floors 2, 3 and 4), so all three are drawn; each is paid the highest floor.
-    expect(submitted.json.pricePerFuel).toBe('4');
+    expect(submitted.json.pricePerFuel).toMatchObject({ value: '0.000004', baseUnits: '4' });
+  });
+
+  it('answers careless input with a stable code and a message that says what is accepted', async () => {
+    const notAKey = path.join(dir, 'not-a-key.json');
+    await writeFile(notAKey, 'hello');
+    const cases: { args: string[]; code: string; message: RegExp }[] = [
+      {
+        args: ['wallet', 'deposit', 'abc'],
+        code: 'AGORA_INVALID_ARGUMENT',
+        message: /must be an amount of tUSD like 1\.5 \(at most 6 decimals\) or base units like 1500000base; got "abc"/,
+      },
+      {
+        args: ['wallet', 'withdraw', '0'],
+        code: 'AGORA_INVALID_ARGUMENT',
+        message: /above 0/,
+      },
+      {
+        args: ['task', 'submit', examplePath('wordcount'), '--max-price', '1.5 ETH'],
+        code: 'AGORA_INVALID_ARGUMENT',
+        message: /--max-price must be an amount of tUSD/,
+      },
+      {
+        args: ['provider', 'show', '0x000000000000000000000000000000000000dEaD'],
+        code: 'AGORA_PROVIDER_NOT_ELIGIBLE',
+        message: /has never registered as a provider/,
+      },
+      {
+        args: ['store', 'put', path.join(dir, 'no-such-file.bin')],
+        code: 'AGORA_INVALID_ARGUMENT',
+        message: /Cannot read the file .*no-such-file\.bin: ENOENT/,
+      },
+    ];
+    for (const { args, code, message } of cases) {
+      const result = await agora([...args, '--network', networkFile]);
+      expect({ args, code: result.code, error: errorCodeOf(result) }).toEqual({ args, code: 2, error: code });
+      expect((result.json.error as { message: string }).message).toMatch(message);
+    }
   });
 
   describe('bad orders', () => {
@@ -172,16 +228,22 @@ describe('agora CLI on a local network', () => {
   it('moves money between wallet and escrow, and refuses a deposit the wallet cannot cover', async () => {
     const before = await agora(['wallet', 'balance', '--network', networkFile]);
     expect(before.code).toBe(0);
-    const held = BigInt(before.json.wallet as string);
-    const tooMuch = await agora(['wallet', 'deposit', String(held + 1n), '--network', networkFile]);
+    const base = (amount: unknown) => BigInt((amount as { baseUnits: string }).baseUnits);
+    const held = base(before.json.wallet);
+    const tooMuch = await agora(['wallet', 'deposit', `${held + 1n}base`, '--network', networkFile]);
     expect(tooMuch.code).toBe(2);
     expect(errorCodeOf(tooMuch)).toBe('AGORA_INSUFFICIENT_FUNDS');
-    const withdrawn = await agora(['wallet', 'withdraw', '5000', '--network', networkFile]);
-    expect(withdrawn.json.escrowFree).toBe((BigInt(before.json.escrowFree as string) - 5000n).toString());
-    await agora(['wallet', 'deposit', '2000', '--network', networkFile]);
+    // Amounts in tUSD as people write them (0.005 is 5,000 base units) and in base units when asked for.
+    const withdrawn = await agora(['wallet', 'withdraw', '0.005', '--network', networkFile]);
+    expect(withdrawn.json.amount).toEqual({ value: '0.005', token: 'tUSD', baseUnits: '5000' });
+    expect(base(withdrawn.json.escrowFree)).toBe(base(before.json.escrowFree) - 5000n);
+    await agora(['wallet', 'deposit', '2000base', '--network', networkFile]);
     const after = await agora(['wallet', 'balance', '--network', networkFile]);
-    expect(BigInt(after.json.wallet as string)).toBe(held + 3000n);
-    expect(BigInt(after.json.escrowFree as string)).toBe(BigInt(before.json.escrowFree as string) - 3000n);
+    expect(base(after.json.wallet)).toBe(held + 3000n);
+    expect(base(after.json.escrowFree)).toBe(base(before.json.escrowFree) - 3000n);
+    const precise = await agora(['wallet', 'deposit', '0.0000001', '--network', networkFile]);
+    expect(errorCodeOf(precise)).toBe('AGORA_INVALID_ARGUMENT');
+    expect((precise.json.error as { message: string }).message).toMatch(/more decimals than tUSD \(6\)/);
   });
 
   it('slashes a provider whose result disagrees with the other two', async () => {
@@ -224,7 +286,7 @@ describe('agora CLI on a local network', () => {
       '--replicas',
       '3',
       '--max-price',
-      '3',
+      '3base',
       '--network',
       networkFile,
     ]);
@@ -259,7 +321,7 @@ describe('agora CLI on a local network', () => {
     expect(shown.json).toMatchObject({ address: liar.account, status: 'active' });
     expect(Date.parse(shown.json.jailedUntil as string)).toBeGreaterThan(Date.now());
     // 10 % of the 10,000 AGORA bond is gone.
-    expect(shown.json.bonded).toBe((9_000n * 10n ** 18n).toString());
+    expect(shown.json.bonded).toEqual({ value: '9000', token: 'AGORA', baseUnits: (9_000n * 10n ** 18n).toString() });
     expect(shown.json.objective).toMatchObject({ tasksPaid: 0, tasksSlashed: 1, tasksFailed: 0, reliability: 0 });
     slashedTask = { taskId, liar: liar.account };
   });
@@ -290,7 +352,7 @@ describe('agora CLI on a local network', () => {
       id: taskId,
       provider: liar,
       rating: 1,
-      weight: task.json.cost,
+      weight: (task.json.cost as { baseUnits: string }).baseUnits,
     });
     expect(errorCodeOf(await review())).toBe('AGORA_ALREADY_REVIEWED');
 
@@ -340,7 +402,7 @@ describe('agora CLI on a local network', () => {
     const key = '0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6';
     const home = path.join(dir, 'new-provider');
     const init = await agora(
-      ['provider', 'init', '--dir', home, '--price', '7', '--cores', '16', '--network', networkFile],
+      ['provider', 'init', '--dir', home, '--price', '7base', '--cores', '16', '--network', networkFile],
       {
         AGORA_PRIVATE_KEY: key,
       },

@@ -134,7 +134,7 @@ describe('indexer and API on a local network', () => {
     // The second agreeing reveal reaches the quorum of 2 and settles; the third reveal may come after it.
     const secondReveal = kinds.indexOf('revealed', kinds.indexOf('revealed') + 1);
     expect(kinds.indexOf('settled')).toBeGreaterThan(secondReveal);
-    expect(task.charged).toBe(submitted.json.cost);
+    expect(task.charged).toBe((submitted.json.cost as { baseUnits: string }).baseUnits);
     expect(task.fuelUsed).toBe(submitted.json.fuelUsed);
     expect((task.paid as string[]).sort()).toEqual(
       (submitted.json.providers as string[]).map((address) => address.toLowerCase()).sort(),

@@ -25,6 +25,8 @@ import {
   storageBidTypes,
   storageMarketAbi,
   storageMarketDomain,
+  amountJson,
+  formatAmount,
 } from '@agora/sdk';
 import {
   type Address,
@@ -210,7 +212,13 @@ export async function storeFile(
   options: StoreOptions,
   progress: Progress,
 ) {
-  const plaintext = new Uint8Array(await readFile(file));
+  const plaintext = new Uint8Array(
+    await readFile(file).catch((cause: unknown) => {
+      throw new AgoraError(errorCodes.INVALID_ARGUMENT, `Cannot read the file ${file}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }),
+  );
   if (plaintext.length === 0) throw new AgoraError(errorCodes.INVALID_ARGUMENT, `${file} is empty; nothing to store.`);
   const key = options.encrypt ? generateStorageKey() : undefined;
   const stored = key ? encryptFile(plaintext, key) : plaintext;
@@ -394,19 +402,29 @@ function bar(percent: number): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(20 - filled)}]`;
 }
 
+/**
+ * Funds a deal before it is matched. Each deal brings its own money, its whole cost in one deposit: deals of one
+ * client in flight at once then never spend each other's deposit (topping up only the shortfall of the free balance
+ * raced with them, and the later deal failed to open). What a deal leaves free stays in the storage escrow, shown by
+ * `wallet balance` and withdrawn with `wallet withdraw --storage`. Only when the wallet cannot pay the whole cost is
+ * the free balance counted in.
+ */
 async function ensureStorageFunds(agora: Connected, token: Address, cost: bigint, progress: Progress) {
-  const { free } = await agora.storageBalance(token);
-  if (free >= cost) return;
-  const needed = cost - free;
-  const held = await agora.tokenBalance(token);
-  if (held < needed) {
-    throw new AgoraError(
-      errorCodes.INSUFFICIENT_FUNDS,
-      `The deal costs ${cost} base units; the storage escrow holds ${free} and the wallet ${held}. Add at least ${needed - held} to the wallet.`,
-    );
+  const [held, unit] = await Promise.all([agora.tokenBalance(token), agora.tokenUnit(token)]);
+  let deposit = cost;
+  if (held < cost) {
+    const { free } = await agora.storageBalance(token);
+    deposit = cost > free ? cost - free : 0n;
+    if (held < deposit) {
+      throw new AgoraError(
+        errorCodes.INSUFFICIENT_FUNDS,
+        `The deal costs ${formatAmount(cost, unit)}; the storage escrow holds ${formatAmount(free, unit)} free and the wallet ${formatAmount(held, unit)}. Add at least ${formatAmount(deposit - held, unit)} to the wallet.`,
+      );
+    }
   }
-  await agora.storageDeposit(token, needed);
-  progress('deposited into the storage escrow', { amount: needed });
+  if (deposit === 0n) return;
+  await agora.storageDeposit(token, deposit);
+  progress(`deposited ${formatAmount(deposit, unit)} into the storage escrow`, { amount: amountJson(deposit, unit) });
 }
 
 type DealRecord = { dealId: bigint; root: Hex; cid: string; holders: Address[] };
@@ -436,9 +454,22 @@ async function dealRecord(agora: Connected, network: NetworkFile, dealId: bigint
   };
 }
 
+/** A storage key file; missing (ENOENT, rethrown as it is) and "not a key file" are different mistakes. */
 async function readKeyFile(file: string) {
-  const parsed = keyFileSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
-  if (!parsed.success) throw new AgoraError(errorCodes.CONFIG_INVALID, `${file} is not an Agora storage key file.`);
+  const text = await readFile(file, 'utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const parsed = keyFileSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new AgoraError(
+      errorCodes.CONFIG_INVALID,
+      `${file} is not an Agora storage key file (a JSON document with the deal's key, as store put writes it).`,
+    );
+  }
   return parsed.data;
 }
 
@@ -512,6 +543,7 @@ export async function retrieveFile(
       encrypted = true;
       keyFile ??= path.join(keysDir(), `${record.cid}.json`);
       const key = await readKeyFile(keyFile).catch((cause: unknown) => {
+        if (cause instanceof AgoraError) throw cause;
         throw new AgoraError(
           errorCodes.STORAGE_DECRYPT_FAILED,
           `Deal ${dealId} is encrypted and there is no key file at ${keyFile}; give --key-file.`,

@@ -1,7 +1,7 @@
 // What a client does to buy compute: put the app and its input where providers fetch them, sign a bid, hand it to a
 // matcher, follow the task on chain, and fetch the result from the providers, checking it against the chain.
 import { createHash } from 'node:crypto';
-import { parseCid } from '@agora/content';
+import { cidFromBytes, parseCid } from '@agora/content';
 import { AgoraError, errorCodes } from '@agora/errors';
 import { type SettledOutput, fetchSettledOutput, prepareApp, providerEndpoints } from '@agora/runtime';
 import {
@@ -9,13 +9,17 @@ import {
   type Bid,
   type LanePool,
   type TaskView,
+  type TokenUnit,
+  amountJson,
   encodeTaskInput,
+  formatAmount,
+  formatPricePerFuel,
   lockAmount,
   newBid,
   orderToJson,
   taskIdOf,
 } from '@agora/sdk';
-import { type Hex, bytesToHex } from 'viem';
+import { type Hex, bytesToHex, hexToBytes } from 'viem';
 import { z } from 'zod';
 import { matcherAccountOf } from './matcher-account.js';
 import type { NetworkFile } from './network-file.js';
@@ -119,7 +123,7 @@ export type SubmitOptions = {
   deadline?: bigint;
 };
 
-export type Submitted = { taskId: Hex; bidHash: Hex; bid: Bid; signature: Hex; maxLock: bigint };
+export type Submitted = { taskId: Hex; bidHash: Hex; bid: Bid; signature: Hex; maxLock: bigint; unit: TokenUnit };
 
 /** Checks the app locally, uploads app and input, signs the bid and posts it to the matcher. */
 export async function submitTask(
@@ -155,6 +159,15 @@ export async function submitTask(
     deadline,
     matcher,
   });
+  // The most the bid can lock (fuel × price × replicas, plus fees), said before it goes out.
+  const [unit, fees] = await Promise.all([agora.tokenUnit(bid.token), params]);
+  const maxLock = lockAmount({
+    ...fees,
+    pricePerFuel: bid.maxPricePerFuel,
+    maxFuel: bid.maxFuel,
+    replicas: bid.replicas,
+  });
+  progress(`costs at most ${formatAmount(maxLock, unit)}`, { maxLock: amountJson(maxLock, unit) });
   const signed = await agora.signBid(bid);
   progress('posting bid', { matcher: network.matcherUrl });
   const { status, body } = await matcherCall(network, '/bids', {
@@ -164,13 +177,14 @@ export async function submitTask(
   });
   if (status !== 201) throw matcherError(body, `The matcher answered HTTP ${status}.`);
   const { hash } = z.object({ hash: z.string() }).parse(body);
-  const maxLock = lockAmount({
-    ...(await params),
-    pricePerFuel: bid.maxPricePerFuel,
-    maxFuel: bid.maxFuel,
-    replicas: bid.replicas,
-  });
-  return { taskId: taskIdOf(bid.client, bid.nonce), bidHash: hash as Hex, bid, signature: signed.signature, maxLock };
+  return {
+    taskId: taskIdOf(bid.client, bid.nonce),
+    bidHash: hash as Hex,
+    bid,
+    signature: signed.signature,
+    maxLock,
+    unit,
+  };
 }
 
 const bidStatusSchema = z.object({
@@ -251,27 +265,64 @@ export async function fetchResult(network: NetworkFile, view: TaskView): Promise
   });
 }
 
-/** A task as commands print it. */
-export function describeTask(view: TaskView, result?: TaskResult) {
+/** A CID the chain holds as bytes, as people read it (bafy…); the hex when it is not a CID. */
+export function cidText(bytes: Hex): string {
+  try {
+    return cidFromBytes(hexToBytes(bytes)).toString();
+  } catch {
+    return bytes;
+  }
+}
+
+const dateOf = (seconds: bigint) => new Date(Number(seconds) * 1000).toISOString();
+
+/**
+ * A task as commands print it: its terms, where it stands, and its output when it was fetched. Amounts carry their
+ * token's symbol and decimals (`amountJson`); CIDs are bafy… strings.
+ */
+export function describeTask(view: TaskView, unit: TokenUnit, result?: TaskResult) {
   const settled = view.settlement;
-  const paid = settled ? view.task.providers.filter((_, index) => (settled.paidMask >> BigInt(index)) & 1n) : [];
-  const slashed = settled ? view.task.providers.filter((_, index) => (settled.slashedMask >> BigInt(index)) & 1n) : [];
+  const terms = view.task;
+  const paid = settled ? terms.providers.filter((_, index) => (settled.paidMask >> BigInt(index)) & 1n) : [];
+  const slashed = settled ? terms.providers.filter((_, index) => (settled.slashedMask >> BigInt(index)) & 1n) : [];
   return {
     taskId: view.taskId,
     status:
       settled?.status ?? (view.reveals.length > 0 ? 'revealing' : view.commits.length > 0 ? 'committing' : 'matched'),
+    client: terms.client,
+    appCid: cidText(view.appCid),
+    inputCid: cidText(view.inputCid),
+    replicas: terms.providers.length,
+    quorum: terms.quorum,
+    maxFuel: terms.maxFuel,
+    pricePerFuel: { ...amountJson(terms.pricePerFuel, unit), per: 'fuel' },
+    commitDeadline: dateOf(terms.commitDeadline),
+    revealDeadline: dateOf(terms.revealDeadline),
     resultHash: settled?.resultHash ?? null,
     outputHash: result?.outputHash ?? null,
     outputCid: result?.outputCid ?? null,
     outcome: result?.outcome ?? null,
     exitCode: result?.exitCode ?? null,
     fuelUsed: settled?.fuelUsed ?? null,
-    providers: view.task.providers,
+    providers: terms.providers,
     paid,
     slashed,
-    pricePerFuel: view.task.pricePerFuel,
-    cost: settled?.charged ?? null,
+    cost: settled ? amountJson(settled.charged, unit) : null,
     matchedBlock: view.matchedAt.blockNumber,
     settledBlock: settled?.blockNumber ?? null,
   };
+}
+
+export type DescribedTask = ReturnType<typeof describeTask>;
+
+/** One line of a described task's value, as `task get` prints it. */
+export function taskLine(key: keyof DescribedTask, task: DescribedTask, unit: TokenUnit): string {
+  const value = task[key];
+  if (key === 'pricePerFuel') return formatPricePerFuel(BigInt(task.pricePerFuel.baseUnits), unit);
+  if (key === 'cost') return task.cost ? formatAmount(BigInt(task.cost.baseUnits), unit) : '-';
+  if (key === 'maxFuel' || key === 'fuelUsed')
+    return value === null ? '-' : `${(value as bigint).toLocaleString('en-US')} fuel`;
+  if (Array.isArray(value)) return value.join(', ') || '-';
+  if (value === null || value === undefined) return '-';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }

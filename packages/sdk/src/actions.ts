@@ -24,6 +24,7 @@ import {
   parseEventLogs,
 } from 'viem';
 
+import { createTokenUnits } from './amounts.js';
 import { toAgoraError } from './contract-errors.js';
 import { type OrderHasher, createOrderHasher } from './order-signatures.js';
 import type { Deployment } from './deploy.js';
@@ -103,6 +104,7 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
   const storageMarket = deployment.contracts.storageMarket;
   const registry = deployment.contracts.providerRegistry;
   const stakeToken = deployment.contracts.agoraToken;
+  const tokenUnit = createTokenUnits(publicClient);
   const reviews = deployment.contracts.reviews;
 
   const signer = (): AgoraWallet => {
@@ -284,6 +286,10 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
     },
 
     // Reads.
+    /** A token's symbol and decimals (read once): what amounts of it are written with. */
+    tokenUnit,
+    /** The stake token's symbol and decimals. */
+    stakeUnit: () => tokenUnit(stakeToken),
     tokenBalance,
     escrowBalance,
     params: () =>
@@ -517,6 +523,9 @@ export function createAgoraClient({ publicClient, wallet, deployment }: AgoraCli
 
     // Storage (the storage market keeps an escrow of its own).
     /** Moves `amount` of `token` from the wallet into the storage market's escrow (approving it first when needed). */
+    /** Moves free storage escrow back to the wallet. */
+    storageWithdraw: (token: Address, amount: bigint) =>
+      write({ address: storageMarket, abi: storageMarketAbi, functionName: 'withdraw', args: [token, amount] }),
     storageDeposit: async (token: Address, amount: bigint, to?: Address) => {
       await ensureAllowance(token, storageMarket, amount);
       return write({

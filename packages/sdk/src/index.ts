@@ -34,6 +34,16 @@ export {
   deployAgora,
   deploymentSchema,
 } from './deploy.js';
+export {
+  type AmountJson,
+  type TokenUnit,
+  amountJson,
+  createTokenUnits,
+  decimalOf,
+  formatAmount,
+  formatPricePerFuel,
+  parseAmount,
+} from './amounts.js';
 export { type ContractErrorInfo, contractErrorOf, explainContractError, toAgoraError } from './contract-errors.js';
 export { type Resources, decodeResources, encodeResources, resourceFeatures } from './resources.js';
 export { type TaskInput, decodeTaskInput, encodeTaskInput, taskInputLimits } from './task-input.js';

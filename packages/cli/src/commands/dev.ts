@@ -8,7 +8,8 @@ import { createLogger } from '@agora/service';
 import { type Command } from 'commander';
 import { z } from 'zod';
 import { retrieveFile, storeFile } from '../client-storage.js';
-import { describeTask, fetchResult, submitTask, waitForTask } from '../client-tasks.js';
+import { formatAmount } from '@agora/sdk';
+import { describeTask, fetchResult, submitTask, taskLine, waitForTask } from '../client-tasks.js';
 import { startDevNetwork } from '../dev-network.js';
 import { connect } from '../network-file.js';
 import type { NetworkFile } from '../network-file.js';
@@ -64,8 +65,9 @@ async function runStorageDemo(network: NetworkFile, dir: string, say: (line: str
     );
     const back = await retrieveFile(agora, network, String(stored.dealId), { keyFile }, () => undefined);
     const same = Buffer.from(back.bytes).equals(bytes);
+    const cost = formatAmount(stored.cost, await agora.tokenUnit(network.token));
     say(
-      `demo: ${what}: deal ${stored.dealId}, cost ${stored.cost} for 30 periods, read back ${same ? 'identical' : 'DIFFERENT'}; proofs every period: agora store status ${stored.dealId}`,
+      `demo: ${what}: deal ${stored.dealId}, cost ${cost} for 30 periods, read back ${same ? 'identical' : 'DIFFERENT'}; proofs every period: agora store status ${stored.dealId}`,
     );
   } catch (error) {
     say(`demo: ${what}: failed: ${failure(error)}`);
@@ -93,9 +95,11 @@ async function runDemo(network: NetworkFile, say: (line: string) => void) {
       );
       const view = await waitForTask(network, agora, submitted, () => undefined);
       const result = await fetchResult(network, view);
-      const task = describeTask(view, result);
+      const task = describeTask(view, submitted.unit, result);
       const output = new TextDecoder().decode(result.output).trim().split('\n')[0]?.slice(0, 80) ?? '';
-      say(`demo: ${demo.what}: ${task.status}, fuel ${task.fuelUsed}, cost ${task.cost}, output "${output}"`);
+      say(
+        `demo: ${demo.what}: ${task.status}, ${taskLine('fuelUsed', task, submitted.unit)}, cost ${taskLine('cost', task, submitted.unit)}, output "${output}"`,
+      );
     } catch (error) {
       say(`demo: ${demo.what}: failed: ${failure(error)}`);
     }

@@ -5,10 +5,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig, startAgent, writeAgentFiles } from '@agora/agent';
 import { AgoraError, errorCodes } from '@agora/errors';
-import { type Resources, decodeResources, resourceFeatures } from '@agora/sdk';
+import { type Resources, amountJson, decodeResources, formatAmount, parseAmount, resourceFeatures } from '@agora/sdk';
 import { createLogger } from '@agora/service';
 import { type Command } from 'commander';
-import { type Address, type Hex, bytesToHex, formatEther, isAddress, parseEther } from 'viem';
+import { type Address, type Hex, bytesToHex, isAddress } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { connect, readNetworkFile } from '../network-file.js';
 import { type OutputMode, printJson, reportError } from '../output.js';
@@ -40,11 +40,15 @@ export function registerProvider(program: Command): void {
     .command('init')
     .description('write an agent configuration, keystore and password file for the network in the network file')
     .requiredOption('--dir <dir>', 'directory for the files and the agent data')
-    .option('--price <units>', 'price per fuel unit, in base units of the payment token', '2')
+    .option(
+      '--price <amount>',
+      'price per fuel unit, in the payment token (0.000002) or in its base units (2base)',
+      '0.000002',
+    )
     .option('--cores <n>', 'CPU cores offered', '4')
     .option('--memory <MiB>', 'memory offered, MiB', '8192')
     .option('--region <code>', 'region code', '0')
-    .option('--stake <AGORA>', 'stake the agent keeps bonded, in whole AGORA', '10000')
+    .option('--stake <amount>', 'stake the agent keeps bonded, in the stake token (10000)', '10000')
     .option('--network <file>', 'network file')
     .option('--json', 'print { config, keystore, address } as JSON')
     .action(
@@ -61,6 +65,11 @@ export function registerProvider(program: Command): void {
         const mode: OutputMode = { json: raw.json === true };
         try {
           const network = await readNetworkFile(raw.network);
+          const agora = connect(network);
+          const [unit, stakeUnit] = await Promise.all([agora.tokenUnit(network.token), agora.stakeUnit()]);
+          const price = parseAmount(raw.price, unit, '--price');
+          if (price === 0n) throw new AgoraError(errorCodes.INVALID_ARGUMENT, '--price must be above 0.');
+          const stake = parseAmount(raw.stake, stakeUnit, '--stake');
           const dir = path.resolve(raw.dir);
           await mkdir(dir, { recursive: true, mode: 0o700 });
           await writeFile(path.join(dir, 'deployment.json'), JSON.stringify(network.deployment, null, 2));
@@ -79,9 +88,9 @@ export function registerProvider(program: Command): void {
                   memoryMiB: positive(raw.memory, '--memory'),
                   region: Number(raw.region),
                 },
-                stake: parseEther(raw.stake).toString(),
+                stake: stake.toString(),
               },
-              ask: { token: network.token, pricePerFuel: String(positive(raw.price, '--price')) },
+              ask: { token: network.token, pricePerFuel: price.toString() },
               matchers: [network.matcherUrl],
               contentSources: [network.gatewayUrl],
             },
@@ -119,17 +128,22 @@ export function registerProvider(program: Command): void {
   provider
     .command('stake')
     .description('bond more AGORA (approving the registry first)')
-    .argument('<amount>', 'whole AGORA')
+    .argument('<amount>', 'an amount of the stake token (1000) or of its base units (…base)')
     .option('--network <file>', 'network file')
     .option('--json', 'print as JSON')
     .action(async (amount: string, raw: { network?: string; json?: boolean }) => {
       const mode: OutputMode = { json: raw.json === true };
       try {
         const agora = connect(await readNetworkFile(raw.network));
-        const receipt = await agora.stake(parseEther(String(positive(amount, 'The amount'))));
+        const stakeUnit = await agora.stakeUnit();
+        const stake = parseAmount(amount, stakeUnit);
+        if (stake === 0n) throw new AgoraError(errorCodes.INVALID_ARGUMENT, 'The amount must be above 0.');
+        const receipt = await agora.stake(stake);
         const state = await agora.provider(agora.account);
-        if (mode.json) printJson({ transactionHash: receipt.transactionHash, bonded: state.bonded });
-        else process.stdout.write(`staked: ${receipt.transactionHash}; bonded ${formatEther(state.bonded)} AGORA\n`);
+        if (mode.json)
+          printJson({ transactionHash: receipt.transactionHash, bonded: amountJson(state.bonded, stakeUnit) });
+        else
+          process.stdout.write(`staked: ${receipt.transactionHash}; bonded ${formatAmount(state.bonded, stakeUnit)}\n`);
       } catch (error) {
         process.exitCode = reportError(error, mode);
       }
@@ -149,12 +163,21 @@ export function registerProvider(program: Command): void {
         const network = await readNetworkFile(raw.network);
         const agora = connect(network);
         const who: Address = address ?? agora.account;
-        const { registration: state, reviews, objective, latestReviews } = await describeProvider(network, agora, who);
+        const [{ registration: state, reviews, objective, latestReviews }, stakeUnit] = await Promise.all([
+          describeProvider(network, agora, who),
+          agora.stakeUnit(),
+        ]);
+        if (providerStatus[state.status] === 'none') {
+          throw new AgoraError(
+            errorCodes.PROVIDER_NOT_ELIGIBLE,
+            `${who} has never registered as a provider on this network: agora provider init and provider start register one.`,
+          );
+        }
         const shown = {
           address: who,
           status: providerStatus[state.status] ?? String(state.status),
-          bonded: state.bonded,
-          unbonding: state.unbonding,
+          bonded: amountJson(state.bonded, stakeUnit),
+          unbonding: amountJson(state.unbonding, stakeUnit),
           jailedUntil: state.jailedUntil === 0 ? null : new Date(state.jailedUntil * 1000).toISOString(),
           resources: state.resources,
           metadataCid: state.metadataCid,
@@ -169,7 +192,7 @@ export function registerProvider(program: Command): void {
         const lines = [
           `address      ${shown.address}`,
           `status       ${shown.status}${shown.jailedUntil ? ` (jailed until ${shown.jailedUntil})` : ''}`,
-          `bonded       ${formatEther(shown.bonded)} AGORA${shown.unbonding ? `, ${formatEther(shown.unbonding)} unbonding` : ''}`,
+          `bonded       ${formatAmount(state.bonded, stakeUnit)}${state.unbonding ? `, ${formatAmount(state.unbonding, stakeUnit)} unbonding` : ''}`,
           `resources    ${describeResources(decodeResources(shown.resources))}`,
           '',
           `reviews      ${reviews.count === 0 ? 'none yet' : `${reviews.weightedMean!.toFixed(2)} ★ weighted mean of ${reviews.count}, ranked ${reviews.lowerBound!.toFixed(2)} ★ (95 % lower bound)`}`,

@@ -1,6 +1,7 @@
 // `agora store put|get|status`: keep a file with providers who prove every period that they still hold it.
 import { writeFile } from 'node:fs/promises';
 import { type Command } from 'commander';
+import { amountJson, formatAmount, parseAmount } from '@agora/sdk';
 import { z } from 'zod';
 import { cancelDeal, describeDeal, renewDeal, retrieveFile, storeFile } from '../client-storage.js';
 import { connect, readNetworkFile } from '../network-file.js';
@@ -14,11 +15,7 @@ const putOptionsSchema = z.object({
     .min(1, '--duration is at least 1 period')
     .max(2 ** 32 - 1),
   encrypt: z.boolean(),
-  maxPrice: z
-    .string()
-    .regex(/^[0-9]+$/, '--max-price must be a whole number of base units')
-    .transform(BigInt)
-    .optional(),
+  maxPrice: z.string().optional(),
   keyFile: z.string().optional(),
   direct: z.boolean().default(false),
   network: z.string().optional(),
@@ -39,7 +36,10 @@ export function registerStore(program: Command): void {
     .argument('<file>', 'the file to store')
     .option('--replicas <n>', 'providers that each keep a copy', '2')
     .option('--duration <periods>', 'how many periods to store it', '10')
-    .option('--max-price <units>', 'highest price per GiB per period')
+    .option(
+      '--max-price <amount>',
+      'highest price per GiB per period, in the payment token (0.5) or in its base units (500000base)',
+    )
     .option('--no-encrypt', 'store the bytes as they are (public data)')
     .option('--key-file <file>', 'where to write the key (default: ~/.agora/keys/<cid>.json, or $AGORA_KEYS_DIR)')
     .option('--direct', "fill the providers' asks yourself instead of through the matcher (no matcher fee)")
@@ -51,6 +51,9 @@ export function registerStore(program: Command): void {
         const options = parseOptions(putOptionsSchema, raw);
         const network = await readNetworkFile(options.network);
         const agora = connect(network);
+        const unit = await agora.tokenUnit(network.token);
+        const maxPrice =
+          options.maxPrice === undefined ? undefined : parseAmount(options.maxPrice, unit, '--max-price');
         const stored = await storeFile(
           agora,
           network,
@@ -59,16 +62,21 @@ export function registerStore(program: Command): void {
             replicas: options.replicas,
             periods: options.duration,
             encrypt: options.encrypt,
-            maxPrice: options.maxPrice,
+            maxPrice,
             keyFile: options.keyFile,
             direct: options.direct,
           },
           progressReporter(mode),
         );
-        if (mode.json) printJson(stored);
+        if (mode.json)
+          printJson({
+            ...stored,
+            pricePerGiBPeriod: { ...amountJson(stored.pricePerGiBPeriod, unit), per: 'GiB per period' },
+            cost: amountJson(stored.cost, unit),
+          });
         else {
           process.stdout.write(
-            `deal       ${stored.dealId}\ncid        ${stored.cid}\nroot       ${stored.root}\nsize       ${stored.size} bytes${stored.encrypted ? ` (${stored.plainSize} before encryption)` : ''}\nproviders  ${stored.providers.join(', ')}\ncost       ${stored.cost} for ${stored.periods} periods\n${stored.keyFile ? `key        ${stored.keyFile} (back it up: without it the data cannot be read)\n` : ''}`,
+            `deal       ${stored.dealId}\ncid        ${stored.cid}\nroot       ${stored.root}\nsize       ${stored.size} bytes${stored.encrypted ? ` (${stored.plainSize} before encryption)` : ''}\nproviders  ${stored.providers.join(', ')}\ncost       ${formatAmount(stored.cost, unit)} for ${stored.periods} periods (${formatAmount(stored.pricePerGiBPeriod, unit)} per GiB per period)\n${stored.keyFile ? `key        ${stored.keyFile} (back it up: without it the data cannot be read)\n` : ''}`,
           );
         }
       } catch (error) {
@@ -127,10 +135,14 @@ export function registerStore(program: Command): void {
           raw.periods,
         );
         const network = await readNetworkFile(raw.network);
-        const renewed = await renewDeal(connect(network), network, id, periods, progressReporter(mode));
-        if (mode.json) printJson(renewed);
+        const agora = connect(network);
+        const renewed = await renewDeal(agora, network, id, periods, progressReporter(mode));
+        const unit = await agora.tokenUnit(network.token);
+        if (mode.json) printJson({ ...renewed, cost: amountJson(renewed.cost, unit) });
         else
-          process.stdout.write(`deal ${renewed.dealId} now lasts ${renewed.periods} periods (paid ${renewed.cost})\n`);
+          process.stdout.write(
+            `deal ${renewed.dealId} now lasts ${renewed.periods} periods (paid ${formatAmount(renewed.cost, unit)})\n`,
+          );
       } catch (error) {
         process.exitCode = reportError(error, mode);
       }

@@ -4,7 +4,8 @@ import { AgoraError, errorCodes } from '@agora/errors';
 import { type Command } from 'commander';
 import { type Hex } from 'viem';
 import { z } from 'zod';
-import { describeTask, fetchResult, submitTask, waitForTask } from '../client-tasks.js';
+import { amountJson, parseAmount } from '@agora/sdk';
+import { describeTask, fetchResult, submitTask, taskLine, waitForTask } from '../client-tasks.js';
 import { connect, readNetworkFile } from '../network-file.js';
 import { type OutputMode, parseOptions, printJson, progressReporter, reportError } from '../output.js';
 
@@ -17,7 +18,7 @@ const whole = (what: string) =>
 const submitOptionsSchema = z.object({
   input: z.string().optional(),
   replicas: z.coerce.number().int().min(1, 'at least 1 replica').max(16, 'at most 16 replicas'),
-  maxPrice: whole('--max-price'),
+  maxPrice: z.string(),
   fuel: whole('--fuel').refine((value) => value > 0n, '--fuel must be above 0'),
   ttl: z.coerce
     .number()
@@ -63,7 +64,11 @@ export function registerTask(program: Command): void {
     .argument('[args...]', 'arguments for the app (after --); the bid commits to them')
     .option('--input <file>', "file whose bytes are the app's stdin")
     .option('--replicas <n>', 'providers that run it independently (results must agree)', '1')
-    .option('--max-price <units>', 'most you pay per fuel unit, in base units of the payment token', '10')
+    .option(
+      '--max-price <amount>',
+      'most you pay per fuel unit, in the payment token (0.00001) or in its base units (10base)',
+      '0.00001',
+    )
     .option('--fuel <units>', 'fuel the app may spend (you pay only for what it uses)', '100000000')
     .option('--ttl <seconds>', 'how long the bid waits for providers', '600')
     .option('--nonce <n>', 'bid nonce (lane << 32 | sequence); a fresh lane by default')
@@ -78,6 +83,8 @@ export function registerTask(program: Command): void {
         const options = parseOptions(submitOptionsSchema, raw);
         const network = await readNetworkFile(options.network);
         const agora = connect(network);
+        const unit = await agora.tokenUnit(network.token);
+        const maxPricePerFuel = parseAmount(options.maxPrice, unit, '--max-price');
         const [app, stdin] = await Promise.all([
           readBytes(appFile, 'app'),
           options.input ? readBytes(options.input, 'input') : new Uint8Array(),
@@ -91,7 +98,7 @@ export function registerTask(program: Command): void {
             args,
             stdin,
             replicas: options.replicas,
-            maxPricePerFuel: options.maxPrice,
+            maxPricePerFuel,
             maxFuel: options.fuel,
             ttlSeconds: options.ttl,
             ...(options.nonce === undefined ? {} : { nonce: options.nonce }),
@@ -105,7 +112,7 @@ export function registerTask(program: Command): void {
               taskId: submitted.taskId,
               bidHash: submitted.bidHash,
               status: 'posted',
-              maxLock: submitted.maxLock,
+              maxLock: amountJson(submitted.maxLock, unit),
             });
           else process.stdout.write(`${submitted.taskId}\n`);
           return;
@@ -115,14 +122,14 @@ export function registerTask(program: Command): void {
           progress('output unavailable', { reason: (error as Error).message });
           return undefined;
         });
-        const described = describeTask(view, result);
+        const described = describeTask(view, unit, result);
         if (mode.json) {
           printJson({ ...described, output: result ? Buffer.from(result.output).toString('base64') : null });
           return;
         }
         if (result) process.stdout.write(result.output);
         process.stderr.write(
-          `agora task: ${described.status} · ${described.outcome ?? 'no output'}${described.exitCode === null ? '' : ` (exit ${described.exitCode})`} · fuel ${described.fuelUsed} · cost ${described.cost} · ${described.taskId}\n`,
+          `agora task: ${described.status} · ${described.outcome ?? 'no output'}${described.exitCode === null ? '' : ` (exit ${described.exitCode})`} · ${taskLine('fuelUsed', described, unit)} · cost ${taskLine('cost', described, unit)} · ${described.taskId}\n`,
         );
         // A task that settled but whose output no provider serves did not give the user what it paid for.
         if (described.status !== 'finalized' || !result) process.exitCode = 1;
@@ -140,8 +147,17 @@ export function registerTask(program: Command): void {
     .action(async (id: string, raw: { network?: string; json?: boolean }) => {
       const mode: OutputMode = { json: raw.json === true };
       try {
-        const { view } = await readTask(id, raw.network);
-        const described = describeTask(view);
+        const { network, view } = await readTask(id, raw.network);
+        const unit = await connect(network).tokenUnit(view.task.token);
+        // A settled task's output is part of what it is: fetched from its providers and checked against the chain.
+        let unavailable: string | undefined;
+        const result = view.settlement
+          ? await fetchResult(network, view).catch((error: unknown) => {
+              unavailable = error instanceof Error ? error.message : String(error);
+              return undefined;
+            })
+          : undefined;
+        const described = describeTask(view, unit, result);
         const steps = {
           commits: view.commits.map((c) => ({ provider: c.provider, block: c.blockNumber })),
           reveals: view.reveals.map((r) => ({
@@ -151,15 +167,13 @@ export function registerTask(program: Command): void {
             block: r.blockNumber,
           })),
         };
-        if (mode.json) printJson({ ...described, ...steps });
+        if (mode.json) printJson({ ...described, ...steps, outputUnavailable: unavailable ?? null });
         else {
-          for (const [key, value] of Object.entries(described)) {
-            process.stdout.write(
-              `${key.padEnd(14)} ${Array.isArray(value) ? value.join(', ') || '-' : String(value ?? '-')}\n`,
-            );
-          }
+          for (const key of Object.keys(described) as (keyof typeof described)[])
+            process.stdout.write(`${key.padEnd(14)} ${taskLine(key, described, unit)}\n`);
           process.stdout.write(`${'commits'.padEnd(14)} ${steps.commits.length}/${view.task.providers.length}\n`);
           process.stdout.write(`${'reveals'.padEnd(14)} ${steps.reveals.length}/${view.task.providers.length}\n`);
+          if (unavailable) process.stdout.write(`${'output'.padEnd(14)} unavailable: ${unavailable}\n`);
         }
       } catch (error) {
         process.exitCode = reportError(error, mode);

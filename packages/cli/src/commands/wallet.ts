@@ -1,23 +1,12 @@
 // `agora wallet`: what the key holds, in the wallet and in escrow, and moving money between the two.
 import { AgoraError, errorCodes } from '@agora/errors';
 import { type Command } from 'commander';
-import { type Address, formatEther, isAddress } from 'viem';
+import { amountJson, formatAmount, parseAmount } from '@agora/sdk';
+import { type Address, isAddress } from 'viem';
 import { connect, readNetworkFile } from '../network-file.js';
 import { type OutputMode, printJson, reportError } from '../output.js';
 
-type Common = { network?: string; json?: boolean; token?: string };
-
-function amountOf(text: string): bigint {
-  if (!/^[0-9]+$/.test(text)) {
-    throw new AgoraError(
-      errorCodes.INVALID_ARGUMENT,
-      `The amount must be a whole number of base units; got "${text}".`,
-    );
-  }
-  const amount = BigInt(text);
-  if (amount === 0n) throw new AgoraError(errorCodes.INVALID_ARGUMENT, 'The amount must be above 0.');
-  return amount;
-}
+type Common = { network?: string; json?: boolean; token?: string; storage?: boolean };
 
 function tokenOf(raw: Common, fallback: Address): Address {
   if (raw.token === undefined) return fallback;
@@ -42,26 +31,39 @@ export function registerWallet(program: Command): void {
       const network = await readNetworkFile(raw.network);
       const agora = connect(network);
       const token = tokenOf(raw, network.token);
-      const [eth, held, escrow, stakeTokens] = await Promise.all([
+      const [eth, held, escrow, storage, stakeTokens] = await Promise.all([
         agora.publicClient.getBalance({ address: agora.account }),
         agora.tokenBalance(token),
         agora.escrowBalance(token),
+        agora.storageBalance(token),
         agora.stakeTokenBalance(),
       ]);
-      const balance = {
-        address: agora.account,
-        token,
-        eth,
-        wallet: held,
-        escrowFree: escrow.free,
-        escrowLocked: escrow.locked,
-        stakeTokens,
-      };
-      if (mode.json) printJson(balance);
-      else {
-        process.stdout.write(
-          `address        ${balance.address}\nETH            ${formatEther(eth)}\nwallet         ${held}\nescrow free    ${escrow.free}\nescrow locked  ${escrow.locked}\nAGORA          ${formatEther(stakeTokens)}\n`,
-        );
+      const [unit, stakeUnit] = await Promise.all([agora.tokenUnit(token), agora.stakeUnit()]);
+      const ether = { symbol: 'ETH', decimals: 18 };
+      if (mode.json) {
+        printJson({
+          address: agora.account,
+          token,
+          eth: amountJson(eth, ether),
+          wallet: amountJson(held, unit),
+          escrowFree: amountJson(escrow.free, unit),
+          escrowLocked: amountJson(escrow.locked, unit),
+          storageFree: amountJson(storage.free, unit),
+          storageLocked: amountJson(storage.locked, unit),
+          stakeTokens: amountJson(stakeTokens, stakeUnit),
+        });
+      } else {
+        const lines = [
+          ['address', agora.account],
+          ['ETH', formatAmount(eth, ether)],
+          ['wallet', formatAmount(held, unit)],
+          ['escrow free', formatAmount(escrow.free, unit)],
+          ['escrow locked', formatAmount(escrow.locked, unit)],
+          ['storage free', formatAmount(storage.free, unit)],
+          ['storage locked', formatAmount(storage.locked, unit)],
+          ['stake token', formatAmount(stakeTokens, stakeUnit)],
+        ];
+        process.stdout.write(lines.map(([key, value]) => `${key?.padEnd(14)} ${value}\n`).join(''));
       }
     } catch (error) {
       process.exitCode = reportError(error, mode);
@@ -72,33 +74,46 @@ export function registerWallet(program: Command): void {
     ['deposit', 'move payment tokens from the wallet into escrow (approving the market first)'],
     ['withdraw', 'move free escrow balance back to the wallet'],
   ] as const) {
-    common(wallet.command(name).description(description).argument('<amount>', 'base units of the token')).action(
-      async (text: string, raw: Common) => {
-        const mode: OutputMode = { json: raw.json === true };
-        try {
-          const amount = amountOf(text);
-          const network = await readNetworkFile(raw.network);
-          const agora = connect(network);
-          const token = tokenOf(raw, network.token);
-          const receipt = name === 'deposit' ? await agora.deposit(token, amount) : await agora.withdraw(token, amount);
-          const escrow = await agora.escrowBalance(token);
-          const done = {
+    common(
+      wallet
+        .command(name)
+        .description(description)
+        .argument('<amount>', 'an amount of the token (1.5) or of its base units (1500000base)')
+        .option('--storage', "the storage market's escrow instead of the compute market's"),
+    ).action(async (text: string, raw: Common) => {
+      const mode: OutputMode = { json: raw.json === true };
+      try {
+        const network = await readNetworkFile(raw.network);
+        const agora = connect(network);
+        const token = tokenOf(raw, network.token);
+        const unit = await agora.tokenUnit(token);
+        const amount = parseAmount(text, unit);
+        if (amount === 0n) throw new AgoraError(errorCodes.INVALID_ARGUMENT, 'The amount must be above 0.');
+        const receipt = raw.storage
+          ? name === 'deposit'
+            ? await agora.storageDeposit(token, amount)
+            : await agora.storageWithdraw(token, amount)
+          : name === 'deposit'
+            ? await agora.deposit(token, amount)
+            : await agora.withdraw(token, amount);
+        const escrow = raw.storage ? await agora.storageBalance(token) : await agora.escrowBalance(token);
+        if (mode.json)
+          printJson({
             action: name,
-            amount,
+            escrow: raw.storage ? 'storage' : 'compute',
+            amount: amountJson(amount, unit),
             token,
             transactionHash: receipt.transactionHash,
-            escrowFree: escrow.free,
-            escrowLocked: escrow.locked,
-          };
-          if (mode.json) printJson(done);
-          else
-            process.stdout.write(
-              `${name} ${amount}: ${receipt.transactionHash}; escrow free ${escrow.free}, locked ${escrow.locked}\n`,
-            );
-        } catch (error) {
-          process.exitCode = reportError(error, mode);
-        }
-      },
-    );
+            escrowFree: amountJson(escrow.free, unit),
+            escrowLocked: amountJson(escrow.locked, unit),
+          });
+        else
+          process.stdout.write(
+            `${name} ${formatAmount(amount, unit)}: ${receipt.transactionHash}; ${raw.storage ? 'storage' : 'compute'} escrow free ${formatAmount(escrow.free, unit)}, locked ${formatAmount(escrow.locked, unit)}\n`,
+          );
+      } catch (error) {
+        process.exitCode = reportError(error, mode);
+      }
+    });
   }
 }
