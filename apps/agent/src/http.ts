@@ -5,7 +5,8 @@ import { runtimeVersion } from '@agora/runtime';
 import { decodeTaskRecord, signedStorageBidJsonSchema } from '@agora/sdk';
 import { Hono } from 'hono';
 import { type Hex, hexToBytes, isHex } from 'viem';
-import { AgoraError } from '@agora/errors';
+import { AgoraError, errorCodes } from '@agora/errors';
+import { bodyCap, bodyLimits, readJsonBody } from '@agora/service';
 import { z } from 'zod';
 import type { AgentState, TrackedTask } from './agent-state.js';
 import type { DurableLog } from './log.js';
@@ -129,6 +130,10 @@ export function createAgentHttpApp(options: {
     if (!task) return c.json({ error: { code: 'AGORA_NOT_FOUND', message: `This agent has no task ${taskId}.` } }, 404);
     return c.json(provenanceOf(task, provider));
   });
+  const jsonOf = (request: Request) =>
+    readJsonBody(request).catch((error: unknown) => {
+      throw new HTTPError(400, errorCodes.INVALID_ARGUMENT, (error as Error).message);
+    });
   const storageRole = (): StorageRole => {
     const role = options.storage?.();
     if (!role) throw new HTTPError(404, 'AGORA_NOT_FOUND', 'This agent does not offer storage.');
@@ -141,7 +146,7 @@ export function createAgentHttpApp(options: {
     return value;
   };
   app.get('/storage/ask', async (c) => c.json(await storageRole().ask()));
-  app.put('/storage/staging/:root', async (c) => {
+  app.put('/storage/staging/:root', bodyCap(MAX_UPLOAD_BYTES, 'An upload'), async (c) => {
     const role = storageRole();
     const root = rootParam(c.req.param('root'));
     const declared = Number(c.req.header('content-length') ?? '0');
@@ -161,9 +166,9 @@ export function createAgentHttpApp(options: {
     }
     return c.json({ root, size: bytes.length }, 201);
   });
-  app.post('/storage/acceptances', async (c) => {
+  app.post('/storage/acceptances', bodyCap(bodyLimits.json), async (c) => {
     const role = storageRole();
-    const parsed = signedStorageBidJsonSchema.shape.bid.safeParse(await c.req.json().catch(() => undefined));
+    const parsed = signedStorageBidJsonSchema.shape.bid.safeParse(await jsonOf(c.req.raw));
     if (!parsed.success) {
       throw new HTTPError(400, 'AGORA_INVALID_ARGUMENT', `Not a storage bid: ${z.prettifyError(parsed.error)}`);
     }
@@ -174,9 +179,9 @@ export function createAgentHttpApp(options: {
       throw error;
     }
   });
-  app.post('/storage/renewals', async (c) => {
+  app.post('/storage/renewals', bodyCap(bodyLimits.json), async (c) => {
     const role = storageRole();
-    const parsed = renewalRequestSchema.safeParse(await c.req.json().catch(() => undefined));
+    const parsed = renewalRequestSchema.safeParse(await jsonOf(c.req.raw));
     if (!parsed.success) {
       throw new HTTPError(
         400,

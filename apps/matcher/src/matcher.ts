@@ -32,7 +32,7 @@ import {
   agoraChain,
   rpcTransport,
 } from '@agora/sdk';
-import { type Logger, createLogger } from '@agora/service';
+import { type Logger, bodyCap, bodyLimits, createLogger, readJsonBody } from '@agora/service';
 import { Hono } from 'hono';
 import {
   type Chain,
@@ -45,7 +45,7 @@ import {
   toHex,
 } from 'viem';
 
-import { type Match, type Requirements, createOrderBook } from './book.js';
+import { type BookBid, type Match, type Requirements, createOrderBook } from './book.js';
 import { bidPostSchema, createOrderChecks } from './checks.js';
 import { openJournal } from './journal.js';
 import { createStorageDesk } from './storage-desk.js';
@@ -377,7 +377,13 @@ export async function startMatcher(
       }
       await durable;
       metrics.orders.inc({ kind: 'bid', result: 'accepted' });
-      return { hash, taskId, status: added.state };
+      return { hash, taskId, status: added.state, ...waitingOf(added) };
+    }
+
+    /** Why an open bid has not matched (nothing for a bid on its way to the chain). */
+    function waitingOf(bid: BookBid) {
+      const waiting = bid.state === 'open' ? book.whyWaiting(bid, nowSeconds()) : undefined;
+      return waiting ? { waiting } : {};
     }
 
     const inFlight = new Set<Promise<void>>();
@@ -671,6 +677,7 @@ export async function startMatcher(
     else matchResting();
 
     const app = new Hono();
+    app.use('*', bodyCap(bodyLimits.json));
     const answer = async (work: () => Promise<unknown>, kind: 'ask' | 'bid') => {
       try {
         return Response.json(await work(), { status: 201 });
@@ -684,23 +691,25 @@ export async function startMatcher(
         return Response.json({ error: { code, message } }, { status });
       }
     };
-    const readJson = async (request: Request) => {
-      try {
-        return (await request.json()) as unknown;
-      } catch {
-        return undefined;
-      }
-    };
+    const readJson = readJsonBody;
     app.post('/asks', async (c) => answer(async () => admitAsk(await readJson(c.req.raw)), 'ask'));
     createStorageDesk({ sender, account: account.address, deployment, logger }).routes(app, answer, readJson);
     app.post('/bids', async (c) => answer(async () => admitBid(await readJson(c.req.raw)), 'bid'));
-    app.get('/bids/:hash', (c) => {
-      const hash = c.req.param('hash').toLowerCase();
-      const bid = book.bids.get(hash);
-      const outcome = bid ? { status: bid.state } : outcomes.get(hash);
+    // A bid by its hash, or by the task id it would open (what a client that lost the hash still has).
+    app.get('/bids/:id', (c) => {
+      const id = c.req.param('id').toLowerCase();
+      const bid =
+        book.bids.get(id) ??
+        [...book.bids.values()].find((entry) => taskIdOf(entry.bid.client, entry.bid.nonce).toLowerCase() === id);
+      const hash = bid?.hash ?? id;
+      const outcome = bid ? { status: bid.state, ...waitingOf(bid) } : outcomes.get(id);
       if (!outcome)
-        return c.json({ error: { code: 'AGORA_NOT_FOUND', message: `This matcher has no bid ${hash}.` } }, 404);
-      return c.json({ hash, ...outcome });
+        return c.json({ error: { code: errorCodes.NOT_FOUND, message: `This matcher has no bid ${id}.` } }, 404);
+      return c.json({
+        hash,
+        ...(bid ? { taskId: taskIdOf(bid.bid.client, bid.bid.nonce), nonce: bid.bid.nonce.toString() } : {}),
+        ...outcome,
+      });
     });
     app.get('/book', (c) =>
       c.json({

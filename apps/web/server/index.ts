@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RunningGateway, listen } from '@agora/content';
 import { AgoraError, errorCodes } from '@agora/errors';
+import { bodyCap } from '@agora/service';
 import { type ExampleName, readExample, usefulApps } from '@agora/examples';
 import { type SettledOutput, fetchSettledOutput, providerEndpoints } from '@agora/runtime';
 import type { Deployment } from '@agora/sdk/deployment';
@@ -51,7 +52,7 @@ export function createWebApp(options: WebOptions): Hono {
   app.all('/api/*', forward(options.indexerUrl, '/api'));
   app.all('/gateway/*', forward(options.gatewayUrl, '/gateway'));
   app.all('/matcher/*', forward(options.matcherUrl, '/matcher'));
-  app.post('/rpc', forward(options.rpcUrl, '/rpc'));
+  app.post('/rpc', bodyCap(1024 * 1024, 'A JSON-RPC request'), forward(options.rpcUrl, '/rpc'));
   // A settled task's output, fetched from its providers and checked against the settlement here, so the page can
   // show the output CID and the bytes without trusting (or reaching) any single agent.
   const results = new Map<string, Promise<SettledOutput>>();

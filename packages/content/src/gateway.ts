@@ -2,6 +2,7 @@
 import { type AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { AgoraError, errorCodes } from '@agora/errors';
+import { bodyCap } from '@agora/service';
 import { Hono } from 'hono';
 import { parseCid } from './cid.js';
 import type { ContentStore } from './store.js';
@@ -46,7 +47,7 @@ export function createGatewayApp({ store, maxUploadBytes = 64 * 1024 * 1024, rea
 
   if (readOnly) return app;
 
-  app.post('/ipfs', async (c) => {
+  app.post('/ipfs', bodyCap(maxUploadBytes, 'An upload'), async (c) => {
     const declared = Number(c.req.header('content-length') ?? 'NaN');
     if (declared > maxUploadBytes) {
       throw new AgoraError(

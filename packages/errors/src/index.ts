@@ -74,6 +74,10 @@ export const errorCodes = {
   SERVICE_UNAVAILABLE: 'AGORA_SERVICE_UNAVAILABLE',
   /** Waiting for something (a match, a settlement) took longer than the caller allowed. */
   TIMEOUT: 'AGORA_TIMEOUT',
+  /** The user answered no when asked to confirm (a task that could cost more than they set as the threshold). */
+  DECLINED: 'AGORA_DECLINED',
+  /** A route, or a record a service was asked for, that the service does not have. */
+  NOT_FOUND: 'AGORA_NOT_FOUND',
   /** A storage deal the market does not know, or one that has finished. */
   DEAL_NOT_FOUND: 'AGORA_DEAL_NOT_FOUND',
   /** A storage deal step out of order or out of time (proof too early or too late, slot not repairable). */

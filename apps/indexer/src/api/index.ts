@@ -2,6 +2,8 @@
 // a provider's history and reviews, tasks with their timelines, storage deals with their proof history, and
 // market statistics over time. Every route is described in the OpenAPI document at /openapi.json; a bad query
 // parameter gets a 400 that names it and says what is accepted.
+import { errorCodes } from '@agora/errors';
+import { bodyCap, bodyLimits } from '@agora/service';
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { db } from 'ponder:api';
 import schema from 'ponder:schema';
@@ -31,6 +33,11 @@ const address = z
   .regex(/^0x[0-9a-fA-F]{40}$/, 'an address is 0x followed by 40 hex digits')
   .transform((value) => value.toLowerCase() as `0x${string}`);
 const wholeNumber = (what: string) => z.string().regex(/^\d+$/, `${what} is a whole number`).transform(BigInt);
+const unixSeconds = (what: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${what} is a time in Unix seconds (a whole number, like ${Math.floor(Date.now() / 1000)})`)
+    .transform(Number);
 const page = {
   limit: z.coerce.number().int().min(1, 'limit is at least 1').max(500, 'limit is at most 500').default(50),
   offset: z.coerce.number().int().min(0, 'offset is at least 0').default(0),
@@ -48,6 +55,8 @@ const app = new OpenAPIHono({
   },
 });
 
+// Bodies are small here: the API only reads.
+app.use('*', bodyCap(bodyLimits.json));
 const notFound = (what: string) => ({ error: { code: 'AGORA_NOT_FOUND', message: `${what} is not indexed.` } });
 const badRequest = { content: { 'application/json': { schema: errorSchema } }, description: 'A parameter is invalid' };
 const missing = { content: { 'application/json': { schema: errorSchema } }, description: 'Not indexed' };
@@ -370,8 +379,8 @@ app.openapi(
       query: z
         .object({
           interval: z.enum(['minute', 'hour', 'day']).default('hour'),
-          from: z.coerce.number().int().min(0).optional().openapi({ description: 'unix seconds, inclusive' }),
-          to: z.coerce.number().int().min(0).optional().openapi({ description: 'unix seconds, exclusive' }),
+          from: unixSeconds('from').optional().openapi({ description: 'unix seconds, inclusive' }),
+          to: unixSeconds('to').optional().openapi({ description: 'unix seconds, exclusive' }),
         })
         .refine((query) => query.from === undefined || query.to === undefined || query.from < query.to, {
           message: 'from must be before to',
@@ -511,5 +520,19 @@ app.doc31('/openapi.json', {
 });
 
 app.use('/graphql', graphql({ db, schema }));
+
+// Last, after every route (Ponder mounts this app after its own /health, /ready, /status and /metrics): a route
+// nobody serves gets a JSON error, as every route's errors are.
+app.all('*', (c) =>
+  c.json(
+    {
+      error: {
+        code: errorCodes.NOT_FOUND,
+        message: `No route ${c.req.method} ${c.req.path}; the API is described at /openapi.json.`,
+      },
+    },
+    404,
+  ),
+);
 
 export default app;
