@@ -1,6 +1,7 @@
 // Provider agents against a real anvil with the real contracts, real WASM and real content: the whole path from a
 // matched bid to paid providers and a refunded client.
 import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -582,7 +583,9 @@ describe('provider agents on anvil', () => {
         dataDir,
         pollIntervalMs: 100,
       };
-      const logger = createLogger({ level: 'silent' });
+      // The matchers' log, shown when the seat does not come: what they tried is the only way to tell why.
+      const logFile = path.join(dataDir, 'matchers.log');
+      const logger = createLogger({ level: 'info', destination: createWriteStream(logFile) });
       // The first matcher, with a grace too long for the test, stops while the task is pending.
       let matcher = await startMatcher({ ...matcherOptions, seatGraceMs: 3_600_000 }, { logger });
       try {
@@ -621,6 +624,13 @@ describe('provider agents on anvil', () => {
             strict: true,
           });
           return event;
+        }).catch(async (error: unknown) => {
+          const lines = (await readFile(logFile, 'utf8').catch(() => '')).split('\n').filter(Boolean);
+          const said = lines.map((line) => {
+            const entry = JSON.parse(line) as { msg?: string; reason?: string; err?: { message?: string } };
+            return `${entry.msg ?? ''} ${entry.reason ?? ''} ${entry.err?.message?.slice(0, 300) ?? ''}`;
+          });
+          throw new Error(`${(error as Error).message}; the matchers logged:\n${said.slice(-40).join('\n')}`);
         });
         const seating = await network.publicClient.getTransaction({ hash: matched.transactionHash });
         expect(isAddressEqual(seating.from, network.matcher.account.address)).toBe(true);

@@ -11,7 +11,7 @@ import { startMatcher } from '@agora/matcher';
 import { type AgoraClient, commitmentOf, createAgoraClient, orderToJson, agoraChain } from '@agora/sdk';
 import { createLogger, readKeystore } from '@agora/service';
 import { type Hex, createPublicClient, createWalletClient, http, keccak256, toHex } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../src/wait.js';
 import { agora, agoraBin, errorCodeOf } from '../src/agora-cli.js';
@@ -176,6 +176,58 @@ describe('agora CLI on a local network', () => {
       expect({ args, code: result.code, error: errorCodeOf(result) }).toEqual({ args, code: 2, error: code });
       expect((result.json.error as { message: string }).message).toMatch(message);
     }
+  });
+
+  it('asks on a terminal before a task that could cost more than the threshold, and posts nothing on no', async () => {
+    // `script` gives the command a real terminal, as a user at a shell has.
+    const command = [process.execPath, agoraBin, 'task', 'submit', examplePath('wordcount'), '--network', networkFile];
+    const child = spawn('script', ['-qec', command.join(' '), '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let seen = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes('Submit it? [y/N]') && !child.stdin.writableEnded) child.stdin.end('n\n');
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(seen).toMatch(/This task can cost up to 1,0\d\d(\.\d+)? tUSD \(fuel × price × replicas, plus fees\)/);
+    expect(seen).toMatch(/error AGORA_DECLINED: Not submitted/);
+    expect(seen).not.toMatch(/posting bid/);
+    expect(code).toBe(2);
+  });
+
+  it('says why a bid does not match while it waits, and cancels it on chain and in the book', async () => {
+    const app = examplePath('wordcount');
+    const tooMany = await agora([
+      'task',
+      'submit',
+      app,
+      '--replicas',
+      '5',
+      '--wait',
+      '--timeout',
+      '3',
+      '--network',
+      networkFile,
+    ]);
+    expect(errorCodeOf(tooMany)).toBe('AGORA_TIMEOUT');
+    expect(tooMany.stderr).toMatch(
+      /"progress":"waiting for providers: 3 providers sell compute for this token now; it needs 5 distinct providers\.","seconds":[0-9.]+,"reason":"not-enough-providers"/,
+    );
+    // Cancelled by the task id it would open: the chain retires the nonce, the matcher drops the bid.
+    const waitingTask = /Task (0x[0-9a-f]{64})/.exec((tooMany.json.error as { message: string }).message)?.[1];
+    const cancelled = await agora(['task', 'cancel', waitingTask ?? 'none', '--network', networkFile]);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(cancelled.json).toMatchObject({ taskId: waitingTask, matcher: 'cancelled' });
+    const again = await agora(['task', 'cancel', String(cancelled.json.nonce), '--network', networkFile]);
+    expect(errorCodeOf(again)).toBe('AGORA_NONCE_USED');
+
+    // Said at once, in the matcher's answer to the bid.
+    const cheap = await agora(['task', 'submit', app, '--max-price', '1base', '--network', networkFile]);
+    expect(cheap.stderr).toMatch(/waiting for providers: Its max price of 1 base units per fuel is below 2/);
+    const dropped = await agora(['task', 'cancel', cheap.json.taskId as string, '--network', networkFile]);
+    expect(dropped.json).toMatchObject({ matcher: 'cancelled' });
+    expect(errorCodeOf(await agora(['task', 'cancel', 'soon', '--network', networkFile]))).toBe(
+      'AGORA_INVALID_ARGUMENT',
+    );
   });
 
   describe('bad orders', () => {
@@ -419,6 +471,26 @@ describe('agora CLI on a local network', () => {
     expect(config.provider.resources.cpuCores).toBe(16);
     const keystore = await readKeystore(config.keystore, (await readFile(config.passwordFile!, 'utf8')).trim());
     expect(keystore.privateKey).toBe(key);
+
+    // A fresh key gets gas, AGORA to stake and test dollars from the dev network's faucet in one command.
+    const fresh = generatePrivateKey();
+    const funded = await agora([
+      'faucet',
+      privateKeyToAccount(fresh).address,
+      '--stake',
+      '2500',
+      '--network',
+      networkFile,
+    ]);
+    expect(funded.code, funded.stderr).toBe(0);
+    const balance = await agora(['wallet', 'balance', '--network', networkFile], { AGORA_PRIVATE_KEY: fresh });
+    expect(balance.json).toMatchObject({
+      eth: { value: '10', token: 'ETH' },
+      stakeTokens: { value: '2500', token: 'AGORA' },
+      wallet: { value: '1000', token: 'tUSD' },
+    });
+    const faucetElsewhere = await agora(['faucet', 'nobody', '--network', networkFile]);
+    expect(errorCodeOf(faucetElsewhere)).toBe('AGORA_INVALID_ARGUMENT');
   });
 
   it('runs a standalone matcher with `agora matcher start`, and refuses to start one without a key', async () => {

@@ -49,6 +49,18 @@ export type BookBid = {
 
 export type Match = { bid: BookBid; asks: BookAsk[] };
 
+/** Why a resting bid has not matched, as the matcher tells its client: a stable reason and a sentence. */
+export type WaitingReason = {
+  reason:
+    | 'no-asks'
+    | 'not-enough-providers'
+    | 'mode-unavailable'
+    | 'resources-unavailable'
+    | 'price-below-asks'
+    | 'asks-busy';
+  message: string;
+};
+
 function meets(ask: BookAsk, requirements: Requirements): boolean {
   const r = ask.resources;
   return (
@@ -243,6 +255,62 @@ export function createOrderBook() {
       let total = 0n;
       for (const bid of bids.values()) if (bid.bid.client.toLowerCase() === client) total += bid.maxLock;
       return total;
+    },
+
+    /**
+     * Why `bid` does not match now, narrowing the live asks of its token step by step (its verification mode, its
+     * requirements, its price) until fewer distinct providers than its replicas remain; undefined when it could.
+     */
+    whyWaiting(bid: BookBid, now: bigint): WaitingReason | undefined {
+      const { bid: terms, requirements } = bid;
+      const replicas = terms.replicas;
+      const needs = `it needs ${replicas} distinct provider${replicas === 1 ? '' : 's'}`;
+      const providersOf = (list: BookAsk[]) => new Set(list.map((ask) => ask.provider)).size;
+      const live = (ladders.get(terms.token.toLowerCase()) ?? []).filter((ask) => ask.ask.expiry > now);
+      if (live.length === 0) return { reason: 'no-asks', message: 'No provider offers compute for this token now.' };
+      if (providersOf(live) < replicas) {
+        return {
+          reason: 'not-enough-providers',
+          message: `${providersOf(live)} provider${providersOf(live) === 1 ? ' sells' : 's sell'} compute for this token now; ${needs}.`,
+        };
+      }
+      const modeBit = 1 << terms.mode;
+      const inMode = live.filter((ask) => (ask.ask.modes & modeBit) !== 0);
+      if (providersOf(inMode) < replicas) {
+        return {
+          reason: 'mode-unavailable',
+          message: `${providersOf(inMode)} of ${providersOf(live)} providers offer this verification mode; ${needs}.`,
+        };
+      }
+      const suited = inMode.filter((ask) => meets(ask, requirements));
+      if (providersOf(suited) < replicas) {
+        return {
+          reason: 'resources-unavailable',
+          message: `${providersOf(suited)} of ${providersOf(inMode)} providers offer the resources and stake the bid asks for; ${needs}.`,
+        };
+      }
+      // The ladder is cheapest first: the price of the replicas-th distinct provider is the least the bid must pay.
+      const seen = new Set<string>();
+      let least = 0n;
+      for (const ask of suited) {
+        if (seen.has(ask.provider)) continue;
+        seen.add(ask.provider);
+        if (seen.size === replicas) {
+          least = ask.ask.pricePerFuel;
+          break;
+        }
+      }
+      if (terms.maxPricePerFuel < least) {
+        return {
+          reason: 'price-below-asks',
+          message: `Its max price of ${terms.maxPricePerFuel} base units per fuel is below ${least}, the least at which ${replicas} provider${replicas === 1 ? '' : 's'} with what it asks for sell.`,
+        };
+      }
+      if (pick(bid, now, terms.maxPricePerFuel)) return undefined;
+      return {
+        reason: 'asks-busy',
+        message: `Enough providers sell at its price, but fewer than ${replicas} have a fill left now; it matches as fills free up.`,
+      };
     },
 
     size: () => ({ asks: asks.size, bids: bids.size }),

@@ -179,3 +179,46 @@ describe('journal', () => {
     }
   });
 });
+
+describe('why a bid waits', () => {
+  it('names the first thing short of the replicas: asks, resources, price, then free fills', () => {
+    const book = createOrderBook();
+    expect(book.whyWaiting(addBid(book, 'early', 5n), now)).toMatchObject({ reason: 'no-asks' });
+    addAsk(book, 'a', 1, 2n);
+    addAsk(book, 'a-again', 1, 1n);
+    addAsk(book, 'b', 2, 3n, { resources: { ...resources, cpuCores: 2 } });
+    addAsk(book, 'c', 3, 4n);
+
+    // Five replicas, three providers: the repeat ask of provider 1 does not count twice.
+    expect(book.whyWaiting(addBid(book, 'five', 10n, 5), now)).toEqual({
+      reason: 'not-enough-providers',
+      message: '3 providers sell compute for this token now; it needs 5 distinct providers.',
+    });
+    expect(book.whyWaiting(addBid(book, 'big', 10n, 3, { minCpuCores: 8 }), now)).toEqual({
+      reason: 'resources-unavailable',
+      message: '2 of 3 providers offer the resources and stake the bid asks for; it needs 3 distinct providers.',
+    });
+    // Two providers with eight cores: provider 1 at 1, provider 3 at 4; the second of them sets the least price.
+    expect(book.whyWaiting(addBid(book, 'cheap', 3n, 2, { minCpuCores: 8 }), now)).toEqual({
+      reason: 'price-below-asks',
+      message:
+        'Its max price of 3 base units per fuel is below 4, the least at which 2 providers with what it asks for sell.',
+    });
+    const fair = addBid(book, 'fair', 4n, 2, { minCpuCores: 8 });
+    expect(book.whyWaiting(fair, now)).toBeUndefined();
+    expect(book.matchBid(fair, now)).toBeDefined();
+  });
+
+  it('tells a bid whose providers are all taken that it waits for fills, and one for another mode that none sells it', () => {
+    const book = createOrderBook();
+    addAsk(book, 'only', 1, 2n, { volume: 1 });
+    expect(book.matchBid(addBid(book, 'first', 5n), now)).toBeDefined();
+    expect(book.whyWaiting(addBid(book, 'second', 5n), now)).toMatchObject({ reason: 'asks-busy' });
+    const other = addBid(book, 'other-mode', 5n);
+    other.bid.mode = 1;
+    expect(book.whyWaiting(other, now)).toEqual({
+      reason: 'mode-unavailable',
+      message: '0 of 1 providers offer this verification mode; it needs 1 distinct provider.',
+    });
+  });
+});

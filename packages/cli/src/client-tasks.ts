@@ -121,6 +121,8 @@ export type SubmitOptions = {
   /** A nonce to use instead of the next one from the client's lanes (to show what a replay does). */
   nonce?: bigint;
   deadline?: bigint;
+  /** Called with the most the bid can lock, before it is signed; throws to stop the submit. */
+  confirm?: (maxLock: bigint, unit: TokenUnit) => Promise<void>;
 };
 
 export type Submitted = { taskId: Hex; bidHash: Hex; bid: Bid; signature: Hex; maxLock: bigint; unit: TokenUnit };
@@ -168,6 +170,7 @@ export async function submitTask(
     replicas: bid.replicas,
   });
   progress(`costs at most ${formatAmount(maxLock, unit)}`, { maxLock: amountJson(maxLock, unit) });
+  await options.confirm?.(maxLock, unit);
   const signed = await agora.signBid(bid);
   progress('posting bid', { matcher: network.matcherUrl });
   const { status, body } = await matcherCall(network, '/bids', {
@@ -176,7 +179,8 @@ export async function submitTask(
     body: orderToJson(signed),
   });
   if (status !== 201) throw matcherError(body, `The matcher answered HTTP ${status}.`);
-  const { hash } = z.object({ hash: z.string() }).parse(body);
+  const { hash, waiting } = bidStatusSchema.extend({ hash: z.string() }).parse(body);
+  if (waiting) progress(`waiting for providers: ${waiting.message}`, { reason: waiting.reason });
   return {
     taskId: taskIdOf(bid.client, bid.nonce),
     bidHash: hash as Hex,
@@ -190,8 +194,11 @@ export async function submitTask(
 const bidStatusSchema = z.object({
   status: z.string(),
   taskId: z.string().optional(),
+  nonce: z.string().optional(),
   code: z.string().optional(),
   message: z.string().optional(),
+  /** Why an open bid has not matched, as the matcher sees its book. */
+  waiting: z.object({ reason: z.string(), message: z.string() }).optional(),
 });
 
 /** Waits until the matcher has matched the bid (or refused it), then until the task settles on chain. */
@@ -243,8 +250,14 @@ export async function waitForTask(
         throw new AgoraError(errorCodes.ORDER_EXPIRED, `The bid ${outcome.data.status} before a provider took it.`);
       }
       // Matched with several replicas: the seats are drawn, and the first drawn provider to finish seats the task.
+      const waiting = outcome?.success ? outcome.data.waiting : undefined;
       report(
-        outcome?.success && outcome.data.status === 'matched' ? 'matched: drawing seats' : 'waiting for providers',
+        outcome?.success && outcome.data.status === 'matched'
+          ? 'matched: drawing seats'
+          : waiting
+            ? `waiting for providers: ${waiting.message}`
+            : 'waiting for providers',
+        waiting ? { reason: waiting.reason } : undefined,
       );
     }
     await pause();
@@ -325,4 +338,62 @@ export function taskLine(key: keyof DescribedTask, task: DescribedTask, unit: To
   if (Array.isArray(value)) return value.join(', ') || '-';
   if (value === null || value === undefined) return '-';
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+export type Cancelled = { taskId: Hex; nonce: bigint; transactionHash: Hex; matcher: string };
+
+/**
+ * Cancels an unmatched bid: on chain (`cancelBid` retires its nonce, so no matcher can match it any more), then waits
+ * briefly for the matcher to drop it from its book. `target` is the task id the bid would open or the bid's nonce.
+ */
+export async function cancelTask(
+  network: NetworkFile,
+  agora: AgoraClient,
+  target: string,
+  progress: Progress,
+): Promise<Cancelled> {
+  let nonce: bigint;
+  let bidHash: string | undefined;
+  if (/^0x[0-9a-fA-F]{64}$/.test(target)) {
+    const { status, body } = await matcherCall(network, `/bids/${target}`);
+    const known = status === 200 ? bidStatusSchema.extend({ hash: z.string() }).safeParse(body) : undefined;
+    if (!known?.success || known.data.nonce === undefined) {
+      const matched = await agora.task(target as Hex).catch(() => null);
+      throw matched
+        ? new AgoraError(
+            errorCodes.TASK_STATE_INVALID,
+            `Task ${target} is already matched; a matched task cannot be cancelled (it settles or times out).`,
+          )
+        : new AgoraError(
+            errorCodes.NOT_FOUND,
+            `The matcher has no open bid for task ${target}; give the bid's nonce instead (agora task cancel <nonce>).`,
+          );
+    }
+    nonce = BigInt(known.data.nonce);
+    bidHash = known.data.hash;
+  } else if (/^[0-9]+$/.test(target)) nonce = BigInt(target);
+  else {
+    throw new AgoraError(
+      errorCodes.INVALID_ARGUMENT,
+      `"${target}" is neither a task id (0x and 64 hex digits) nor a bid nonce (a whole number).`,
+    );
+  }
+  const taskId = taskIdOf(agora.account, nonce);
+  if (await agora.task(taskId).catch(() => null)) {
+    throw new AgoraError(
+      errorCodes.TASK_STATE_INVALID,
+      `Task ${taskId} is already matched; a matched task cannot be cancelled (it settles or times out).`,
+    );
+  }
+  progress('cancelling on chain', { nonce });
+  const receipt = await agora.cancelBid(nonce);
+  // The matcher drops the bid when it reads the cancellation from the chain, at its next poll.
+  let matcher = bidHash ? 'open' : 'not known';
+  for (let attempt = 0; bidHash && attempt < 50 && matcher === 'open'; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const { status, body } = await matcherCall(network, `/bids/${bidHash}`);
+    const outcome = status === 200 ? bidStatusSchema.safeParse(body) : undefined;
+    if (outcome?.success && outcome.data.status !== 'open') matcher = outcome.data.status;
+  }
+  return { taskId, nonce, transactionHash: receipt.transactionHash, matcher };
 }

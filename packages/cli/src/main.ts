@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { registerDev } from './commands/dev.js';
+import { registerDev, registerFaucet } from './commands/dev.js';
 import { registerMatcher } from './commands/matcher.js';
 import { registerProvider } from './commands/provider.js';
 import { registerReview } from './commands/review.js';
@@ -16,6 +16,7 @@ const program = new Command()
 
 registerRun(program);
 registerDev(program);
+registerFaucet(program);
 registerTask(program);
 registerWallet(program);
 registerProvider(program);

@@ -2,16 +2,18 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { AgoraError } from '@agora/errors';
+import { AgoraError, errorCodes } from '@agora/errors';
 import { type ExampleName, readExample } from '@agora/examples';
 import { createLogger } from '@agora/service';
 import { type Command } from 'commander';
 import { z } from 'zod';
 import { retrieveFile, storeFile } from '../client-storage.js';
-import { formatAmount } from '@agora/sdk';
+import { formatAmount, parseAmount } from '@agora/sdk';
+import { isAddress } from 'viem';
+import { fundOnDevNetwork } from '../dev-faucet.js';
 import { describeTask, fetchResult, submitTask, taskLine, waitForTask } from '../client-tasks.js';
 import { startDevNetwork } from '../dev-network.js';
-import { connect } from '../network-file.js';
+import { connect, readNetworkFile } from '../network-file.js';
 import type { NetworkFile } from '../network-file.js';
 import { type OutputMode, printJson, reportError } from '../output.js';
 
@@ -104,6 +106,39 @@ async function runDemo(network: NetworkFile, say: (line: string) => void) {
       say(`demo: ${demo.what}: failed: ${failure(error)}`);
     }
   }
+}
+
+export function registerFaucet(program: Command): void {
+  program
+    .command('faucet')
+    .description('on a network `agora dev` started: gas, AGORA to stake and test dollars for an address')
+    .argument('<address>', 'who gets them (a provider key from `agora provider init`, say)')
+    .option('--eth <amount>', 'ETH for gas', '10')
+    .option('--stake <amount>', 'AGORA to stake', '10000')
+    .option('--usd <amount>', 'test dollars (tUSD)', '1000')
+    .option('--network <file>', 'network file')
+    .option('--json', 'print { address, eth, stake, usd, transactions } as JSON')
+    .action(
+      async (address: string, raw: { eth: string; stake: string; usd: string; network?: string; json?: boolean }) => {
+        const mode: OutputMode = { json: raw.json === true };
+        try {
+          if (!isAddress(address)) throw new AgoraError(errorCodes.INVALID_ARGUMENT, `Not an address: "${address}".`);
+          const network = await readNetworkFile(raw.network);
+          const funded = await fundOnDevNetwork(network, address, {
+            eth: parseAmount(raw.eth, { symbol: 'ETH', decimals: 18 }, '--eth'),
+            stake: parseAmount(raw.stake, { symbol: 'AGORA', decimals: 18 }, '--stake'),
+            usd: parseAmount(raw.usd, { symbol: 'tUSD', decimals: 6 }, '--usd'),
+          });
+          if (mode.json) printJson(funded);
+          else
+            process.stdout.write(
+              `${address} got ${funded.eth.value} ETH, ${funded.stake.value} AGORA and ${funded.usd.value} tUSD; next: agora provider start\n`,
+            );
+        } catch (error) {
+          process.exitCode = reportError(error, mode);
+        }
+      },
+    );
 }
 
 export function registerDev(program: Command): void {

@@ -4,8 +4,9 @@ import { AgoraError, errorCodes } from '@agora/errors';
 import { type Command } from 'commander';
 import { type Hex } from 'viem';
 import { z } from 'zod';
-import { amountJson, parseAmount } from '@agora/sdk';
-import { describeTask, fetchResult, submitTask, taskLine, waitForTask } from '../client-tasks.js';
+import { createInterface } from 'node:readline/promises';
+import { amountJson, formatAmount, parseAmount } from '@agora/sdk';
+import { cancelTask, describeTask, fetchResult, submitTask, taskLine, waitForTask } from '../client-tasks.js';
 import { connect, readNetworkFile } from '../network-file.js';
 import { type OutputMode, parseOptions, printJson, progressReporter, reportError } from '../output.js';
 
@@ -28,6 +29,8 @@ const submitOptionsSchema = z.object({
   nonce: whole('--nonce').optional(),
   deadline: whole('--deadline').optional(),
   wait: z.boolean().default(false),
+  yes: z.boolean().default(false),
+  confirmAbove: z.string(),
   json: z.boolean().default(false),
   network: z.string().optional(),
   timeout: z.coerce.number().positive(),
@@ -54,6 +57,19 @@ async function readTask(id: string, networkFile: string | undefined) {
   return { taskId, network, view };
 }
 
+/** Asks on the terminal; anything but yes stops with DECLINED. Only asked where stdin is a terminal. */
+async function confirmOrDecline(question: string): Promise<void> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await prompt.question(question);
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      throw new AgoraError(errorCodes.DECLINED, 'Not submitted: the task could cost more than you confirmed.');
+    }
+  } finally {
+    prompt.close();
+  }
+}
+
 export function registerTask(program: Command): void {
   const task = program.command('task').description('buy compute: submit a task, follow it, fetch its result');
 
@@ -74,6 +90,8 @@ export function registerTask(program: Command): void {
     .option('--nonce <n>', 'bid nonce (lane << 32 | sequence); a fresh lane by default')
     .option('--deadline <seconds>', 'bid deadline in seconds since 1970; now + ttl by default')
     .option('--wait', 'wait until the task settles and fetch the output')
+    .option('--confirm-above <amount>', 'ask before submitting a task that could cost more than this', '100')
+    .option('--yes', 'do not ask, whatever the task could cost')
     .option('--timeout <seconds>', 'how long --wait waits', '600')
     .option('--network <file>', 'network file (default .agora/network.json or AGORA_NETWORK)')
     .option('--json', 'print { taskId, status, outputHash, outputCid, fuelUsed, providers, cost, … } as JSON')
@@ -85,6 +103,7 @@ export function registerTask(program: Command): void {
         const agora = connect(network);
         const unit = await agora.tokenUnit(network.token);
         const maxPricePerFuel = parseAmount(options.maxPrice, unit, '--max-price');
+        const confirmAbove = parseAmount(options.confirmAbove, unit, '--confirm-above');
         const [app, stdin] = await Promise.all([
           readBytes(appFile, 'app'),
           options.input ? readBytes(options.input, 'input') : new Uint8Array(),
@@ -103,6 +122,12 @@ export function registerTask(program: Command): void {
             ttlSeconds: options.ttl,
             ...(options.nonce === undefined ? {} : { nonce: options.nonce }),
             ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+            confirm: async (maxLock) => {
+              if (options.yes || maxLock <= confirmAbove || !process.stdin.isTTY) return;
+              await confirmOrDecline(
+                `This task can cost up to ${formatAmount(maxLock, unit)} (fuel × price × replicas, plus fees). Submit it? [y/N] `,
+              );
+            },
           },
           progress,
         );
@@ -175,6 +200,27 @@ export function registerTask(program: Command): void {
           process.stdout.write(`${'reveals'.padEnd(14)} ${steps.reveals.length}/${view.task.providers.length}\n`);
           if (unavailable) process.stdout.write(`${'output'.padEnd(14)} unavailable: ${unavailable}\n`);
         }
+      } catch (error) {
+        process.exitCode = reportError(error, mode);
+      }
+    });
+
+  task
+    .command('cancel')
+    .description("cancel a bid that has not matched: on chain (its nonce is retired) and in the matcher's book")
+    .argument('<taskIdOrNonce>', "the task id `task submit` printed, or the bid's nonce")
+    .option('--network <file>', 'network file')
+    .option('--json', 'print { taskId, nonce, transactionHash, matcher } as JSON')
+    .action(async (target: string, raw: { network?: string; json?: boolean }) => {
+      const mode: OutputMode = { json: raw.json === true };
+      try {
+        const network = await readNetworkFile(raw.network);
+        const cancelled = await cancelTask(network, connect(network), target, progressReporter(mode));
+        if (mode.json) printJson(cancelled);
+        else
+          process.stdout.write(
+            `cancelled bid ${cancelled.nonce} (task ${cancelled.taskId}) on chain: ${cancelled.transactionHash}; matcher: ${cancelled.matcher}\n`,
+          );
       } catch (error) {
         process.exitCode = reportError(error, mode);
       }
