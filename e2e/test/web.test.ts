@@ -96,11 +96,27 @@ describe('the dashboard in Chromium', () => {
     await expect.poll(() => page.locator('table.providers tbody tr').count(), { timeout: 10_000 }).toBe(0);
     await page.getByLabel('minimum cores').fill('');
     await expect.poll(() => page.locator('table.providers tbody tr').count(), { timeout: 10_000 }).toBe(3);
+    // Memory in GiB and prices with their unit, as people compare machines.
+    const firstRow = await page.locator('table.providers tbody tr').first().locator('td').allTextContents();
+    expect(firstRow).toContain('16 GiB');
+    expect(firstRow.some((cell) => /^0\.00000\d tUSD\/fuel$/.test(cell))).toBe(true);
     await shot('providers');
     await page.locator('table.providers tbody tr').first().locator('a').click();
     await page.getByText('What clients say').waitFor();
     await expect(page.getByTestId('objective-score').textContent()).resolves.toMatch(/1 tasks paid, 0 slashed/);
     await shot('provider');
+  }, 60_000);
+
+  it("shows a task's terms in plain units and its paid providers apart", async () => {
+    await page.goto(`${web}/#/tasks/${cliTaskId}`);
+    await page.locator('.badge', { hasText: 'finalized' }).waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('price').textContent()).toMatch(/^0\.00000\d tUSD\/fuel$/);
+    expect(await page.getByTestId('max-fuel').textContent()).toBe('100,000,000 fuel');
+    expect(await page.getByTestId('fuel-used').textContent()).toMatch(/^\d{1,3}(,\d{3})+ fuel$/);
+    // Three paid providers, two separators between them.
+    const paid = (await page.getByTestId('paid').textContent()) ?? '';
+    expect(paid).toMatch(/^paid: \S+, \S+, \S+$/);
+    await shot('task-terms');
   }, 60_000);
 
   it("draws a storage deal's proof history", async () => {
@@ -150,6 +166,32 @@ describe('the dashboard in Chromium', () => {
     await page.getByText('Counted right, and quickly.').waitFor({ timeout: 30_000 });
     await expect(page.getByTestId('review-score').textContent()).resolves.toMatch(/1 reviews, weighted mean 4\.00/);
     await shot('provider-reviewed');
+  }, 90_000);
+
+  it('checks the price before signing, shows the cost bound, and shows why a bid waits in the book', async () => {
+    await page.goto(`${web}/#/submit`);
+    await page.getByLabel('max price').fill('abc');
+    await page.getByTestId('price-error').waitFor();
+    expect(await page.getByRole('button', { name: 'Sign and submit' }).isDisabled()).toBe(true);
+    // 100,000,000 fuel at 0.000001 tUSD: below every ask (the cheapest asks 0.000002).
+    await page.getByLabel('max price').fill('0.000001');
+    expect(await page.getByTestId('cost-bound').textContent()).toBe(
+      "Costs at most 100.00 tUSD plus the market's fees.",
+    );
+    await page.getByRole('button', { name: 'Sign and submit' }).click();
+    await page.waitForURL(/#\/tasks\/0x[0-9a-f]{64}$/, { timeout: 30_000 });
+    const waitingTaskId = page.url().split('/').at(-1);
+    await page.getByTestId('bid-state').waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('bid-state').textContent()).toBe(
+      'The bid is in the matcher’s book, not matched yet.',
+    );
+    expect(await page.getByTestId('bid-waiting').textContent()).toMatch(
+      /Why it waits: Its max price of 1 base units per fuel is below 2/,
+    );
+    await shot('bid-waiting');
+    const cancelled = await agora(['task', 'cancel', waitingTaskId, '--network', dev.file], env);
+    expect(cancelled.json).toMatchObject({ matcher: 'cancelled' });
+    await page.locator('.badge', { hasText: 'cancelled' }).waitFor({ timeout: 15_000 });
   }, 90_000);
 
   it('buys a task and reviews it with an injected wallet', async () => {

@@ -162,12 +162,19 @@ export async function startMatcher(
     let stopping = false;
     const endpoints = new Map<string, string>();
     const outcomes = new Map<string, BidOutcome>();
-    const remember = (hash: string, outcome: BidOutcome) => {
+    /** The bid hash of each remembered outcome by the task id the bid would open: a client may ask by either. */
+    const outcomeOfTask = new Map<string, string>();
+    const remember = (hash: string, outcome: BidOutcome, taskId?: string) => {
       outcomes.delete(hash);
       outcomes.set(hash, outcome);
+      if (taskId) outcomeOfTask.set(taskId.toLowerCase(), hash);
       if (outcomes.size > maxOutcomes) {
         const oldest = outcomes.keys().next();
         if (!oldest.done) outcomes.delete(oldest.value);
+      }
+      if (outcomeOfTask.size > maxOutcomes) {
+        const oldest = outcomeOfTask.keys().next();
+        if (!oldest.done) outcomeOfTask.delete(oldest.value);
       }
     };
 
@@ -213,7 +220,7 @@ export async function startMatcher(
           book.removeAsk(entry.hash);
           book.removeBid(entry.hash);
         } else if (entry.t === 'outcome') {
-          remember(entry.hash, entry.outcome);
+          remember(entry.hash, entry.outcome, 'taskId' in entry.outcome ? entry.outcome.taskId : undefined);
         }
       },
       () => [
@@ -239,8 +246,8 @@ export async function startMatcher(
 
     async function drop(hash: string, outcome?: BidOutcome) {
       book.removeAsk(hash);
-      book.removeBid(hash);
-      if (outcome) remember(hash, outcome);
+      const bid = book.removeBid(hash);
+      if (outcome) remember(hash, outcome, bid && taskIdOf(bid.bid.client, bid.bid.nonce));
       // Both lines asked for at once: they go to disk in one write (in this order), not one sync each.
       await Promise.all([
         journal.append({ t: 'gone', hash }),
@@ -701,8 +708,8 @@ export async function startMatcher(
       const bid =
         book.bids.get(id) ??
         [...book.bids.values()].find((entry) => taskIdOf(entry.bid.client, entry.bid.nonce).toLowerCase() === id);
-      const hash = bid?.hash ?? id;
-      const outcome = bid ? { status: bid.state, ...waitingOf(bid) } : outcomes.get(id);
+      const hash = bid?.hash ?? outcomeOfTask.get(id) ?? id;
+      const outcome = bid ? { status: bid.state, ...waitingOf(bid) } : outcomes.get(hash);
       if (!outcome)
         return c.json({ error: { code: errorCodes.NOT_FOUND, message: `This matcher has no bid ${id}.` } }, 404);
       return c.json({

@@ -36,3 +36,24 @@ export function time(seconds: number): string {
 export function percent(share: number | null): string {
   return share === null ? '—' : `${(share * 100).toFixed(1)} %`;
 }
+
+/** A price per fuel unit in tUSD, exact (prices are millionths of a dollar or less): "0.000002 tUSD/fuel". */
+export function pricePerFuel(value: string | null | undefined, decimals = 6): string {
+  if (value === null || value === undefined) return '—';
+  const base = BigInt(value);
+  const unit = 10n ** BigInt(decimals);
+  const fraction = (base % unit).toString().padStart(decimals, '0').replace(/0+$/, '');
+  return `${(base / unit).toLocaleString('en-US')}${fraction ? `.${fraction}` : ''} tUSD/fuel`;
+}
+
+/** Fuel with thousands separators: "38,943 fuel". */
+export function fuel(value: string | number | bigint | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  return `${BigInt(value).toLocaleString('en-US')} fuel`;
+}
+
+/** Memory as people compare machines: GiB. */
+export function memory(mebibytes: number): string {
+  const gib = mebibytes / 1024;
+  return `${Number.isInteger(gib) ? gib : gib.toFixed(1)} GiB`;
+}

@@ -13,7 +13,7 @@ import {
 } from 'recharts';
 import { type StatsPoint, type Summary, type Task, useApi } from '../api';
 import { AddressLink, Card, Failed, Loading, Stat, TaskCells } from '../components';
-import { amount, bytes, time } from '../format';
+import { amount, bytes, pricePerFuel, time } from '../format';
 
 export function Overview() {
   const summary = useApi<Summary>('/stats/summary');
@@ -90,7 +90,7 @@ export function Overview() {
                     <AddressLink address={task.client} />
                   </td>
                   <td>{task.providers.length}</td>
-                  <td>{task.pricePerFuel}</td>
+                  <td>{pricePerFuel(task.pricePerFuel)}</td>
                   <td>{time(task.matchedAt)}</td>
                 </tr>
               ))}

@@ -3,7 +3,7 @@
 import { Bar, BarChart, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import { type DealDetail, type Provider as ProviderRow, type Review, type Task, useApi, useText } from '../api';
 import { AddressLink, Badge, Card, Failed, Link, Loading, Stars, TaskCells } from '../components';
-import { percent, stake, time } from '../format';
+import { memory, percent, pricePerFuel, stake, time } from '../format';
 
 function ReviewItem({ review }: { review: Review }) {
   const text = useText(review.textCid);
@@ -46,7 +46,7 @@ export function Provider({ address }: { address: string }) {
         <Card title="Resources">
           <ul className="facts">
             <li>{resources.cpuCores} cores</li>
-            <li>{resources.memoryMiB} MiB memory</li>
+            <li>{memory(resources.memoryMiB)} memory</li>
             <li>{resources.gpuCount > 0 ? `${resources.gpuCount}× ${resources.gpuModel}` : 'no GPU'}</li>
             <li>region {resources.region}</li>
             <li>
@@ -61,7 +61,7 @@ export function Provider({ address }: { address: string }) {
             <li>unbonding {stake(provider.data.unbonding)}</li>
             <li>slashed {stake(provider.data.slashed)}</li>
             <li>{provider.data.jailedUntil ? `jailed until ${time(provider.data.jailedUntil)}` : 'not jailed'}</li>
-            <li>last price {provider.data.pricePerFuel ?? '—'} per fuel</li>
+            <li>last price {pricePerFuel(provider.data.pricePerFuel)}</li>
           </ul>
         </Card>
         <Card title="Scores">

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { type Provider, useApi } from '../api';
 import { AddressLink, Badge, Failed, Loading, Stars } from '../components';
-import { percent, stake } from '../format';
+import { memory, percent, pricePerFuel, stake } from '../format';
 
 const sorts = {
   objectiveScore: 'protocol score',
@@ -58,7 +58,7 @@ export function Providers() {
               <th>cores</th>
               <th>memory</th>
               <th>stake</th>
-              <th>price / fuel</th>
+              <th>price</th>
               <th>reviews</th>
               <th>protocol record</th>
             </tr>
@@ -74,9 +74,9 @@ export function Providers() {
                 </td>
                 <td>{provider.resources.region}</td>
                 <td>{provider.resources.cpuCores}</td>
-                <td>{provider.resources.memoryMiB} MiB</td>
+                <td>{memory(provider.resources.memoryMiB)}</td>
                 <td>{stake(provider.bonded)}</td>
-                <td>{provider.pricePerFuel ?? '—'}</td>
+                <td>{pricePerFuel(provider.pricePerFuel)}</td>
                 <td>
                   <Stars rating={provider.reviews.score} /> <span className="muted">({provider.reviews.count})</span>
                 </td>

@@ -7,6 +7,7 @@ import { orderToJson } from '@agora/sdk/order-json';
 import { encodeTaskInput } from '@agora/sdk/task-input';
 import { Card } from '../components';
 import type { WebConfig } from '../config';
+import { fuel, money } from '../format';
 import { putBytes } from '../gateway';
 import { useAccount } from '../wallet';
 
@@ -20,17 +21,27 @@ async function matcherAccount(): Promise<Address> {
   return body.matcher;
 }
 
+const maxFuel = 100_000_000n;
+
+/** An amount of tUSD typed as people write it ("0.00001"), in base units; undefined when it is not one. */
+function parseTokens(text: string, decimals = 6): bigint | undefined {
+  const match = /^([0-9]+)(?:\.([0-9]+))?$/.exec(text.trim());
+  if (!match?.[1] || (match[2]?.length ?? 0) > decimals) return undefined;
+  return BigInt(match[1]) * 10n ** BigInt(decimals) + BigInt((match[2] ?? '').padEnd(decimals, '0') || '0');
+}
+
 export function Submit({ config }: { config: WebConfig }) {
   const { signer } = useAccount();
   const [app, setApp] = useState(config.examples.includes('wordcount') ? 'wordcount' : (config.examples[0] ?? ''));
   const [args, setArgs] = useState('');
   const [stdin, setStdin] = useState('one two three\n');
   const [replicas, setReplicas] = useState(1);
-  const [maxPrice, setMaxPrice] = useState('10');
+  const [maxPrice, setMaxPrice] = useState('0.00001');
+  const price = parseTokens(maxPrice);
   const [state, setState] = useState<{ kind: 'idle' | 'sending' | 'failed'; message?: string }>({ kind: 'idle' });
 
   const submit = async () => {
-    if (!signer) return;
+    if (!signer || price === undefined) return;
     setState({ kind: 'sending' });
     try {
       const wasm = new Uint8Array(await (await fetch(`/examples/${app}.wasm`)).arrayBuffer());
@@ -45,8 +56,8 @@ export function Submit({ config }: { config: WebConfig }) {
         appCid,
         inputCid,
         replicas,
-        maxPricePerFuel: BigInt(maxPrice),
-        maxFuel: 100_000_000n,
+        maxPricePerFuel: price,
+        maxFuel,
         ttlSeconds: 600,
         matcher,
       });
@@ -115,10 +126,23 @@ export function Submit({ config }: { config: WebConfig }) {
             </select>
           </label>
           <label>
-            highest price per fuel{' '}
+            highest price per fuel, in tUSD{' '}
             <input aria-label="max price" value={maxPrice} onChange={(event) => setMaxPrice(event.target.value)} />
           </label>
-          <button type="submit" disabled={!signer || state.kind === 'sending'}>
+          <p className="muted">
+            Fuel counts the WebAssembly instructions the app runs (metered the same on every provider); you pay the fuel
+            it uses times the price, and at most {fuel(maxFuel)}.
+          </p>
+          {price === undefined ? (
+            <p className="error" data-testid="price-error">
+              The price is an amount of tUSD like 0.00001 (at most 6 decimals).
+            </p>
+          ) : (
+            <p data-testid="cost-bound">
+              Costs at most {money((price * maxFuel * BigInt(replicas)).toString())} plus the market&apos;s fees.
+            </p>
+          )}
+          <button type="submit" disabled={!signer || price === undefined || state.kind === 'sending'}>
             {state.kind === 'sending' ? 'Submitting…' : signer ? 'Sign and submit' : 'Choose an account first'}
           </button>
           {state.kind === 'failed' ? <p className="error">{state.message}</p> : null}

@@ -9,7 +9,7 @@ import { reviewTaskArgs } from '@agora/sdk/review-actions';
 import { type TaskDetail, useApi } from '../api';
 import { AddressLink, Badge, Card, Failed, Loading } from '../components';
 import type { WebConfig } from '../config';
-import { money, time } from '../format';
+import { fuel, money, pricePerFuel, time } from '../format';
 import { putText } from '../gateway';
 import { publicClientOf, useAccount } from '../wallet';
 
@@ -149,10 +149,63 @@ function ResultCard({ taskId }: { taskId: string }) {
   );
 }
 
+type BidStatus = { status: string; code?: string; message?: string; waiting?: { reason: string; message: string } };
+
+const bidStates: Record<string, string> = {
+  open: 'in the matcher’s book, not matched yet',
+  matching: 'being matched: the match is on its way to the chain',
+  matched: 'matched: the seats are being drawn',
+  rejected: 'refused by the matcher',
+  expired: 'expired before a provider took it',
+  cancelled: 'cancelled by its client',
+  'filled-elsewhere': 'matched by another matcher',
+};
+
+/** A task the indexer has not seen: what the matcher says of its bid (why it waits, or why it was dropped). */
+function BidState({ taskId }: { taskId: string }) {
+  const bid = useQuery({
+    queryKey: ['bid', taskId],
+    refetchInterval: 2000,
+    queryFn: async (): Promise<BidStatus | null> => {
+      const response = await fetch(`/matcher/bids/${taskId}`);
+      return response.ok ? ((await response.json()) as BidStatus) : null;
+    },
+  });
+  if (!bid.data) return <Loading what={`task ${taskId.slice(0, 10)}… (waiting for the indexer)`} />;
+  const { status, waiting, message } = bid.data;
+  return (
+    <>
+      <h1>
+        Task <code>{taskId.slice(0, 18)}…</code> <Badge status={status} />
+      </h1>
+      <Card title="Bid">
+        <p data-testid="bid-state">The bid is {bidStates[status] ?? status}.</p>
+        {waiting ? <p data-testid="bid-waiting">Why it waits: {waiting.message}</p> : null}
+        {message ? <p data-testid="bid-refusal">{message}</p> : null}
+      </Card>
+    </>
+  );
+}
+
+/** Addresses one after another, comma-separated ("none" when there are none). */
+function AddressList({ addresses }: { addresses: readonly string[] }) {
+  if (addresses.length === 0) return <>none</>;
+  return (
+    <>
+      {addresses.map((address, index) => (
+        <span key={address}>
+          {index > 0 ? ', ' : null}
+          <AddressLink address={address} />
+        </span>
+      ))}
+    </>
+  );
+}
+
 export function TaskPage({ taskId, config }: { taskId: string; config: WebConfig }) {
   const task = useApi<TaskDetail>(`/tasks/${taskId}`);
   if (task.error) return <Failed error={task.error} />;
-  if (!task.data) return <Loading what={`task ${taskId.slice(0, 10)}… (waiting for the indexer)`} />;
+  if (!task.data) return <BidState taskId={taskId} />;
   const data = task.data;
   return (
     <>
@@ -166,8 +219,9 @@ export function TaskPage({ taskId, config }: { taskId: string; config: WebConfig
               client <AddressLink address={data.client} />
             </li>
             <li>
-              {data.providers.length} replicas, quorum {data.quorum}, price {data.pricePerFuel} per fuel, at most{' '}
-              {data.maxFuel} fuel
+              {data.providers.length} replicas, quorum {data.quorum}, price{' '}
+              <span data-testid="price">{pricePerFuel(data.pricePerFuel)}</span>, at most{' '}
+              <span data-testid="max-fuel">{fuel(data.maxFuel)}</span>
             </li>
             <li>
               app <code>{data.appCid}</code>
@@ -179,7 +233,7 @@ export function TaskPage({ taskId, config }: { taskId: string; config: WebConfig
               result <code data-testid="result-hash">{data.resultHash ?? 'not yet'}</code>
             </li>
             <li>
-              fuel used {data.fuelUsed ?? '—'}, charged {money(data.charged)}
+              used <span data-testid="fuel-used">{fuel(data.fuelUsed)}</span>, charged {money(data.charged)}
             </li>
           </ul>
         </Card>
@@ -197,7 +251,7 @@ export function TaskPage({ taskId, config }: { taskId: string; config: WebConfig
                     by <AddressLink address={step.provider} />
                   </>
                 ) : null}
-                {step.fuelUsed ? <> · fuel {step.fuelUsed}</> : null}
+                {step.fuelUsed ? <> · {fuel(step.fuelUsed)}</> : null}
                 <span className="muted">
                   {' '}
                   · block {step.blockNumber} · {time(step.timestamp)}
@@ -206,18 +260,12 @@ export function TaskPage({ taskId, config }: { taskId: string; config: WebConfig
             ))}
           </ol>
           {data.status !== 'matched' ? (
-            <p>
-              paid:{' '}
-              {data.paid.map((address) => (
-                <AddressLink key={address} address={address} />
-              ))}
+            <p data-testid="paid">
+              paid: <AddressList addresses={data.paid} />
               {data.slashed.length > 0 ? (
                 <>
                   {' '}
-                  · slashed:{' '}
-                  {data.slashed.map((address) => (
-                    <AddressLink key={address} address={address} />
-                  ))}
+                  · slashed: <AddressList addresses={data.slashed} />
                 </>
               ) : null}
             </p>
