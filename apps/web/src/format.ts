@@ -1,4 +1,9 @@
 // How numbers read on the dashboard.
+import { type TokenUnit, formatPricePerFuel } from '@agora/sdk/amounts';
+
+/** The dashboard's payment token: the dev network's test dollar. */
+export const tusd: TokenUnit = { symbol: 'tUSD', decimals: 6 };
+
 export function amount(value: string | null | undefined, decimals = 6): string {
   if (value === null || value === undefined) return '—';
   const whole = BigInt(value);
@@ -38,12 +43,8 @@ export function percent(share: number | null): string {
 }
 
 /** A price per fuel unit in tUSD, exact (prices are millionths of a dollar or less): "0.000002 tUSD/fuel". */
-export function pricePerFuel(value: string | null | undefined, decimals = 6): string {
-  if (value === null || value === undefined) return '—';
-  const base = BigInt(value);
-  const unit = 10n ** BigInt(decimals);
-  const fraction = (base % unit).toString().padStart(decimals, '0').replace(/0+$/, '');
-  return `${(base / unit).toLocaleString('en-US')}${fraction ? `.${fraction}` : ''} tUSD/fuel`;
+export function pricePerFuel(value: string | null | undefined): string {
+  return value === null || value === undefined ? '—' : formatPricePerFuel(BigInt(value), tusd);
 }
 
 /** Fuel with thousands separators: "38,943 fuel". */

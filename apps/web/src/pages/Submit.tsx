@@ -7,7 +7,8 @@ import { orderToJson } from '@agora/sdk/order-json';
 import { encodeTaskInput } from '@agora/sdk/task-input';
 import { Card } from '../components';
 import type { WebConfig } from '../config';
-import { fuel, money } from '../format';
+import { parseAmount } from '@agora/sdk/amounts';
+import { fuel, money, tusd } from '../format';
 import { putBytes } from '../gateway';
 import { useAccount } from '../wallet';
 
@@ -24,10 +25,12 @@ async function matcherAccount(): Promise<Address> {
 const maxFuel = 100_000_000n;
 
 /** An amount of tUSD typed as people write it ("0.00001"), in base units; undefined when it is not one. */
-function parseTokens(text: string, decimals = 6): bigint | undefined {
-  const match = /^([0-9]+)(?:\.([0-9]+))?$/.exec(text.trim());
-  if (!match?.[1] || (match[2]?.length ?? 0) > decimals) return undefined;
-  return BigInt(match[1]) * 10n ** BigInt(decimals) + BigInt((match[2] ?? '').padEnd(decimals, '0') || '0');
+function parseTokens(text: string): bigint | undefined {
+  try {
+    return parseAmount(text, tusd);
+  } catch {
+    return undefined;
+  }
 }
 
 export function Submit({ config }: { config: WebConfig }) {
